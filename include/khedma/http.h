@@ -1,0 +1,96 @@
+/*
+ * http.h - one HTTP request and its response, independent of FastCGI so the parsers can be unit
+ * tested. worker.c fills a request from FastCGI params and stdin and writes the response back.
+ */
+#ifndef KHEDMA_HTTP_H
+#define KHEDMA_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define MAX_BODY (1024 * 1024) /* contract: bodies over 1 MiB get 413 */
+#define REQUEST_ID_MAX 64
+
+struct kv {
+    char *key;
+    char *value;
+};
+
+struct kv_list {
+    struct kv *items;
+    size_t len, cap;
+};
+
+struct request {
+    char *method;           /* "GET", ... */
+    char *path;             /* percent-decoded path without the query string */
+    char *raw_query;        /* as received, may be "" */
+    struct kv_list query;   /* percent-decoded, '+' as space, repeated keys kept in order */
+    struct kv_list headers; /* lower-case names with '-' (from HTTP_* params), values as sent */
+    struct kv_list cookies;
+    char *content_type; /* CONTENT_TYPE or NULL */
+    char *remote_addr;
+    char *body; /* NUL-terminated copy of the body, NULL when none */
+    size_t body_len;
+    long long content_length; /* -1 when absent */
+    char request_id[REQUEST_ID_MAX + 1];
+    long long started_us;
+};
+
+struct response {
+    int status;
+    struct kv_list headers;
+    char *body;
+    size_t body_len;
+};
+
+/* kv_list helpers. kv_get returns the first value for key (exact match) or NULL. */
+void kv_add(struct kv_list *l, const char *key, const char *value);
+void kv_add_n(struct kv_list *l, const char *key, size_t klen, const char *value, size_t vlen);
+const char *kv_get(const struct kv_list *l, const char *key);
+void kv_free(struct kv_list *l);
+
+/* Percent-decode src[0..len) into a new string; plus_as_space for query strings. Returns NULL on
+ * a malformed escape or an encoded NUL. *outlen (optional) gets the decoded length. */
+char *percent_decode(const char *src, size_t len, bool plus_as_space, size_t *outlen);
+/* Parse "a=1&b=2&a=3" into l. Returns 0, or -1 on a malformed escape. */
+int parse_query(const char *qs, struct kv_list *l);
+/* Parse a Cookie header "a=1; b=2" into l (values not decoded, surrounding quotes removed). */
+void parse_cookies(const char *header, struct kv_list *l);
+/* "HTTP_X_REQUEST_ID" -> "x-request-id" into out (size outlen); returns false if not HTTP_*. */
+bool header_name_from_param(const char *param, char *out, size_t outlen);
+/* True when id is 1-64 characters of [A-Za-z0-9._-]. */
+bool request_id_valid(const char *id);
+
+/* Build a request from CGI-style "NAME=value" strings (as FastCGI delivers them). Body is attached
+ * separately with request_set_body(). Returns 0, or -1 when the query string or the path is
+ * malformed (bad escape, encoded NUL) or REQUEST_METHOD is missing; the request is still usable
+ * for an error response (path then holds the raw text) and must be freed either way. r is
+ * overwritten, not freed first. Generates or echoes the request id. */
+int request_from_params(struct request *r, char **envp);
+void request_set_body(struct request *r, const char *body, size_t len);
+const char *request_header(const struct request *r, const char *lower_name);
+const char *request_query(const struct request *r, const char *key);
+const char *request_cookie(const struct request *r, const char *name);
+/* True when Content-Type is application/json (parameters such as charset allowed). */
+bool request_is_json(const struct request *r);
+void request_free(struct request *r);
+
+void response_init(struct response *resp);
+/* Append a header (repeats allowed, e.g. Set-Cookie). A header whose name is not a token or whose
+ * value holds CR, LF or another control character is dropped by response_serialize. */
+void response_header(struct response *resp, const char *name, const char *value);
+/* Replace every header of that name (case-insensitive) with this one. */
+void response_set_header(struct response *resp, const char *name, const char *value);
+/* Replace the body with a copy of (body, len). */
+void response_body(struct response *resp, const char *body, size_t len);
+/* Body = compact JSON of obj, Content-Type application/json; takes ownership of obj. */
+void response_json(struct response *resp, int status, json_object *obj);
+void response_free(struct response *resp);
+/* Serialise status line ("Status: 200 OK"), headers and body as a CGI response into a new buffer.
+ */
+char *response_serialize(const struct response *resp, size_t *len);
+const char *http_reason(int status);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * app.c - the route table and the per-request dispatch: match the route (404 and 405 in the REST
+ * envelope), run the handler, and make sure a response always leaves.
+ */
+#include <string.h>
+
+#include "khedma/app.h"
+#include "khedma/rest.h"
+
+static const struct route routes[] = {
+    {"GET", "/healthz", handle_healthz},
+    {"POST", "/api/auth/signup", handle_auth_signup},
+    {"POST", "/api/auth/login", handle_auth_login},
+    {"POST", "/api/auth/logout", handle_auth_logout},
+    {"GET", "/api/auth/me", handle_auth_me},
+    {"PATCH", "/api/users/me", handle_users_me_patch},
+    {"GET", "/api/categories", handle_categories},
+    {"GET", "/api/gigs", handle_gigs_search},
+    {"GET", "/api/gigs/{username}/{slug}", handle_gig_details},
+    {"GET", "/api/users/{username}/gigs", handle_user_gigs},
+    {"*", "/api/trpc/{path*}", handle_trpc},
+};
+
+void app_handle(struct ctx *c)
+{
+    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]),
+                                        c->req->method, c->req->path, &c->match);
+    switch (rr) {
+    case ROUTE_NOT_FOUND:
+        rest_fail(c, 404, "Not found", NULL);
+        break;
+    case ROUTE_METHOD_NOT_ALLOWED:
+        rest_fail(c, 405, "Method not allowed", NULL);
+        response_header(c->resp, "Allow", c->match.allowed);
+        break;
+    case ROUTE_FOUND:
+        c->match.route->handler(c);
+        break;
+    }
+    if (c->resp->status == 0)
+        rest_fail(c, 500, "Internal server error", NULL);
+}

@@ -1,0 +1,116 @@
+/*
+ * handlers_auth.c - the REST routes of contract section 4: signup, login, logout, me and the
+ * profile update. Thin on purpose: read the body, call the accounts service, encode the answer;
+ * every rule lives in accounts.c so tRPC and REST cannot drift apart.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/accounts.h"
+#include "khedma/app.h"
+#include "khedma/config.h"
+#include "khedma/rest.h"
+
+#define SESSION_MAX_AGE (SESSION_TTL_DAYS * 24 * 60 * 60)
+
+/* HttpOnly keeps the token away from page scripts; SameSite=Lax keeps it off cross-site POSTs
+ * in current browsers (the CSRF check in ctx.c covers the others); Secure when served over
+ * https. A token of NULL writes the expired cookie that makes the browser drop it. */
+static void set_session_cookie(struct ctx *c, const char *token)
+{
+    char cookie[160];
+    bool secure = g_config && g_config->secure_cookies;
+    snprintf(cookie, sizeof(cookie),
+             "khedma_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", token ? token : "",
+             token ? SESSION_MAX_AGE : 0, secure ? "; Secure" : "");
+    response_header(c->resp, "Set-Cookie", cookie);
+}
+
+/* 2xx answer {user, token} with the session cookie set: what signup and login both return. */
+static void answer_session(struct ctx *c, int status, struct user *u, char *token)
+{
+    json_object *data = json_object_new_object();
+    json_object_object_add(data, "user", user_to_json(u));
+    json_object_object_add(data, "token", json_object_new_string(token));
+    set_session_cookie(c, token);
+    rest_ok(c, status, data);
+    /* The token is in the response now; no copy of it needs to outlive this call. */
+    memset(token, 0, TOKEN_LEN + 1);
+    user_free(u);
+}
+
+/* Shared by signup and login: same body rules, same success shape, only the status differs. */
+static void session_route(struct ctx *c, int status,
+                          enum errkind (*service)(struct db *, json_object *, struct user *, char *,
+                                                  struct err *))
+{
+    json_object *in = rest_body_object(c, false);
+    if (!in)
+        return;
+    struct user u;
+    memset(&u, 0, sizeof(u));
+    char token[TOKEN_LEN + 1] = {0};
+    struct err e = {0};
+    if (service(c->db, in, &u, token, &e) == E_OK)
+        answer_session(c, status, &u, token);
+    else
+        rest_error(c, &e);
+    err_clear(&e);
+    json_object_put(in);
+}
+
+void handle_auth_signup(struct ctx *c)
+{
+    session_route(c, 201, accounts_signup);
+}
+
+void handle_auth_login(struct ctx *c)
+{
+    session_route(c, 200, accounts_login);
+}
+
+void handle_auth_logout(struct ctx *c)
+{
+    if (!rest_require_user(c))
+        return;
+    struct err e = {0};
+    if (accounts_logout(c->db, c->token_hash, &e) != E_OK) {
+        rest_error(c, &e);
+        err_clear(&e);
+        return;
+    }
+    set_session_cookie(c, NULL);
+    rest_ok(c, 200, NULL);
+}
+
+void handle_auth_me(struct ctx *c)
+{
+    const struct user *u = rest_require_user(c);
+    if (!u)
+        return;
+    json_object *data = json_object_new_object();
+    json_object_object_add(data, "user", user_to_json(u));
+    rest_ok(c, 200, data);
+}
+
+void handle_users_me_patch(struct ctx *c)
+{
+    if (!rest_require_user(c))
+        return;
+    json_object *in = rest_body_object(c, false);
+    if (!in)
+        return;
+    struct user fresh;
+    memset(&fresh, 0, sizeof(fresh));
+    struct err e = {0};
+    if (accounts_update(c->db, c->user.id, in, &fresh, &e) == E_OK) {
+        json_object *data = json_object_new_object();
+        json_object_object_add(data, "user", user_to_json(&fresh));
+        rest_ok(c, 200, data);
+        user_free(&fresh);
+    } else {
+        rest_error(c, &e);
+    }
+    err_clear(&e);
+    json_object_put(in);
+}

@@ -1,0 +1,221 @@
+/*
+ * trpc_procs.c - the tRPC procedure table at /api/trpc: each entry is a thin adapter that checks
+ * the session (for protected procedures), validates the input with gig_input.h, and calls the
+ * same service function the REST handlers use. Authentication runs before input validation, as
+ * in a tRPC protectedProcedure whose middleware precedes .input().
+ */
+#include <string.h>
+
+#include "khedma/app.h"
+#include "khedma/config.h"
+#include "khedma/gigs.h"
+#include "khedma/trpc.h"
+
+/* The signed-in user, or NULL with e set (UNAUTHORIZED, FORBIDDEN for a cookie-only cross-site
+ * mutation, or the database's error). */
+static const struct user *need_user(struct ctx *c, struct err *e)
+{
+    enum errkind dberr = E_OK;
+    const struct user *u = ctx_user(c, &dberr);
+    if (dberr != E_OK) {
+        err_set(e, dberr, "Database unavailable");
+        return NULL;
+    }
+    if (!u) {
+        err_set(e, E_UNAUTHORIZED, "You must be signed in");
+        return NULL;
+    }
+    if (!ctx_csrf_ok(c)) {
+        err_set(e, E_FORBIDDEN, "Cross-site request refused");
+        return NULL;
+    }
+    return u;
+}
+
+/* The signed-in user's id for public reads that also show the owner their unpublished gig;
+ * NULL when anonymous (a database failure here just means "anonymous"). */
+static const char *viewer_id(struct ctx *c)
+{
+    enum errkind dberr = E_OK;
+    const struct user *u = ctx_user(c, &dberr);
+    return u ? u->id : NULL;
+}
+
+static enum errkind p_create_draft(struct ctx *c, json_object *in, json_object **out,
+                                   struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    return u ? gigs_create_draft(c->db, u->id, out, e) : e->kind;
+}
+
+static enum errkind p_update_overview(struct ctx *c, json_object *in, json_object **out,
+                                      struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct overview_input v;
+    if (!u || gig_input_overview(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_update_overview(c->db, u->id, &v, out, e);
+}
+
+static enum errkind p_create_packages(struct ctx *c, json_object *in, json_object **out,
+                                      struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct packages_input v;
+    if (!u || gig_input_packages(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_create_packages(c->db, u->id, &v, out, e);
+}
+
+static enum errkind p_set_offers_multiple(struct ctx *c, json_object *in, json_object **out,
+                                          struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct offers_input v;
+    if (!u || gig_input_offers(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_set_offers_multiple(c->db, u->id, &v, out, e);
+}
+
+static enum errkind p_offers_multiple(struct ctx *c, json_object *in, json_object **out,
+                                      struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct ref_input v;
+    if (!u || gig_input_id(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_offers_multiple(c->db, u->id, v.id, out, e);
+}
+
+static enum errkind p_update_description_faq(struct ctx *c, json_object *in, json_object **out,
+                                             struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct description_faq_input v;
+    if (!u || gig_input_description_faq(in, &v, e) != E_OK)
+        return e->kind;
+    enum errkind k = gigs_update_description_faq(c->db, u->id, &v, out, e);
+    description_faq_input_free(&v);
+    return k;
+}
+
+static enum errkind p_update_gallery(struct ctx *c, json_object *in, json_object **out,
+                                     struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct gallery_input v;
+    if (!u || gig_input_gallery(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_update_gallery(c->db, u->id, &v, out, e);
+}
+
+/* Procedures whose input is {id} and which act on the caller's own gig. */
+typedef enum errkind (*owner_fn)(struct db *, const char *, const char *, json_object **,
+                                 struct err *);
+
+static enum errkind owner_call(struct ctx *c, json_object *in, json_object **out, struct err *e,
+                               owner_fn fn)
+{
+    const struct user *u = need_user(c, e);
+    struct ref_input v;
+    if (!u || gig_input_id(in, &v, e) != E_OK)
+        return e->kind;
+    return fn(c->db, u->id, v.id, out, e);
+}
+
+static enum errkind p_publish(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return owner_call(c, in, out, e, gigs_publish);
+}
+
+static enum errkind p_delete(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return owner_call(c, in, out, e, gigs_delete);
+}
+
+static enum errkind p_user_gigs(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return owner_call(c, in, out, e, gigs_user_gigs);
+}
+
+static enum errkind p_gig_by_id(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return owner_call(c, in, out, e, gigs_by_id);
+}
+
+/* Public reads by gig id: the viewer (if any) also sees their own unpublished gig. */
+static enum errkind viewer_call(struct ctx *c, json_object *in, json_object **out, struct err *e,
+                                owner_fn fn)
+{
+    struct ref_input v;
+    if (gig_input_id(in, &v, e) != E_OK)
+        return e->kind;
+    return fn(c->db, viewer_id(c), v.id, out, e);
+}
+
+static enum errkind p_packages(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return viewer_call(c, in, out, e, gigs_packages);
+}
+
+static enum errkind p_description_faq(struct ctx *c, json_object *in, json_object **out,
+                                      struct err *e)
+{
+    return viewer_call(c, in, out, e, gigs_description_faq);
+}
+
+static enum errkind p_gallery(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    return viewer_call(c, in, out, e, gigs_gallery);
+}
+
+static enum errkind p_details(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    struct details_input v;
+    if (gig_input_details(in, &v, e) != E_OK)
+        return e->kind;
+    return gigs_details(c->db, v.username, v.slug, out, e);
+}
+
+static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **out,
+                                  struct err *e)
+{
+    char username[GIG_REF_MAX + 1];
+    if (gig_input_ref(in, "username", username, e) != E_OK)
+        return e->kind;
+    return gigs_by_username(c->db, username, out, e);
+}
+
+static enum errkind p_categories(struct ctx *c, json_object *in, json_object **out,
+                                 struct err *e)
+{
+    return categories_list(c->db, out, e);
+}
+
+static const struct trpc_proc procs[] = {
+    {"gig.createDraft", TRPC_MUTATION, p_create_draft},
+    {"gig.updateOverview", TRPC_MUTATION, p_update_overview},
+    {"gig.createPackages", TRPC_MUTATION, p_create_packages},
+    {"gig.udpateOffersMultiplePackages", TRPC_MUTATION, p_set_offers_multiple},
+    {"gig.doesOffersMultiplePackages", TRPC_QUERY, p_offers_multiple},
+    {"gig.updateDescriptionFaq", TRPC_MUTATION, p_update_description_faq},
+    {"gig.updateGallery", TRPC_MUTATION, p_update_gallery},
+    {"gig.publish", TRPC_MUTATION, p_publish},
+    {"gig.delete", TRPC_MUTATION, p_delete},
+    {"gig.getUserGigs", TRPC_QUERY, p_user_gigs},
+    {"gig.getGigById", TRPC_QUERY, p_gig_by_id},
+    {"gig.getGigDetails", TRPC_QUERY, p_details},
+    {"gig.getUserGigsByUsername", TRPC_QUERY, p_by_username},
+    {"gig.getGigPackages", TRPC_QUERY, p_packages},
+    {"gig.getDescriptionFaq", TRPC_QUERY, p_description_faq},
+    {"gig.getGigGallery", TRPC_QUERY, p_gallery},
+    {"category.list", TRPC_QUERY, p_categories},
+};
+
+void handle_trpc(struct ctx *c)
+{
+    const char *tail = route_param(&c->match, "path");
+    bool superjson = strcmp(g_config->trpc_transformer, "superjson") == 0;
+    trpc_handle(c, procs, sizeof(procs) / sizeof(procs[0]), tail ? tail : "", superjson);
+}

@@ -1,0 +1,168 @@
+/*
+ * worker.c - one FastCGI worker: accept a connection, read the request, run it through app_handle,
+ * write the response, log one access line, repeat. nginx opens one FastCGI connection per request
+ * (no fastcgi_keep_conn), so a single-threaded worker is never pinned to an idle connection.
+ *
+ * The listening socket is non-blocking and waited on with poll(): all workers share it, the one
+ * whose accept() wins serves the request and the others go back to waiting, and a SIGTERM is
+ * noticed within one poll interval even when no traffic arrives.
+ */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <mysql.h>
+
+#include "khedma/app.h"
+#include "khedma/config.h"
+#include "khedma/log.h"
+#include "khedma/procs.h"
+#include "khedma/rest.h"
+#include "khedma/timeutil.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* SA_RESTART so a signal in the middle of a request does not break its database or socket
+ * calls; poll() is never restarted, so the accept loop still sees the flag promptly. */
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Read the body: up to MAX_BODY bytes. Returns 0, 1 when it is too large, -1 on a read error. */
+static int read_body(FCGX_Request *fr, struct request *req)
+{
+    if (req->content_length > MAX_BODY)
+        return 1;
+    size_t want = req->content_length > 0 ? (size_t)req->content_length : 0;
+    if (want == 0)
+        return 0;
+    char *buf = malloc(want + 1);
+    if (!buf)
+        return -1;
+    size_t got = 0;
+    while (got < want) {
+        int n = FCGX_GetStr(buf + got, (int)(want - got), fr->in);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got != want) {
+        free(buf);
+        return -1;
+    }
+    request_set_body(req, buf, got);
+    free(buf);
+    return 0;
+}
+
+static void send_response(FCGX_Request *fr, const struct response *resp)
+{
+    size_t len = 0;
+    char *bytes = response_serialize(resp, &len);
+    if (bytes) {
+        FCGX_PutStr(bytes, (int)len, fr->out);
+        free(bytes);
+    }
+}
+
+static void serve_one(FCGX_Request *fr, struct db *db)
+{
+    struct request req;
+    struct response resp;
+    memset(&req, 0, sizeof(req));
+    response_init(&resp);
+    int parsed = request_from_params(&req, fr->envp);
+    log_set_request_id(req.request_id);
+
+    struct ctx c;
+    memset(&c, 0, sizeof(c));
+    c.req = &req;
+    c.resp = &resp;
+    c.db = db;
+    int body = parsed == 0 ? read_body(fr, &req) : 0;
+    if (parsed != 0)
+        rest_fail(&c, 400, "Malformed request URI", NULL);
+    else if (body > 0)
+        rest_fail(&c, 413, "Request body too large", NULL);
+    else if (body < 0)
+        rest_fail(&c, 400, "Incomplete request body", NULL);
+    else
+        app_handle(&c);
+    /* A handler that failed half-way must never leave a transaction open for the next request. */
+    if (db_in_transaction(db))
+        db_rollback(db);
+
+    response_header(&resp, "X-Request-Id", req.request_id);
+    send_response(fr, &resp);
+    log_access(req.request_id, req.method ? req.method : "-", req.path ? req.path : "-",
+               resp.status, now_us() - req.started_us, c.signed_in ? c.user.id : NULL);
+    log_set_request_id(NULL);
+    if (c.signed_in)
+        user_free(&c.user);
+    response_free(&resp);
+    request_free(&req);
+}
+
+int worker_run(int listen_fd, int max_requests)
+{
+    install_signals();
+    int flags = fcntl(listen_fd, F_GETFL);
+    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+    if (FCGX_Init() != 0) {
+        log_error("FCGX_Init failed");
+        return 1;
+    }
+    struct db *db = db_open(&g_config->db);
+    if (!db) {
+        log_error("out of memory opening the database handle");
+        return 1;
+    }
+    FCGX_Request fr;
+    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+    log_info("worker ready");
+    int served = 0;
+    while (!stop_requested) {
+        struct pollfd p = {.fd = listen_fd, .events = POLLIN};
+        int ready = poll(&p, 1, 1000);
+        if (ready <= 0)
+            continue;
+        /* Another worker may have taken the connection: accept then fails with EAGAIN. */
+        if (FCGX_Accept_r(&fr) < 0)
+            continue;
+        serve_one(&fr, db);
+        FCGX_Finish_r(&fr);
+        if (max_requests > 0 && ++served >= max_requests) {
+            log_info("worker recycling after %d requests", served);
+            break;
+        }
+    }
+    FCGX_Free(&fr, 1);
+    db_close(db);
+    mysql_library_end();
+    log_info("worker stopped");
+    return 0;
+}
