@@ -3,19 +3,21 @@
  * lists of GigSummary, GigDetails, the public parts of one gig, the category tree and the public
  * search. Shared by the tRPC procedures and the REST handlers.
  *
- * Why it is shaped like this:
- *  - Every read is one SQL statement. A gig's children (packages, tags, FAQs, attachments) come
- *    back as JSON arrays built by correlated JSON_ARRAYAGG subqueries, so a GigDetails page is one
- *    round trip and a list of N summaries is one round trip too, never 1 + N (issue 3). The SQL
- *    texts are fixed strings (the search picks among a few fixed fragments), so db.c prepares
- *    each once per connection.
- *  - JSON_ARRAYAGG with ORDER BY inside is MariaDB syntax (10.5+). The aggregate is cut at
- *    group_concat_max_len into text that still parses as a shorter array, which would silently
- *    lose rows, so every aggregating statement raises that limit for itself with
- *    SET STATEMENT ... FOR, in the same round trip.
- *  - Money and times never pass through a double inside the SQL JSON: prices leave as
- *    CAST(price AS CHAR) strings and become exact JSON numbers here (jx_new_decimal); DATETIME(3)
- *    values leave as text and become ISO-8601 here (iso_from_db).
+ * Why it is shaped like this (issue 3 asks for few round trips and a fast details page):
+ *  - A gig page is ONE statement: a UNION ALL whose first part is the gig row (with owner,
+ *    category and the owner's review count and sum) and whose other parts are the rows of its
+ *    packages, tags, FAQs and attachments, all in one shared column layout (kind, gig id, id,
+ *    fields...; unused columns NULL). A list of N summaries is TWO statements whatever N is: the
+ *    gig rows, then the packages and attachments of exactly those gigs, whose ids travel as one
+ *    JSON array parameter unpacked by JSON_TABLE (one fixed SQL text, so db.c prepares it once).
+ *  - Not JSON_ARRAYAGG: measured on MariaDB 10.11, each aggregate over text columns builds an
+ *    on-disk-engine temporary table per execution (about 0.25 ms each, five per page), silently
+ *    truncates at group_concat_max_len, and raising that limit per statement crashed the server.
+ *    Plain rows are streamed without temporary tables and are exact: DECIMAL prices and
+ *    DATETIME(3) values arrive as text and become JSON numbers (jx_new_decimal) and ISO-8601
+ *    strings (iso_from_db) here.
+ *  - Child rows are ordered here (position, then id), not by an ORDER BY over the union, which
+ *    would need a temporary table.
  *  - Visibility is part of each WHERE clause, so a gig the caller may not see and a gig that does
  *    not exist are the same answer: "Gig not found". Only columns meant for the public are
  *    selected: the owner's e-mail is never read here, so it cannot leak.
@@ -33,79 +35,41 @@
 #define GIG_NOT_FOUND "Gig not found"
 #define USER_NOT_FOUND "User not found"
 
-/* 16 MiB: the largest gig the input limits allow (20 FAQs of 1,200 characters, 60 URLs of 2 KiB)
- * aggregates to well under 1 MiB, so this is never the limit that bites. */
-#define AGG "SET STATEMENT group_concat_max_len = 16777216 FOR "
+/* ---- SQL: child rows in the shared layout ---------------------------------------------------- */
 
-/* ---- SQL fragments: a gig's children as JSON arrays (g is the gig's alias) ------------------ */
+/* Every child row starts with its kind, its gig's id and its own id. */
+enum { C_KIND, C_GIG, C_ID, C_F1, C_F2, C_F3, C_F4, C_F5, C_F6, C_F7, C_F8 };
+/* Package: F1 name, F2 price, F3 type, F4 description, F5 delivery, F6 revisions, F7 createdAt,
+ * F8 updatedAt (11 columns). */
+#define PACKAGE_ROW                                                                                \
+    "'p', p.gig_id, p.id, p.name, CAST(p.price AS CHAR), p.type, p.description, p.delivery, "      \
+    "p.revisions, p.created_at, p.updated_at"
+/* Tag: F1 name, F2 position (5 columns). */
+#define TAG_ROW "'t', t.gig_id, t.id, t.name, t.position"
+/* FAQ: F1 question, F2 answer, F3 position (6 columns). */
+#define FAQ_ROW "'f', f.gig_id, f.id, f.question, f.answer, f.position"
+/* Attachment: F1 name, F2 url, F3 type, F4 position (7 columns). */
+#define ATTACHMENT_ROW "'a', a.gig_id, a.id, a.name, a.url, a.type, a.position"
 
-/* Tiers of a GigSummary. ENUM order is basic, standard, premium. */
-#define TIERS_JSON                                                                                 \
-    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', p.id, 'name', p.name, "                               \
-    "'price', CAST(p.price AS CHAR), 'type', p.type) ORDER BY p.type) "                            \
-    "FROM packages p WHERE p.gig_id = g.id)"
-/* Full Packages. */
-#define PACKAGES_JSON                                                                              \
-    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', p.id, 'name', p.name, "                               \
-    "'description', p.description, 'price', CAST(p.price AS CHAR), 'delivery', p.delivery, "       \
-    "'revisions', p.revisions, 'type', p.type, 'gigId', p.gig_id, "                                \
-    "'createdAt', CAST(p.created_at AS CHAR), 'updatedAt', CAST(p.updated_at AS CHAR)) "           \
-    "ORDER BY p.type) FROM packages p WHERE p.gig_id = g.id)"
-#define ATTACHMENTS_JSON                                                                           \
-    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', a.id, 'name', a.name, 'url', a.url, 'type', a.type) " \
-    "ORDER BY a.position, a.id) FROM attachments a WHERE a.gig_id = g.id)"
-#define TAGS_JSON                                                                                  \
-    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('id', t.id, 'name', t.name) ORDER BY t.position, t.id) "    \
-    "FROM tags t WHERE t.gig_id = g.id)"
-#define FAQS_JSON                                                                                  \
-    "(SELECT JSON_ARRAYAGG(JSON_OBJECT('question', f.question, 'answer', f.answer) "               \
-    "ORDER BY f.position, f.id) FROM faqs f WHERE f.gig_id = g.id)"
+/* Padding so that every part of a UNION has as many columns as the widest. */
+#define N1 ", NULL"
+#define N2 N1 N1
+#define N3 N2 N1
+#define N4 N2 N2
+#define N7 N4 N3
+#define N11 N7 N4
+#define N12 N11 N1
+#define N13 N12 N1
 
 /* A gig that is published, or owned by the viewer (the next parameter) and not deleted. */
 #define VISIBLE_TO_VIEWER "(g.status = 'published' OR (g.owner_id = ? AND g.status <> 'deleted'))"
 #define NEWEST_FIRST " ORDER BY g.created_at DESC, g.id DESC"
 
-/* ---- GigSummary ----------------------------------------------------------------------------- */
+/* ---- SQL: GigDetails and getGigById ---------------------------------------------------------- */
 
-#define SUMMARY_COLUMNS                                                                            \
-    "g.id, g.title, g.slug, g.status, c.id, c.name, c.parent_id, u.name, u.username, "             \
-    "g.offers_multiple_packages, g.created_at, " TIERS_JSON ", " ATTACHMENTS_JSON
+/* The gig row of a details union (18 columns; kind 'g'). */
 enum {
-    S_ID,
-    S_TITLE,
-    S_SLUG,
-    S_STATUS,
-    S_CAT_ID,
-    S_CAT_NAME,
-    S_CAT_PARENT,
-    S_OWNER_NAME,
-    S_OWNER_USERNAME,
-    S_MULTI,
-    S_CREATED,
-    S_TIERS,
-    S_ATTACHMENTS,
-    S_NCOLS
-};
-#define SUMMARY_JOINS                                                                              \
-    " JOIN users u ON u.id = g.owner_id LEFT JOIN categories c ON c.id = g.category_id"
-
-static const char SQL_USER_GIGS[] = AGG "SELECT " SUMMARY_COLUMNS " FROM gigs g" SUMMARY_JOINS
-                                        " WHERE g.owner_id = ? AND (g.status = 'published' "
-                                        "OR g.owner_id = ?)" NEWEST_FIRST;
-/* Driven from users so that "no such user" (no row) differs from "no gigs" (one row of NULLs). */
-static const char SQL_BY_USERNAME[] =
-    AGG "SELECT " SUMMARY_COLUMNS " FROM users u LEFT JOIN gigs g ON g.owner_id = u.id "
-        "AND g.status = 'published' LEFT JOIN categories c ON c.id = g.category_id "
-        "WHERE u.username = ?" NEWEST_FIRST;
-
-/* ---- GigDetails ----------------------------------------------------------------------------- */
-
-#define DETAILS_COLUMNS                                                                            \
-    "g.id, g.title, g.slug, g.status, g.description, g.offers_multiple_packages, g.created_at, "   \
-    "u.id, u.name, u.username, u.image, c.id, c.slug, c.name, c.parent_id, " TAGS_JSON             \
-    ", " PACKAGES_JSON ", " FAQS_JSON ", " ATTACHMENTS_JSON
-enum {
-    D_ID,
+    D_ID = 1,
     D_TITLE,
     D_SLUG,
     D_STATUS,
@@ -120,37 +84,83 @@ enum {
     D_CAT_SLUG,
     D_CAT_NAME,
     D_CAT_PARENT,
-    D_TAGS,
-    D_PACKAGES,
-    D_FAQS,
-    D_ATTACHMENTS,
-    D_RATING_SUM, /* only in SQL_DETAILS */
+    D_RATING_SUM,
     D_RATING_COUNT
 };
+#define DETAILS_GIG_ROW                                                                            \
+    "'g', g.id, g.title, g.slug, g.status, g.description, g.offers_multiple_packages, "            \
+    "g.created_at, u.id, u.name, u.username, u.image, c.id, c.slug, c.name, c.parent_id"
 /* The owner's reviews over all of the owner's gigs (ix_gigs_owner_created, then the covering
- * ix_reviews_gig). The mean is computed in C from the sum and the count, like JavaScript would. */
+ * ix_reviews_gig). The mean is computed in C from the sum and the count. */
 #define OWNER_STATS                                                                                \
     ", (SELECT SUM(r.rating) FROM reviews r JOIN gigs rg ON rg.id = r.gig_id "                     \
     "WHERE rg.owner_id = u.id), (SELECT COUNT(*) FROM reviews r JOIN gigs rg ON rg.id = r.gig_id " \
     "WHERE rg.owner_id = u.id)"
-#define DETAILS_FROM                                                                               \
-    " FROM gigs g JOIN users u ON u.id = g.owner_id LEFT JOIN categories c ON c.id = "             \
-    "g.category_id"
+#define GIG_AND_OWNER " FROM gigs g JOIN users u ON u.id = g.owner_id"
+/* One statement for a whole gig page; `where` (two parameters) picks the gig in every part. */
+#define DETAILS_SQL(stats, where)                                                                  \
+    "SELECT " DETAILS_GIG_ROW stats GIG_AND_OWNER                                                  \
+    " LEFT JOIN categories c ON c.id = g.category_id WHERE " where                                 \
+    " UNION ALL SELECT " PACKAGE_ROW N7 GIG_AND_OWNER " JOIN packages p ON p.gig_id = g.id "       \
+    "WHERE " where " UNION ALL SELECT " TAG_ROW N13 GIG_AND_OWNER                                  \
+    " JOIN tags t ON t.gig_id = g.id WHERE " where " UNION ALL SELECT " FAQ_ROW N12 GIG_AND_OWNER  \
+    " JOIN faqs f ON f.gig_id = g.id WHERE " where                                                 \
+    " UNION ALL SELECT " ATTACHMENT_ROW N11 GIG_AND_OWNER                                          \
+    " JOIN attachments a ON a.gig_id = g.id WHERE " where
 
 static const char SQL_DETAILS[] =
-    AGG "SELECT " DETAILS_COLUMNS OWNER_STATS DETAILS_FROM " WHERE u.username = ? AND g.slug = ? "
-        "AND g.status = 'published'";
-static const char SQL_BY_ID[] = AGG "SELECT " DETAILS_COLUMNS DETAILS_FROM
-                                    " WHERE g.id = ? AND g.owner_id = ? AND g.status <> 'deleted'";
+    DETAILS_SQL(OWNER_STATS, "u.username = ? AND g.slug = ? AND g.status = 'published'");
+static const char SQL_BY_ID[] =
+    DETAILS_SQL(N2, "g.id = ? AND g.owner_id = ? AND g.status <> 'deleted'");
 
-/* ---- public parts of one gig, the Gig, categories ------------------------------------------- */
+/* ---- SQL: GigSummary lists ------------------------------------------------------------------- */
 
-static const char SQL_PACKAGES[] =
-    AGG "SELECT " PACKAGES_JSON " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
+#define SUMMARY_COLUMNS                                                                            \
+    "g.id, g.title, g.slug, g.status, c.id, c.name, c.parent_id, u.name, u.username, "             \
+    "g.offers_multiple_packages, g.created_at"
+enum {
+    S_ID,
+    S_TITLE,
+    S_SLUG,
+    S_STATUS,
+    S_CAT_ID,
+    S_CAT_NAME,
+    S_CAT_PARENT,
+    S_OWNER_NAME,
+    S_OWNER_USERNAME,
+    S_MULTI,
+    S_CREATED,
+    S_NCOLS
+};
+#define SUMMARY_JOINS                                                                              \
+    " JOIN users u ON u.id = g.owner_id LEFT JOIN categories c ON c.id = g.category_id"
+
+static const char SQL_USER_GIGS[] = "SELECT " SUMMARY_COLUMNS " FROM gigs g" SUMMARY_JOINS
+                                    " WHERE g.owner_id = ? AND (g.status = 'published' "
+                                    "OR g.owner_id = ?)" NEWEST_FIRST;
+/* Driven from users so that "no such user" (no row) differs from "no gigs" (one row of NULLs). */
+static const char SQL_BY_USERNAME[] =
+    "SELECT " SUMMARY_COLUMNS " FROM users u LEFT JOIN gigs g ON g.owner_id = u.id "
+    "AND g.status = 'published' LEFT JOIN categories c ON c.id = g.category_id "
+    "WHERE u.username = ?" NEWEST_FIRST;
+/* The packages and attachments of the gigs whose ids are in the JSON array parameter. */
+#define IDS_IN "(SELECT j.id FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(25) PATH '$')) j)"
+static const char SQL_LIST_CHILDREN[] =
+    "SELECT " PACKAGE_ROW " FROM packages p WHERE p.gig_id IN " IDS_IN
+    " UNION ALL SELECT " ATTACHMENT_ROW N4 " FROM attachments a WHERE a.gig_id IN " IDS_IN;
+
+/* ---- SQL: public parts of one gig, the Gig, categories --------------------------------------- */
+
+/* LEFT JOINs: a visible gig without children still gives one row (with a NULL child id). */
+static const char SQL_PACKAGES[] = "SELECT " PACKAGE_ROW " FROM gigs g LEFT JOIN packages p "
+                                   "ON p.gig_id = g.id WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
+static const char SQL_GALLERY[] = "SELECT " ATTACHMENT_ROW " FROM gigs g LEFT JOIN attachments a "
+                                  "ON a.gig_id = g.id WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
+/* The gig row (kind 'g', the description as F1), then the FAQ rows. */
 static const char SQL_DESCRIPTION_FAQ[] =
-    AGG "SELECT g.description, " FAQS_JSON " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
-static const char SQL_GALLERY[] =
-    AGG "SELECT " ATTACHMENTS_JSON " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
+    "SELECT 'g', g.id, NULL, g.description" N2 " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER
+    " UNION ALL SELECT " FAQ_ROW " FROM gigs g JOIN faqs f ON f.gig_id = g.id "
+    "WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
 static const char SQL_PLAIN[] = "SELECT " GIG_COLUMNS " FROM gigs g WHERE g.id = ?";
 static const char SQL_OFFERS_MULTIPLE[] = "SELECT g.offers_multiple_packages FROM gigs g "
                                           "WHERE g.id = ? AND g.owner_id = ? "
@@ -159,7 +169,7 @@ static const char SQL_OFFERS_MULTIPLE[] = "SELECT g.offers_multiple_packages FRO
 static const char SQL_CATEGORIES[] = "SELECT id, name, slug, parent_id FROM categories "
                                      "ORDER BY parent_id IS NOT NULL, position, id";
 
-/* ---- small helpers -------------------------------------------------------------------------- */
+/* ---- small helpers --------------------------------------------------------------------------- */
 
 /* A failed statement as the service's error: 503 when the database is out of reach, else 500
  * (the details go to the log, never to the client). */
@@ -183,11 +193,10 @@ static enum errkind run(struct db *db, const char *what, const char *sql,
     return E_OK;
 }
 
-/* Output JSON that could not be built from a row: the aggregated text was not what the SQL
- * promises (logged where it was noticed). */
-static enum errkind build_failed(struct db_result *r, struct err *e)
+static enum errkind out_of_memory(struct db_result *r, struct err *e)
 {
     db_result_free(r);
+    log_error("gigs: out of memory");
     return err_set(e, E_INTERNAL, "Internal error");
 }
 
@@ -201,9 +210,9 @@ static void add_iso(json_object *o, const char *key, const char *db_time)
 }
 
 /* BOOLEAN columns arrive as "0" / "1". */
-static void add_flag(json_object *o, const char *key, const char *cell)
+static bool cell_true(const char *cell)
 {
-    jx_add_bool(o, key, cell && strcmp(cell, "0") != 0);
+    return cell && strcmp(cell, "0") != 0;
 }
 
 /* Parsed JSON text of a LONGTEXT column (the EditorJS description); null when absent or not
@@ -216,62 +225,130 @@ static json_object *stored_json(const char *text)
     return v;
 }
 
-/* The array a JSON_ARRAYAGG subquery gave; SQL NULL (no child rows) is an empty array. NULL when
- * the text is not an array. */
-static json_object *agg_array(const char *text)
+static bool kind_is(const struct db_result *r, size_t row, char kind)
 {
-    if (!text)
-        return json_object_new_array();
-    json_object *a = jx_parse(text, strlen(text));
-    if (!a || !json_object_is_type(a, json_type_array)) {
-        json_object_put(a);
-        log_error("gigs: aggregated JSON did not parse as an array");
-        return NULL;
-    }
-    return a;
+    const char *k = dbr_get(r, row, C_KIND);
+    return k && k[0] == kind;
 }
 
-/* In an object from an aggregate: a DECIMAL string becomes an exact JSON number. */
-static void fix_decimal(json_object *o, const char *key)
+/* A child row of that kind (LEFT JOINs give a row with a NULL id when a gig has no children). */
+static bool row_is(const struct db_result *r, size_t row, char kind)
 {
-    const char *s = jx_str(o, key);
-    if (s)
-        json_object_object_add(o, key, jx_new_decimal(s));
+    return kind_is(r, row, kind) && dbr_get(r, row, C_ID) != NULL;
 }
 
-/* In an object from an aggregate: DATETIME(3) text becomes the contract's ISO form. */
-static void fix_time(json_object *o, const char *key)
+/* ---- ordering child rows --------------------------------------------------------------------- */
+
+struct row_key {
+    const char *gig;
+    long long position;
+    const char *id;
+    size_t row;
+};
+
+static int nullable_cmp(const char *a, const char *b)
 {
-    const char *s = jx_str(o, key);
-    if (!s)
-        return;
-    char iso[ISO_TIME_LEN + 1];
-    json_object_object_add(o, key, iso_from_db(s, iso) == 0 ? json_object_new_string(iso) : NULL);
+    return strcmp(a ? a : "", b ? b : "");
 }
 
-/* ---- children: packages and attachments ----------------------------------------------------- */
-
-/* {basic?, standard?, premium?} from a packages aggregate (tiers or full Packages). NULL when the
- * text is malformed. */
-static json_object *packages_by_tier(const char *text)
+static int row_key_cmp(const void *pa, const void *pb)
 {
-    json_object *arr = agg_array(text);
-    if (!arr)
-        return NULL;
-    json_object *out = json_object_new_object();
-    size_t n = json_object_array_length(arr);
-    for (size_t i = 0; i < n; i++) {
-        json_object *p = json_object_array_get_idx(arr, i);
-        const char *type = jx_str(p, "type");
-        if (!type)
+    const struct row_key *a = pa, *b = pb;
+    int c = nullable_cmp(a->gig, b->gig);
+    if (c != 0)
+        return c;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
+    return nullable_cmp(a->id, b->id);
+}
+
+/* The rows of one kind ordered by gig, position (column pos_col) and id. Returns how many; *out
+ * is malloc'd (NULL when there are none). -1 when memory runs out. */
+static long rows_of_kind(const struct db_result *r, char kind, size_t pos_col, struct row_key **out)
+{
+    *out = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < r->rows; i++)
+        n += row_is(r, i, kind);
+    if (n == 0)
+        return 0;
+    struct row_key *keys = malloc(n * sizeof *keys);
+    if (!keys)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < r->rows; i++) {
+        if (!row_is(r, i, kind))
             continue;
-        fix_decimal(p, "price");
-        fix_time(p, "createdAt");
-        fix_time(p, "updatedAt");
-        json_object_object_add(out, type, json_object_get(p));
+        keys[k++] = (struct row_key){.gig = dbr_get(r, i, C_GIG),
+                                     .position = dbr_int(r, i, pos_col, 0),
+                                     .id = dbr_get(r, i, C_ID),
+                                     .row = i};
     }
-    json_object_put(arr);
+    qsort(keys, n, sizeof *keys, row_key_cmp);
+    *out = keys;
+    return (long)n;
+}
+
+/* ---- child objects --------------------------------------------------------------------------- */
+
+/* A Package (full) or a summary tier {id, name, price, type}. */
+static json_object *package_json(const struct db_result *r, size_t row, bool full)
+{
+    json_object *p = json_object_new_object();
+    jx_add_str(p, "id", dbr_get(r, row, C_ID));
+    jx_add_str(p, "name", dbr_get(r, row, C_F1));
+    if (full)
+        jx_add_str(p, "description", dbr_get(r, row, C_F4));
+    jx_add_decimal(p, "price", dbr_get(r, row, C_F2));
+    if (full) {
+        jx_add_int(p, "delivery", dbr_int(r, row, C_F5, 0));
+        jx_add_int(p, "revisions", dbr_int(r, row, C_F6, 0));
+    }
+    jx_add_str(p, "type", dbr_get(r, row, C_F3));
+    if (full) {
+        jx_add_str(p, "gigId", dbr_get(r, row, C_GIG));
+        add_iso(p, "createdAt", dbr_get(r, row, C_F7));
+        add_iso(p, "updatedAt", dbr_get(r, row, C_F8));
+    }
+    return p;
+}
+
+/* Tier rank, so that {basic, standard, premium} keep that order whatever order rows came in. */
+static int tier_rank(const char *type)
+{
+    static const char *const tiers[] = {"basic", "standard", "premium"};
+    for (int i = 0; i < 3; i++)
+        if (type && strcmp(type, tiers[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* {basic?, standard?, premium?} full Packages from the package rows of a one-gig result. */
+static json_object *packages_json(const struct db_result *r)
+{
+    json_object *tier[3] = {NULL, NULL, NULL};
+    for (size_t i = 0; i < r->rows; i++) {
+        if (!row_is(r, i, 'p'))
+            continue;
+        int rank = tier_rank(dbr_get(r, i, C_F3));
+        if (rank >= 0 && !tier[rank])
+            tier[rank] = package_json(r, i, true);
+    }
+    json_object *out = json_object_new_object();
+    for (int t = 0; t < 3; t++)
+        if (tier[t])
+            json_object_object_add(out, jx_str(tier[t], "type"), tier[t]);
     return out;
+}
+
+static json_object *attachment_json(const struct db_result *r, size_t row)
+{
+    json_object *a = json_object_new_object();
+    jx_add_str(a, "id", dbr_get(r, row, C_ID));
+    jx_add_str(a, "name", dbr_get(r, row, C_F1));
+    jx_add_str(a, "url", dbr_get(r, row, C_F2));
+    jx_add_str(a, "type", dbr_get(r, row, C_F3));
+    return a;
 }
 
 /* Plural list name of an attachment type. */
@@ -288,34 +365,74 @@ static const char *attachment_list(const char *type)
     return NULL;
 }
 
-/* {images, videos, documents} from an attachments aggregate: Attachment objects, or only their
- * URLs (getGigGallery). NULL when the text is malformed. */
-static json_object *attachments_by_type(const char *text, bool urls_only)
+static json_object *empty_gallery(void)
 {
-    json_object *arr = agg_array(text);
-    if (!arr)
-        return NULL;
-    json_object *out = json_object_new_object();
-    json_object_object_add(out, "images", json_object_new_array());
-    json_object_object_add(out, "videos", json_object_new_array());
-    json_object_object_add(out, "documents", json_object_new_array());
-    size_t n = json_object_array_length(arr);
-    for (size_t i = 0; i < n; i++) {
-        json_object *a = json_object_array_get_idx(arr, i);
-        const char *list = attachment_list(jx_str(a, "type"));
-        if (!list)
-            continue;
-        const char *url = jx_str(a, "url");
-        if (urls_only)
-            json_object_array_add(jx_array(out, list), json_object_new_string(url ? url : ""));
-        else
-            json_object_array_add(jx_array(out, list), json_object_get(a));
-    }
-    json_object_put(arr);
-    return out;
+    json_object *g = json_object_new_object();
+    json_object_object_add(g, "images", json_object_new_array());
+    json_object_object_add(g, "videos", json_object_new_array());
+    json_object_object_add(g, "documents", json_object_new_array());
+    return g;
 }
 
-/* ---- the Gig -------------------------------------------------------------------------------- */
+/* One attachment row into a gallery object: the Attachment, or only its URL (getGigGallery). */
+static void gallery_add(json_object *gallery, const struct db_result *r, size_t row, bool urls_only)
+{
+    json_object *list = jx_array(gallery, attachment_list(dbr_get(r, row, C_F3)));
+    if (!list)
+        return;
+    if (urls_only)
+        json_object_array_add(list, json_object_new_string(dbr_get(r, row, C_F2)));
+    else
+        json_object_array_add(list, attachment_json(r, row));
+}
+
+/* {images, videos, documents} of every attachment row, in position order. NULL when memory runs
+ * out. */
+static json_object *gallery_json(const struct db_result *r, bool urls_only)
+{
+    struct row_key *keys;
+    long n = rows_of_kind(r, 'a', C_F4, &keys);
+    if (n < 0)
+        return NULL;
+    json_object *gallery = empty_gallery();
+    for (long i = 0; i < n; i++)
+        gallery_add(gallery, r, keys[i].row, urls_only);
+    free(keys);
+    return gallery;
+}
+
+static json_object *tag_json(const struct db_result *r, size_t row)
+{
+    json_object *t = json_object_new_object();
+    jx_add_str(t, "id", dbr_get(r, row, C_ID));
+    jx_add_str(t, "name", dbr_get(r, row, C_F1));
+    return t;
+}
+
+static json_object *faq_json(const struct db_result *r, size_t row)
+{
+    json_object *f = json_object_new_object();
+    jx_add_str(f, "question", dbr_get(r, row, C_F1));
+    jx_add_str(f, "answer", dbr_get(r, row, C_F2));
+    return f;
+}
+
+/* [tag] or [faq] of every row of that kind, in position order; NULL when memory runs out. */
+static json_object *ordered_list(const struct db_result *r, char kind, size_t pos_col,
+                                 json_object *(*item)(const struct db_result *, size_t))
+{
+    struct row_key *keys;
+    long n = rows_of_kind(r, kind, pos_col, &keys);
+    if (n < 0)
+        return NULL;
+    json_object *list = json_object_new_array();
+    for (long i = 0; i < n; i++)
+        json_object_array_add(list, item(r, keys[i].row));
+    free(keys);
+    return list;
+}
+
+/* ---- the Gig --------------------------------------------------------------------------------- */
 
 json_object *gig_plain_json(const struct db_result *r, size_t row)
 {
@@ -324,9 +441,9 @@ json_object *gig_plain_json(const struct db_result *r, size_t row)
     jx_add_str(o, "title", dbr_get(r, row, 1));
     jx_add_str(o, "slug", dbr_get(r, row, 2));
     json_object_object_add(o, "description", stored_json(dbr_get(r, row, 3)));
-    add_flag(o, "isPaused", dbr_get(r, row, 4));
+    jx_add_bool(o, "isPaused", cell_true(dbr_get(r, row, 4)));
     jx_add_str(o, "status", dbr_get(r, row, 5));
-    add_flag(o, "offersMultiplePackages", dbr_get(r, row, 6));
+    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, row, 6)));
     jx_add_str(o, "ownerId", dbr_get(r, row, 7));
     jx_add_str(o, "categoryId", dbr_get(r, row, 8));
     add_iso(o, "createdAt", dbr_get(r, row, 9));
@@ -359,13 +476,12 @@ enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const cha
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
     }
-    const char *v = dbr_get(r, 0, 0);
-    *out = json_object_new_boolean(v && strcmp(v, "0") != 0);
+    *out = json_object_new_boolean(cell_true(dbr_get(r, 0, 0)));
     db_result_free(r);
     return E_OK;
 }
 
-/* ---- GigSummary lists ----------------------------------------------------------------------- */
+/* ---- GigSummary lists ------------------------------------------------------------------------ */
 
 static json_object *summary_category(const struct db_result *r, size_t row)
 {
@@ -378,49 +494,109 @@ static json_object *summary_category(const struct db_result *r, size_t row)
     return c;
 }
 
-/* One GigSummary from a row of SUMMARY_COLUMNS; NULL when an aggregate is malformed. */
+/* One GigSummary from a row of SUMMARY_COLUMNS, with empty packages and attachments. */
 static json_object *summary_json(const struct db_result *r, size_t row)
 {
-    json_object *attachments = attachments_by_type(dbr_get(r, row, S_ATTACHMENTS), false);
-    json_object *packages = packages_by_tier(dbr_get(r, row, S_TIERS));
-    if (!attachments || !packages) {
-        json_object_put(attachments);
-        json_object_put(packages);
-        return NULL;
-    }
     json_object *o = json_object_new_object();
     jx_add_str(o, "id", dbr_get(r, row, S_ID));
     jx_add_str(o, "title", dbr_get(r, row, S_TITLE));
     jx_add_str(o, "slug", dbr_get(r, row, S_SLUG));
     jx_add_str(o, "status", dbr_get(r, row, S_STATUS));
     json_object_object_add(o, "category", summary_category(r, row));
-    json_object_object_add(o, "attachaments", attachments); /* sic: seed 002's key */
+    json_object_object_add(o, "attachaments", empty_gallery()); /* sic: seed 002's key */
     json_object *owner = json_object_new_object();
     jx_add_str(owner, "name", dbr_get(r, row, S_OWNER_NAME));
     jx_add_str(owner, "username", dbr_get(r, row, S_OWNER_USERNAME));
     json_object_object_add(o, "owner", owner);
-    add_flag(o, "offersMultiplePackages", dbr_get(r, row, S_MULTI));
-    json_object_object_add(o, "packages", packages);
+    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, row, S_MULTI)));
+    json_object_object_add(o, "packages", json_object_new_object());
     add_iso(o, "createdAt", dbr_get(r, row, S_CREATED));
     return o;
 }
 
-/* [GigSummary] from every row of r that has a gig (rows of a user without gigs have a NULL id).
- * Frees r. */
-static enum errkind summaries_from(struct db_result *r, json_object **out, struct err *e)
+/* Fill the summaries' packages and attachments from the child rows (kinds 'p' and 'a'). by_id
+ * maps each gig id to its summary. Tiers are added in rank order so every summary lists basic,
+ * standard, premium in that order. False when memory runs out. */
+static bool attach_children(const struct db_result *c, json_object *by_id)
+{
+    for (int rank = 0; rank < 3; rank++) {
+        for (size_t i = 0; i < c->rows; i++) {
+            if (!row_is(c, i, 'p') || tier_rank(dbr_get(c, i, C_F3)) != rank)
+                continue;
+            json_object *s = jx_obj(by_id, dbr_get(c, i, C_GIG));
+            if (s)
+                json_object_object_add(jx_obj(s, "packages"), dbr_get(c, i, C_F3),
+                                       package_json(c, i, false));
+        }
+    }
+    struct row_key *keys;
+    long n = rows_of_kind(c, 'a', C_F4, &keys);
+    if (n < 0)
+        return false;
+    for (long i = 0; i < n; i++) {
+        json_object *s = jx_obj(by_id, keys[i].gig);
+        if (s)
+            gallery_add(jx_obj(s, "attachaments"), c, keys[i].row, false);
+    }
+    free(keys);
+    return true;
+}
+
+/* The ids of the listed gigs as a JSON array text, for SQL_LIST_CHILDREN. */
+static char *ids_json(json_object *list)
+{
+    json_object *ids = json_object_new_array();
+    size_t n = json_object_array_length(list);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(
+            ids, json_object_new_string(jx_str(json_object_array_get_idx(list, i), "id")));
+    char *text = strdup(jx_to_string(ids));
+    json_object_put(ids);
+    return text;
+}
+
+/* Second statement of every list: the listed gigs' packages and attachments. */
+static enum errkind add_children(struct db *db, json_object *list, json_object *by_id,
+                                 struct err *e)
+{
+    if (json_object_array_length(list) == 0)
+        return E_OK;
+    char *ids = ids_json(list);
+    if (!ids)
+        return out_of_memory(NULL, e);
+    struct db_result *c;
+    enum errkind k =
+        run(db, "list children", SQL_LIST_CHILDREN, DB_PARAMS(DBP_S(ids), DBP_S(ids)), &c, e);
+    free(ids);
+    if (k != E_OK)
+        return k;
+    if (!attach_children(c, by_id))
+        return out_of_memory(c, e);
+    db_result_free(c);
+    return E_OK;
+}
+
+/* [GigSummary] from every row of r that has a gig (a user without gigs gives one row with a
+ * NULL id), completed by a second statement for their children. Frees r. */
+static enum errkind summaries_from(struct db *db, struct db_result *r, json_object **out,
+                                   struct err *e)
 {
     json_object *list = json_object_new_array();
+    json_object *by_id = json_object_new_object();
     for (size_t i = 0; i < r->rows; i++) {
         if (!dbr_get(r, i, S_ID))
             continue;
         json_object *s = summary_json(r, i);
-        if (!s) {
-            json_object_put(list);
-            return build_failed(r, e);
-        }
         json_object_array_add(list, s);
+        json_object_object_add(by_id, dbr_get(r, i, S_ID), json_object_get(s));
     }
     db_result_free(r);
+    enum errkind k = add_children(db, list, by_id, e);
+    json_object_put(by_id);
+    if (k != E_OK) {
+        json_object_put(list);
+        return k;
+    }
     *out = list;
     return E_OK;
 }
@@ -432,7 +608,7 @@ enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *us
     if (run(db, "user gigs", SQL_USER_GIGS, DB_PARAMS(DBP_S(user_id), DBP_S(viewer_id)), &r, e) !=
         E_OK)
         return e->kind;
-    return summaries_from(r, out, e);
+    return summaries_from(db, r, out, e);
 }
 
 enum errkind gigs_by_username(struct db *db, const char *username, json_object **out, struct err *e)
@@ -444,10 +620,10 @@ enum errkind gigs_by_username(struct db *db, const char *username, json_object *
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, USER_NOT_FOUND);
     }
-    return summaries_from(r, out, e);
+    return summaries_from(db, r, out, e);
 }
 
-/* ---- GigDetails and getGigById -------------------------------------------------------------- */
+/* ---- GigDetails and getGigById --------------------------------------------------------------- */
 
 /* The owner's mean rating as a JSON number: sum / count printed with 15 significant digits (what
  * a double holds exactly), null without reviews. */
@@ -461,71 +637,69 @@ static json_object *rating_json(const char *sum, long long count)
     return json_object_new_double_s(mean, text);
 }
 
-static json_object *details_owner(const struct db_result *r, bool with_stats)
+static json_object *details_owner(const struct db_result *r, size_t g, bool with_stats)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, 0, D_OWNER_ID));
-    jx_add_str(o, "name", dbr_get(r, 0, D_OWNER_NAME));
-    jx_add_str(o, "username", dbr_get(r, 0, D_OWNER_USERNAME));
-    jx_add_str(o, "image", dbr_get(r, 0, D_OWNER_IMAGE));
+    jx_add_str(o, "id", dbr_get(r, g, D_OWNER_ID));
+    jx_add_str(o, "name", dbr_get(r, g, D_OWNER_NAME));
+    jx_add_str(o, "username", dbr_get(r, g, D_OWNER_USERNAME));
+    jx_add_str(o, "image", dbr_get(r, g, D_OWNER_IMAGE));
     if (with_stats) {
-        long long count = dbr_int(r, 0, D_RATING_COUNT, 0);
-        json_object_object_add(o, "rating", rating_json(dbr_get(r, 0, D_RATING_SUM), count));
+        long long count = dbr_int(r, g, D_RATING_COUNT, 0);
+        json_object_object_add(o, "rating", rating_json(dbr_get(r, g, D_RATING_SUM), count));
         jx_add_int(o, "numberOfReviews", count);
     }
     return o;
 }
 
-static json_object *details_category(const struct db_result *r)
+static json_object *details_category(const struct db_result *r, size_t g)
 {
-    if (!dbr_get(r, 0, D_CAT_ID))
+    if (!dbr_get(r, g, D_CAT_ID))
         return NULL;
     json_object *c = json_object_new_object();
-    jx_add_str(c, "id", dbr_get(r, 0, D_CAT_ID));
-    jx_add_str(c, "slug", dbr_get(r, 0, D_CAT_SLUG));
-    jx_add_str(c, "name", dbr_get(r, 0, D_CAT_NAME));
-    jx_add_str(c, "parentId", dbr_get(r, 0, D_CAT_PARENT));
+    jx_add_str(c, "id", dbr_get(r, g, D_CAT_ID));
+    jx_add_str(c, "slug", dbr_get(r, g, D_CAT_SLUG));
+    jx_add_str(c, "name", dbr_get(r, g, D_CAT_NAME));
+    jx_add_str(c, "parentId", dbr_get(r, g, D_CAT_PARENT));
     return c;
 }
 
-/* The aggregated children of a details row, parsed; false when one is malformed (all freed). */
-struct details_children {
-    json_object *tags, *packages, *faqs, *attachments;
+/* The ordered child lists of a details union; false when memory runs out (all freed). */
+struct details_lists {
+    json_object *tags, *faqs, *attachments;
 };
 
-static bool details_children(const struct db_result *r, struct details_children *k)
+static bool details_lists(const struct db_result *r, struct details_lists *k)
 {
-    k->tags = agg_array(dbr_get(r, 0, D_TAGS));
-    k->packages = packages_by_tier(dbr_get(r, 0, D_PACKAGES));
-    k->faqs = agg_array(dbr_get(r, 0, D_FAQS));
-    k->attachments = attachments_by_type(dbr_get(r, 0, D_ATTACHMENTS), false);
-    if (k->tags && k->packages && k->faqs && k->attachments)
+    k->tags = ordered_list(r, 't', C_F2, tag_json);
+    k->faqs = ordered_list(r, 'f', C_F3, faq_json);
+    k->attachments = gallery_json(r, false);
+    if (k->tags && k->faqs && k->attachments)
         return true;
     json_object_put(k->tags);
-    json_object_put(k->packages);
     json_object_put(k->faqs);
     json_object_put(k->attachments);
     return false;
 }
 
-/* GigDetails from the one row of SQL_DETAILS / SQL_BY_ID; NULL when an aggregate is malformed. */
-static json_object *details_json(const struct db_result *r, bool with_stats)
+/* GigDetails from a details union whose gig row is row g; NULL when memory runs out. */
+static json_object *details_json(const struct db_result *r, size_t g, bool with_stats)
 {
-    struct details_children k;
-    if (!details_children(r, &k))
+    struct details_lists k;
+    if (!details_lists(r, &k))
         return NULL;
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, 0, D_ID));
-    jx_add_str(o, "title", dbr_get(r, 0, D_TITLE));
-    jx_add_str(o, "slug", dbr_get(r, 0, D_SLUG));
-    jx_add_str(o, "status", dbr_get(r, 0, D_STATUS));
-    json_object_object_add(o, "description", stored_json(dbr_get(r, 0, D_DESCRIPTION)));
-    add_flag(o, "offersMultiplePackages", dbr_get(r, 0, D_MULTI));
-    json_object_object_add(o, "owner", details_owner(r, with_stats));
-    json_object_object_add(o, "category", details_category(r));
+    jx_add_str(o, "id", dbr_get(r, g, D_ID));
+    jx_add_str(o, "title", dbr_get(r, g, D_TITLE));
+    jx_add_str(o, "slug", dbr_get(r, g, D_SLUG));
+    jx_add_str(o, "status", dbr_get(r, g, D_STATUS));
+    json_object_object_add(o, "description", stored_json(dbr_get(r, g, D_DESCRIPTION)));
+    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, g, D_MULTI)));
+    json_object_object_add(o, "owner", details_owner(r, g, with_stats));
+    json_object_object_add(o, "category", details_category(r, g));
     json_object_object_add(o, "tags", k.tags);
-    json_object_object_add(o, "packages", k.packages);
-    add_iso(o, "createdAt", dbr_get(r, 0, D_CREATED));
+    json_object_object_add(o, "packages", packages_json(r));
+    add_iso(o, "createdAt", dbr_get(r, g, D_CREATED));
     json_object_object_add(o, "faqs", k.faqs);
     json_object_object_add(o, "attachments", k.attachments);
     return o;
@@ -535,13 +709,16 @@ static json_object *details_json(const struct db_result *r, bool with_stats)
 static enum errkind details_from(struct db_result *r, bool with_stats, json_object **out,
                                  struct err *e)
 {
-    if (r->rows == 0) {
+    size_t g = 0;
+    while (g < r->rows && !kind_is(r, g, 'g'))
+        g++;
+    if (g == r->rows) {
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
     }
-    json_object *o = details_json(r, with_stats);
+    json_object *o = details_json(r, g, with_stats);
     if (!o)
-        return build_failed(r, e);
+        return out_of_memory(r, e);
     db_result_free(r);
     *out = o;
     return E_OK;
@@ -551,7 +728,8 @@ enum errkind gigs_details(struct db *db, const char *username, const char *slug,
                           struct err *e)
 {
     struct db_result *r;
-    if (run(db, "gig details", SQL_DETAILS, DB_PARAMS(DBP_S(username), DBP_S(slug)), &r, e) != E_OK)
+    struct db_param u = DBP_S(username), s = DBP_S(slug);
+    if (run(db, "gig details", SQL_DETAILS, DB_PARAMS(u, s, u, s, u, s, u, s, u, s), &r, e) != E_OK)
         return e->kind;
     return details_from(r, true, out, e);
 }
@@ -560,19 +738,23 @@ enum errkind gigs_by_id(struct db *db, const char *owner_id, const char *gig_id,
                         struct err *e)
 {
     struct db_result *r;
-    if (run(db, "gig by id", SQL_BY_ID, DB_PARAMS(DBP_S(gig_id), DBP_S(owner_id)), &r, e) != E_OK)
+    struct db_param g = DBP_S(gig_id), o = DBP_S(owner_id);
+    if (run(db, "gig by id", SQL_BY_ID, DB_PARAMS(g, o, g, o, g, o, g, o, g, o), &r, e) != E_OK)
         return e->kind;
     return details_from(r, false, out, e);
 }
 
-/* ---- public parts of one gig ---------------------------------------------------------------- */
+/* ---- public parts of one gig ----------------------------------------------------------------- */
 
-/* One row of a VISIBLE_TO_VIEWER query, or E_NOT_FOUND. */
-static enum errkind visible_row(struct db *db, const char *what, const char *sql,
-                                const char *viewer_id, const char *gig_id, struct db_result **r,
-                                struct err *e)
+/* The rows of a VISIBLE_TO_VIEWER query (the pair of parameters repeated `parts` times), or
+ * E_NOT_FOUND when there are none. */
+static enum errkind visible_rows(struct db *db, const char *what, const char *sql,
+                                 const char *viewer_id, const char *gig_id, size_t parts,
+                                 struct db_result **r, struct err *e)
 {
-    if (run(db, what, sql, DB_PARAMS(DBP_S(gig_id), DBP_S(viewer_id)), r, e) != E_OK)
+    struct db_param g = DBP_S(gig_id), v = DBP_S(viewer_id);
+    struct db_param params[] = {g, v, g, v};
+    if (run(db, what, sql, params, 2 * parts, r, e) != E_OK)
         return e->kind;
     if ((*r)->rows == 0) {
         db_result_free(*r);
@@ -586,13 +768,10 @@ enum errkind gigs_packages(struct db *db, const char *viewer_id, const char *gig
                            json_object **out, struct err *e)
 {
     struct db_result *r;
-    if (visible_row(db, "gig packages", SQL_PACKAGES, viewer_id, gig_id, &r, e) != E_OK)
+    if (visible_rows(db, "gig packages", SQL_PACKAGES, viewer_id, gig_id, 1, &r, e) != E_OK)
         return e->kind;
-    json_object *o = packages_by_tier(dbr_get(r, 0, 0));
-    if (!o)
-        return build_failed(r, e);
+    *out = packages_json(r);
     db_result_free(r);
-    *out = o;
     return E_OK;
 }
 
@@ -600,13 +779,18 @@ enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const ch
                                   json_object **out, struct err *e)
 {
     struct db_result *r;
-    if (visible_row(db, "gig description", SQL_DESCRIPTION_FAQ, viewer_id, gig_id, &r, e) != E_OK)
+    if (visible_rows(db, "gig description", SQL_DESCRIPTION_FAQ, viewer_id, gig_id, 2, &r, e) !=
+        E_OK)
         return e->kind;
-    json_object *faq = agg_array(dbr_get(r, 0, 1));
+    json_object *faq = ordered_list(r, 'f', C_F3, faq_json);
     if (!faq)
-        return build_failed(r, e);
+        return out_of_memory(r, e);
+    json_object *description = NULL;
+    for (size_t i = 0; i < r->rows; i++)
+        if (kind_is(r, i, 'g'))
+            description = stored_json(dbr_get(r, i, C_F1));
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "description", stored_json(dbr_get(r, 0, 0)));
+    json_object_object_add(o, "description", description);
     json_object_object_add(o, "faq", faq);
     db_result_free(r);
     *out = o;
@@ -617,17 +801,17 @@ enum errkind gigs_gallery(struct db *db, const char *viewer_id, const char *gig_
                           json_object **out, struct err *e)
 {
     struct db_result *r;
-    if (visible_row(db, "gig gallery", SQL_GALLERY, viewer_id, gig_id, &r, e) != E_OK)
+    if (visible_rows(db, "gig gallery", SQL_GALLERY, viewer_id, gig_id, 1, &r, e) != E_OK)
         return e->kind;
-    json_object *o = attachments_by_type(dbr_get(r, 0, 0), true);
+    json_object *o = gallery_json(r, true);
     if (!o)
-        return build_failed(r, e);
+        return out_of_memory(r, e);
     db_result_free(r);
     *out = o;
     return E_OK;
 }
 
-/* ---- categories ----------------------------------------------------------------------------- */
+/* ---- categories ------------------------------------------------------------------------------ */
 
 static json_object *category_json(const struct db_result *r, size_t row)
 {
@@ -668,13 +852,14 @@ enum errkind categories_list(struct db *db, json_object **out, struct err *e)
     return E_OK;
 }
 
-/* ---- search (GET /api/gigs) ----------------------------------------------------------------- */
+/* ---- search (GET /api/gigs) ------------------------------------------------------------------ */
 
-#define SEARCH_SQL_MAX 4096
-#define SEARCH_PARAMS_MAX 8
-#define LIKE_MAX 1024 /* bytes of an escaped LIKE pattern; longer search text matches nothing */
+#define SEARCH_SQL_MAX 2048
+#define SEARCH_PARAMS_MAX 12
+#define LIKE_MAX 1024 /* bytes of an escaped LIKE pattern (q is at most 100 characters) */
 
-/* A statement assembled from fixed fragments only; every value is a parameter. */
+/* A statement assembled from fixed fragments only; every value is a parameter. At most 16
+ * different texts exist (one per combination of filters), each prepared once per connection. */
 struct search_sql {
     char text[SEARCH_SQL_MAX];
     size_t len;
@@ -717,27 +902,29 @@ static bool like_pattern(const char *text, char *out, size_t size)
     return true;
 }
 
-/* The WHERE clause of the search (the filtered gigs are g, their basic package bp). */
+/* The FROM and WHERE of the search: published gigs g with a basic package bp, filtered. */
 static void search_filters(struct search_sql *q, const struct gig_search *s)
 {
     sql_add(q, " FROM gigs g JOIN packages bp ON bp.gig_id = g.id AND bp.type = 'basic' "
                "WHERE g.status = 'published'");
     if (s->q && *s->q) {
-        /* Text that cannot fit the pattern buffer cannot be in an 80-character title either. */
+        /* Text too long for the buffer is far longer than any title or tag: it matches none. */
         if (!like_pattern(s->q, q->like, sizeof q->like))
-            snprintf(q->like, sizeof q->like, "%s", "");
+            q->like[0] = '\0';
+        const char *like = q->like;
         sql_add(q, " AND (g.title LIKE ? OR EXISTS (SELECT 1 FROM tags t "
                    "WHERE t.gig_id = g.id AND t.name LIKE ?))");
-        const char *like = q->like;
         sql_param(q, DBP_S(like));
         sql_param(q, DBP_S(like));
     }
     if (s->category && *s->category) {
-        /* A subcategory's slug, or a top-level one standing for all of its subcategories. */
+        /* A subcategory, or a top-level category standing for all of its subcategories; by
+         * slug or by id, as updateOverview takes them. */
         sql_add(q, " AND g.category_id IN (SELECT sc.id FROM categories sc LEFT JOIN categories "
-                   "sp ON sp.id = sc.parent_id WHERE sc.slug = ? OR sp.slug = ?)");
-        sql_param(q, DBP_S(s->category));
-        sql_param(q, DBP_S(s->category));
+                   "sp ON sp.id = sc.parent_id WHERE sc.slug = ? OR sp.slug = ? OR sc.id = ? "
+                   "OR sp.id = ?)");
+        for (int i = 0; i < 4; i++)
+            sql_param(q, DBP_S(s->category));
     }
     if (s->min_price) {
         sql_add(q, " AND bp.price >= CAST(? AS DECIMAL(14,2))");
@@ -749,13 +936,13 @@ static void search_filters(struct search_sql *q, const struct gig_search *s)
     }
 }
 
-/* One page of summaries plus the total in the same statement: the inner query finds the page's
- * ids and COUNT(*) OVER () counts every match before LIMIT applies; only the page's rows then
- * pay for the summary subqueries. The total is the last column. */
+/* One page of summary rows plus the total in the same statement: the inner query finds the
+ * page's ids and COUNT(*) OVER () counts every match before LIMIT applies; only the page's rows
+ * are then joined to owners and categories. The total is the column after the summary's. */
 static void search_page_sql(struct search_sql *q, const struct gig_search *s)
 {
-    sql_add(q, AGG "SELECT " SUMMARY_COLUMNS ", pg.total FROM (SELECT g.id, g.created_at, "
-                   "COUNT(*) OVER () AS total");
+    sql_add(q, "SELECT " SUMMARY_COLUMNS ", pg.total FROM (SELECT g.id, g.created_at, "
+               "COUNT(*) OVER () AS total");
     search_filters(q, s);
     sql_add(q, NEWEST_FIRST
             " LIMIT ? OFFSET ?) pg JOIN gigs g ON g.id = pg.id" SUMMARY_JOINS NEWEST_FIRST);
@@ -798,7 +985,7 @@ enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object 
         return e->kind;
     long long total = r->rows > 0 ? dbr_int(r, 0, S_NCOLS, 0) : 0;
     json_object *items;
-    if (summaries_from(r, &items, e) != E_OK)
+    if (summaries_from(db, r, &items, e) != E_OK)
         return e->kind;
     if (json_object_array_length(items) == 0 && s->page > 1 &&
         search_count(db, s, &total, e) != E_OK) {

@@ -4,8 +4,9 @@
  *
  * Thin on purpose: read the path and query parameters, call the gig service (gigs_read.c, the
  * same functions the tRPC procedures call), wrap the answer in the REST envelope. The only rules
- * here are those of the query string itself (numbers, ranges, lengths), checked before the
- * service sees anything, with a 400 that names the parameter.
+ * here are those of the request's own syntax (query numbers, ranges and lengths; UTF-8 in the
+ * query and the path), checked before the service sees anything, with a 400 that names the
+ * parameter.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -113,7 +114,7 @@ static bool search_params(struct ctx *c, struct gig_search *s, struct err *e)
 {
     s->q = text_param(c, "q", SEARCH_TEXT_MAX, "q must be at most 100 characters of text", e);
     s->category = text_param(c, "category", SEARCH_SLUG_MAX,
-                             "category must be a category slug of at most 100 characters", e);
+                             "category must be a category slug or id of at most 100 characters", e);
     s->min_price = price_param(
         c, "minPrice", "minPrice must be a non-negative number with at most two decimals", e);
     s->max_price = price_param(

@@ -9,6 +9,9 @@
 #include "khedma/app.h"
 #include "khedma/config.h"
 #include "khedma/gigs.h"
+#include "khedma/jsonx.h"
+#include "khedma/orders.h"
+#include "khedma/order_query.h"
 #include "khedma/trpc.h"
 
 /* The signed-in user, or NULL with e set (UNAUTHORIZED, FORBIDDEN for a cookie-only cross-site
@@ -193,6 +196,75 @@ static enum errkind p_categories(struct ctx *c, json_object *in, json_object **o
     return categories_list(c->db, out, e);
 }
 
+static enum errkind p_order_checkout(struct ctx *c, json_object *in, json_object **out,
+                                     struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    if (!u)
+        return e->kind;
+    struct checkout_input v = {jx_str(in, "paymentMethod"), jx_str(in, "packageId"),
+                               jx_str(in, "gigId"), c->req->remote_addr};
+    return orders_checkout(c->db, u, &v, out, e);
+}
+
+/* A required non-empty string field, reported under its own name. */
+static const char *required_string(json_object *in, const char *key, struct err *e)
+{
+    const char *s = jx_str(in, key);
+    if (!s || !*s || strlen(s) > GIG_REF_MAX)
+        err_field(e, key, "Required string");
+    return s;
+}
+
+static enum errkind p_order_create(struct ctx *c, json_object *in, json_object **out,
+                                   struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    if (!u)
+        return e->kind;
+    json_object *amount = in ? json_object_object_get(in, "amount") : NULL;
+    bool number = json_object_is_type(amount, json_type_int) ||
+                  json_object_is_type(amount, json_type_double);
+    if (!number)
+        err_field(e, "amount", "Expected number");
+    struct order_create v = {number ? json_object_get_string(amount) : NULL,
+                             required_string(in, "transactionId", e),
+                             required_string(in, "orderId", e), required_string(in, "gigId", e),
+                             required_string(in, "packageId", e)};
+    if (e->kind != E_OK)
+        return err_set(e, E_BAD_REQUEST, "Invalid input");
+    return orders_create_paid(c->db, u, &v, out, e);
+}
+
+/* order.list {as?, status?, page?, limit?}: a page of the caller's orders (order_query.h). */
+static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **out,
+                                 struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    struct order_query q;
+    if (!u || order_query_from_json(in, &q, e) != E_OK)
+        return e->kind;
+    enum errkind k = orders_list(c->db, u, &q, out, e);
+    order_query_free(&q);
+    return k;
+}
+
+/* order.byId {id}: one order of the caller's (as client or freelancer; admins: any). */
+static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **out,
+                                  struct err *e)
+{
+    const struct user *u = need_user(c, e);
+    if (!u)
+        return e->kind;
+    const char *id = jx_str(in, "id");
+    if (!id) {
+        err_field(e, "id", "Expected string");
+        return err_set(e, E_BAD_REQUEST, "Invalid input");
+    }
+    return cuid_valid(id) ? orders_get(c->db, u, id, out, e)
+                          : err_set(e, E_NOT_FOUND, "Order not found");
+}
+
 static const struct trpc_proc procs[] = {
     {"gig.createDraft", TRPC_MUTATION, p_create_draft},
     {"gig.updateOverview", TRPC_MUTATION, p_update_overview},
@@ -211,6 +283,14 @@ static const struct trpc_proc procs[] = {
     {"gig.getDescriptionFaq", TRPC_QUERY, p_description_faq},
     {"gig.getGigGallery", TRPC_QUERY, p_gallery},
     {"category.list", TRPC_QUERY, p_categories},
+    {"order.checkout", TRPC_MUTATION, p_order_checkout},
+    {"order.create", TRPC_MUTATION, p_order_create},
+    {"order.list", TRPC_QUERY, p_order_list},
+    {"order.byId", TRPC_QUERY, p_order_by_id},
+    {"order.deliver", TRPC_MUTATION, trpc_order_deliver},
+    {"order.accept", TRPC_MUTATION, trpc_order_accept},
+    {"order.requestRevision", TRPC_MUTATION, trpc_order_request_revision},
+    {"order.cancel", TRPC_MUTATION, trpc_order_cancel},
 };
 
 void handle_trpc(struct ctx *c)

@@ -21,6 +21,7 @@
 
 #include "khedma/app.h"
 #include "khedma/config.h"
+#include "khedma/httpclient.h"
 #include "khedma/log.h"
 #include "khedma/procs.h"
 #include "khedma/rest.h"
@@ -162,6 +163,7 @@ int worker_run(int listen_fd, int max_requests)
     }
     FCGX_Free(&fr, 1);
     db_close(db);
+    httpc_cleanup();
     mysql_library_end();
     log_info("worker stopped");
     return 0;

@@ -22,6 +22,31 @@ void handle_categories(struct ctx *c);
 void handle_gigs_search(struct ctx *c);
 void handle_gig_details(struct ctx *c);
 void handle_user_gigs(struct ctx *c);
+/* Checkout, payment confirmation and gateway events (handlers_orders.c). */
+void handle_orders_checkout(struct ctx *c);
+void handle_orders_create(struct ctx *c);
+void handle_orders_confirm_transfer(struct ctx *c);
+void handle_youcanpay_webhook(struct ctx *c);
+void handle_paytabs_callback(struct ctx *c);
+/* Order moves, events, reviews and notifications (handlers_lifecycle.c). */
+void handle_order_deliver(struct ctx *c);
+void handle_order_accept(struct ctx *c);
+void handle_order_revision(struct ctx *c);
+void handle_order_cancel(struct ctx *c);
+void handle_order_events(struct ctx *c);
+void handle_order_review(struct ctx *c);
+void handle_notifications_list(struct ctx *c);
+void handle_notification_read(struct ctx *c);
+void handle_notifications_read_all(struct ctx *c);
+/* tRPC order.deliver, order.accept, order.requestRevision, order.cancel (handlers_lifecycle.c). */
+enum errkind trpc_order_deliver(struct ctx *c, json_object *in, json_object **out, struct err *e);
+enum errkind trpc_order_accept(struct ctx *c, json_object *in, json_object **out, struct err *e);
+enum errkind trpc_order_request_revision(struct ctx *c, json_object *in, json_object **out,
+                                         struct err *e);
+enum errkind trpc_order_cancel(struct ctx *c, json_object *in, json_object **out, struct err *e);
+/* Order reads: GET /api/orders and GET /api/orders/{id} (handlers_orders_read.c). */
+void handle_orders_list(struct ctx *c);
+void handle_order_get(struct ctx *c);
 /* /api/trpc/{path*}: the tRPC procedures (trpc_procs.c). */
 void handle_trpc(struct ctx *c);
 

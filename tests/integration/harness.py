@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 import urllib.parse
 
 BASE_URL = os.environ.get("KHEDMA_TEST_URL", "http://127.0.0.1:18080")
@@ -189,6 +190,30 @@ def _lib(function):
     return p.stdout
 
 
+def make_admin(email):
+    """Give an existing user the admin role: `khedmad make-admin EMAIL` with the test stack's
+    environment (its DSN from deploy/lib.sh; the binary is KHEDMA_BIN, else
+    KHEDMA_BUILD_DIR/src/khedmad, else build/src/khedmad, as lib.sh finds it)."""
+    env = dict(os.environ, KHEDMA_VAR=VAR)
+    env.pop("KHEDMA_DATABASE_URL", None)
+    script = 'set -euo pipefail; . "$1"; k_init; k_khedmad_env; exec "$K_BIN" make-admin "$2"'
+    p = subprocess.run(["bash", "-c", script, "harness", LIB, email], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"make-admin {email} failed ({p.returncode}): {p.stderr.strip()[-500:]}")
+
+
+def sql(statement):
+    """Run one SQL statement on the test stack's private MariaDB as its root (test fixtures
+    only, e.g. moving a due date into the past); returns the rows as lists of strings."""
+    p = subprocess.run(["mariadb", f"--defaults-file={os.path.join(VAR, 'mariadb.cnf')}",
+                        "--batch", "--skip-column-names", "khedma", "-e", statement],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    if p.returncode != 0:
+        raise RuntimeError(f"sql failed ({p.returncode}): {p.stderr.strip()[-500:]}")
+    return [line.split("\t") for line in p.stdout.splitlines()]
+
+
 def _read_pid(name):
     try:
         with open(os.path.join(VAR, "run", name)) as f:
@@ -290,14 +315,39 @@ def khedmad_pids():
     return {"master": master, "workers": workers, "jobs": jobs}
 
 
+def _settle(stable=3.0, limit=20.0):
+    """Wait until GET /healthz has answered 200 for `stable` seconds in a row (at most `limit`).
+    A worker whose reconnect failed while the database was down pauses before trying again
+    (up to 2 s), so one 200 does not mean every worker is back. Never raises."""
+    deadline = time.monotonic() + limit
+    since = None
+    while time.monotonic() < deadline:
+        try:
+            ok = http("GET", "/healthz", timeout=5).status == 200
+        except OSError:
+            ok = False
+        now = time.monotonic()
+        if not ok:
+            since = None
+        elif since is None:
+            since = now
+        elif now - since >= stable:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def stack(action):
-    """Control the test stack: "db-stop", "db-start", "khedmad-pids" (returns
-    {"master", "workers", "jobs"}), "khedmad-reload" (SIGHUP to the master)."""
+    """Control the test stack: "db-stop", "db-start" (returns once MariaDB answers and /healthz
+    has stayed 200 for 3 s, so every worker has reconnected; at most 20 s, never raises for
+    that), "khedmad-pids" (returns {"master", "workers", "jobs"}), "khedmad-reload" (SIGHUP to
+    the master)."""
     if action == "db-stop":
         _lib("k_db_stop")
         return None
     if action == "db-start":
         _lib("k_db_start")
+        _settle()
         return None
     if action == "khedmad-pids":
         return khedmad_pids()

@@ -110,11 +110,9 @@ def test_healthz_follows_the_database_down_and_up():
             assert r.status == 503 and r.json.get("db") == "down", r
             assert time.monotonic() - started < 5, "healthz hung with the database down"
     finally:
-        stack("db-start")
+        stack("db-start")  # returns once /healthz has stayed 200 for 3 s, or after 20 s
 
-    assert _wait_for(lambda: _healthy_answer(http("GET", "/healthz", timeout=5), False), 20, 0.2), \
-        "healthz did not return to 200 after the database came back"
-    # Every worker reconnects, not only the first one asked.
+    # Every worker has reconnected, not only the first one asked.
     for _ in range(8):
         assert _healthy_answer(http("GET", "/healthz"))
     assert stack("khedmad-pids")["master"] == master, "khedmad was restarted"

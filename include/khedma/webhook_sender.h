@@ -1,0 +1,83 @@
+/*
+ * webhook_sender.h - outgoing webhooks (contract section 6, "Webhooks out"), sent by the jobs
+ * process from the webhook_deliveries rows that order events write.
+ *
+ * A batch claims due rows (FOR UPDATE SKIP LOCKED) and, in the same short transaction, counts the
+ * attempt and moves next_attempt_at WHS_LEASE_S ahead: that lease makes every other jobs process
+ * skip the rows while they are being sent, and makes a crash mid-send retry later instead of
+ * losing the delivery. After the commit each body is POSTed (all of a batch in parallel, each with
+ * a total timeout of WHS_TIMEOUT_MS, no redirects, http/https only, to an address vetted and
+ * pinned before the request), then the outcome is written: 2xx -> delivered; anything else ->
+ * retried on the schedule of whs_retry_delay(), failed after WHS_MAX_ATTEMPTS.
+ *
+ * Request headers: Content-Type: application/json, X-Khedma-Event: <type>, X-Khedma-Delivery:
+ * <delivery id>, X-Khedma-Signature: t=<unix time of the attempt>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>" keyed with KHEDMA_WEBHOOK_SECRET>.
+ */
+#ifndef KHEDMA_WEBHOOK_SENDER_H
+#define KHEDMA_WEBHOOK_SENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "khedma/db.h"
+#include "khedma/jobs.h"
+
+#define WHS_MAX_ATTEMPTS 9    /* the last retry comes about 22.7 h after the first attempt */
+#define WHS_LEASE_S 60        /* a claimed delivery is left alone this long */
+#define WHS_TIMEOUT_MS 10000L /* total time of one POST */
+#define WHS_BATCH 16          /* deliveries claimed (and sent in parallel) at once */
+/* "t=" + up to 20 digits + ",v1=" + 64 hex digits + NUL */
+#define WHS_SIGNATURE_MAX 96
+
+/* Seconds to wait after attempt number `attempts` (1 = the first) failed: 30 s, 2 min, 10 min,
+ * 30 min, 1 h, 3 h, 6 h, 12 h. -1 when that attempt was the last one (WHS_MAX_ATTEMPTS) or the
+ * number makes no sense: the delivery is then failed. */
+long whs_retry_delay(int attempts);
+
+/* Writes the X-Khedma-Signature value for an attempt at unix time t. Returns the length written,
+ * or -1 when out is too small (out is then ""). */
+int whs_signature_header(const char *secret, long long t, const char *body, size_t len, char *out,
+                         size_t outlen);
+
+/* What an address is, as far as the SSRF guard is concerned. IPv4-mapped (::ffff:a.b.c.d) and
+ * NAT64 (64:ff9b::a.b.c.d) IPv6 addresses are classified by the IPv4 address they carry. */
+enum whs_addr_class {
+    WHS_ADDR_PUBLIC,
+    WHS_ADDR_LOOPBACK,    /* 127/8, ::1 */
+    WHS_ADDR_PRIVATE,     /* 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7 */
+    WHS_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
+    WHS_ADDR_UNSPECIFIED, /* 0/8, :: */
+    WHS_ADDR_MULTICAST,   /* 224/4, ff00::/8 */
+    WHS_ADDR_RESERVED,    /* 240/4 (with the broadcast address), other families */
+};
+enum whs_addr_class whs_classify(const struct sockaddr *sa);
+/* "public", "loopback", "private", "link-local", "unspecified", "multicast", "reserved". */
+const char *whs_addr_class_name(enum whs_addr_class c);
+/* Whether a request may go to an address of this class. */
+bool whs_addr_allowed(enum whs_addr_class c, bool allow_private);
+
+/* Where a webhook URL points. host is without the brackets of an IPv6 literal. */
+struct whs_target {
+    bool https;
+    char host[256];
+    unsigned port; /* the scheme's default when the URL names none */
+};
+/* False for anything but an absolute http(s) URL with a host (and a port in 1..65535). */
+bool whs_parse_target(const char *url, struct whs_target *t);
+
+/* Resolve the target's host and vet every address it resolves to. Returns 0 with pin set to the
+ * CURLOPT_RESOLVE entry "host:port:address" that fixes the address the request will connect to
+ * ("" for an IP literal, which needs no resolving); otherwise writes the reason into why and
+ * returns 1 when the URL is refused for good (an address the guard forbids) or -1 when resolving
+ * failed (worth retrying). */
+int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen,
+                char *why, size_t whylen);
+
+/* Claim, send and record due deliveries, batch after batch, while full batches keep coming and
+ * for at most about budget_ms. Returns the number of deliveries attempted, or -1 after a database
+ * error. */
+int webhook_sender_run(struct db *db, const struct jobs_clock *clock, long budget_ms);
+
+#endif

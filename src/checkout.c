@@ -1,0 +1,232 @@
+/*
+ * checkout.c - POST /api/orders/checkout and order.checkout (seed 004, adapted; contract section
+ * 6): validate in the contract's order, write a pending order and a pending payment whose amount
+ * is the package's price from the database (never the client's), commit, then call the gateway.
+ * The gateway call happens outside any transaction so no row lock waits on the network; if it
+ * fails, the order is cancelled and its payment marked failed (nothing can be charged twice:
+ * the next checkout is a new order with a new gateway reference).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/crypto.h"
+#include "khedma/dberr.h"
+#include "khedma/gateway.h"
+#include "khedma/ids.h"
+#include "khedma/jsonx.h"
+#include "khedma/log.h"
+#include "khedma/orders.h"
+
+#define BANK_REFERENCE_LEN 12
+
+struct offer {
+    char package_id[CUID_LEN + 1];
+    char gig_id[CUID_LEN + 1];
+    char owner_id[CUID_LEN + 1];
+    char price[32];
+    char type[16];
+    char title[256];
+    long long revisions;
+};
+
+static const char *normalize_method(const char *m)
+{
+    if (!m)
+        return NULL;
+    if (strcmp(m, "card") == 0 || strcmp(m, "credit_card") == 0)
+        return "card";
+    if (strcmp(m, "bank_transfer") == 0)
+        return "bank_transfer";
+    return NULL;
+}
+
+/* The package with its gig, checked in the contract's order: 404, then gig availability, then
+ * the buyer's own gig. Runs inside the checkout transaction with the gig row share-locked so a
+ * concurrent delete cannot remove it under the new order. */
+static enum errkind load_offer(struct db *db, const struct user *client,
+                               const struct checkout_input *in, struct offer *o, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT p.id, g.id, g.owner_id, p.price, p.type, COALESCE(g.title, ''), "
+                     "p.revisions, g.status, g.is_paused FROM packages p "
+                     "JOIN gigs g ON g.id = p.gig_id WHERE p.id = ? LOCK IN SHARE MODE",
+                     DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    bool found = r->rows == 1 && (!in->gig_id || strcmp(in->gig_id, dbr_get(r, 0, 1)) == 0);
+    bool available = found && strcmp(dbr_get(r, 0, 7), "published") == 0 &&
+                     dbr_int(r, 0, 8, 1) == 0;
+    bool own = found && strcmp(dbr_get(r, 0, 2), client->id) == 0;
+    if (found) {
+        snprintf(o->package_id, sizeof(o->package_id), "%s", dbr_get(r, 0, 0));
+        snprintf(o->gig_id, sizeof(o->gig_id), "%s", dbr_get(r, 0, 1));
+        snprintf(o->owner_id, sizeof(o->owner_id), "%s", dbr_get(r, 0, 2));
+        snprintf(o->price, sizeof(o->price), "%s", dbr_get(r, 0, 3));
+        snprintf(o->type, sizeof(o->type), "%s", dbr_get(r, 0, 4));
+        snprintf(o->title, sizeof(o->title), "%s", dbr_get(r, 0, 5));
+        o->revisions = dbr_int(r, 0, 6, 0);
+    }
+    db_result_free(r);
+    enum errkind k = E_OK;
+    if (!found)
+        k = err_set(e, E_NOT_FOUND, "Package not found");
+    else if (!available)
+        k = err_set(e, E_UNPROCESSABLE, "Gig is not available");
+    else if (own)
+        k = err_set(e, E_UNPROCESSABLE, "You cannot order your own gig");
+    else if (!client->phone || !client->phone[0])
+        k = err_set(e, E_UNPROCESSABLE, "User must have a phone number");
+    if (k != E_OK)
+        db_rollback(db);
+    return k;
+}
+
+/* A bank-transfer reference the client writes on the transfer: short, unambiguous letters. */
+static void bank_reference(char out[BANK_REFERENCE_LEN + 4])
+{
+    char code[BANK_REFERENCE_LEN + 1];
+    random_alnum(code, BANK_REFERENCE_LEN);
+    for (char *p = code; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    snprintf(out, BANK_REFERENCE_LEN + 4, "KH-%s", code);
+}
+
+static enum errkind write_pending(struct db *db, const struct user *client, const struct offer *o,
+                                  const char *method, const char *provider, const char *order_id,
+                                  const char *reference, struct err *e)
+{
+    char payment_id[CUID_LEN + 1];
+    cuid_new(payment_id);
+    int rc = db_exec(db,
+                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
+                     "total_amount, currency, payment_method, provider, revisions_allowed) "
+                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
+                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(o->owner_id),
+                               DBP_S(o->gig_id), DBP_S(o->package_id), DBP_S(o->price),
+                               DBP_S(method), DBP_S(provider), DBP_I(o->revisions)),
+                     NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "INSERT INTO payments (id, order_id, status, amount, currency, "
+                     "payment_method, provider, reference) "
+                     "VALUES (?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
+                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(o->price),
+                               DBP_S(method), DBP_S(provider), DBP_S(reference)),
+                     NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+static json_object *base_data(const char *order_id, const struct offer *o, const char *method,
+                              const char *provider)
+{
+    json_object *d = json_object_new_object();
+    jx_add_str(d, "order_id", order_id);
+    jx_add_decimal(d, "amount", o->price);
+    jx_add_str(d, "currency", "MAD");
+    jx_add_str(d, "payment_method", method);
+    jx_add_str(d, "provider", provider);
+    return d;
+}
+
+/* The gateway refused or could not be reached: the order cannot be paid, so it is cancelled and
+ * its payment failed, in one transaction, with the event that says why. */
+static void abandon_checkout(struct db *db, const char *order_id)
+{
+    struct err e = {0};
+    if (db_begin(db) != DB_OK)
+        return;
+    int rc = db_exec(db,
+                     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
+                     "cancel_reason = 'Payment gateway failed' WHERE id = ? AND status = 'pending'",
+                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
+                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    struct order_move m = {order_id, "payment_failed", "pending", "cancelled", NULL,
+                           "Payment gateway failed"};
+    if (rc == DB_OK && order_event_record(db, &m, &e) == E_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK || e.kind != E_OK)
+        db_fail(db, rc != DB_OK ? rc : DB_ERR, &e);
+    err_clear(&e);
+}
+
+static enum errkind call_gateway(struct db *db, const struct user *client,
+                                 const struct checkout_input *in, const struct offer *o,
+                                 const char *order_id, json_object *data, struct err *e)
+{
+    enum gw_provider p = gw_card_provider();
+    char description[320];
+    snprintf(description, sizeof(description), "Khedma order %s: %s (%s)", order_id, o->title,
+             o->type);
+    struct gw_checkout_request req = {order_id, o->price, "MAD", description,
+                                      {client->name, client->email, client->phone,
+                                       in->client_ip ? in->client_ip : "127.0.0.1"}};
+    struct gw_checkout_result res;
+    memset(&res, 0, sizeof(res));
+    if (gw_checkout(p, &req, &res, e) != E_OK) {
+        abandon_checkout(db, order_id);
+        return e->kind;
+    }
+    const char *ref = p == GW_YOUCANPAY ? res.token_id : res.tran_ref;
+    const char *sql = p == GW_YOUCANPAY ? "UPDATE payments SET token_id = ? WHERE order_id = ?"
+                                        : "UPDATE payments SET tran_ref = ? WHERE order_id = ?";
+    int rc = db_exec(db, sql, DB_PARAMS(DBP_S(ref), DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK) {
+        gw_checkout_result_free(&res);
+        return db_fail(db, rc, e);
+    }
+    if (p == GW_YOUCANPAY) {
+        jx_add_str(data, "token_id", res.token_id);
+        jx_add_str(data, "payment_url", res.payment_url);
+    } else {
+        jx_add_str(data, "tran_ref", res.tran_ref);
+        jx_add_str(data, "redirect_url", res.redirect_url);
+        json_object_object_foreach(res.paytabs_request, key, val)
+        {
+            if (strncmp(key, "cart_", 5) == 0 || strcmp(key, "customer_details") == 0)
+                json_object_object_add(data, key, json_object_get(val));
+        }
+    }
+    gw_checkout_result_free(&res);
+    return E_OK;
+}
+
+enum errkind orders_checkout(struct db *db, const struct user *client,
+                             const struct checkout_input *in, json_object **data, struct err *e)
+{
+    const char *method = normalize_method(in->payment_method);
+    if (!method)
+        return err_set(e, E_UNPROCESSABLE, "Invalid payment method");
+    if (!in->package_id || !in->package_id[0])
+        return err_set(e, E_NOT_FOUND, "Package not found");
+    bool card = strcmp(method, "card") == 0;
+    const char *provider = card ? gw_provider_name(gw_card_provider()) : "bank_transfer";
+    int rc = db_begin(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct offer o;
+    if (load_offer(db, client, in, &o, e) != E_OK)
+        return e->kind;
+    char order_id[CUID_LEN + 1], reference[BANK_REFERENCE_LEN + 4];
+    cuid_new(order_id);
+    if (!card)
+        bank_reference(reference);
+    if (write_pending(db, client, &o, method, provider, order_id, card ? NULL : reference, e) !=
+        E_OK)
+        return e->kind;
+    json_object *d = base_data(order_id, &o, method, provider);
+    if (!card) {
+        jx_add_str(d, "reference", reference);
+    } else if (call_gateway(db, client, in, &o, order_id, d, e) != E_OK) {
+        json_object_put(d);
+        return e->kind;
+    }
+    log_info("checkout %s: %s via %s", order_id, o.price, provider);
+    *data = d;
+    return E_OK;
+}

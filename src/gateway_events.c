@@ -1,0 +1,279 @@
+/*
+ * gateway_events.c - incoming payment events (contract section 6): YouCan Pay webhooks and
+ * PayTabs callbacks. Every event is stored for audit, forged ones too. An authentic event takes
+ * effect once: its row and its effect are written in one transaction, and the unique key on
+ * (provider, effect_key) turns a replay into a duplicate-key error that changes nothing.
+ * Events about orders we do not know answer {ignored: true} so gateways stop retrying.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "khedma/dberr.h"
+#include "khedma/gateway.h"
+#include "khedma/ids.h"
+#include "khedma/jsonx.h"
+#include "khedma/log.h"
+#include "khedma/orders.h"
+
+/* What an event asks for, once parsed from either gateway's format. */
+enum event_action { ACT_PAID, ACT_FAILED, ACT_REFUNDED, ACT_NONE };
+
+struct event {
+    enum gw_provider provider;
+    char id[129];
+    char type[65];
+    char order_id[129];
+    char transaction_id[129];
+    char amount[32]; /* major units, 2 places; empty when absent */
+    char currency[8];
+    enum event_action action;
+};
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
+static int store_event(struct db *db, const struct event *ev, bool valid, const char *body,
+                       size_t len, const char *outcome, char row_id[CUID_LEN + 1])
+{
+    cuid_new(row_id);
+    return db_exec(db,
+                   "INSERT INTO gateway_events (id, provider, event_id, event_type, order_id, "
+                   "signature_valid, payload, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   DB_PARAMS(DBP_S(row_id), DBP_S(gw_provider_name(ev->provider)),
+                             DBP_S(ev->id[0] ? ev->id : "-"), DBP_S(ev->type),
+                             DBP_S(ev->order_id[0] ? ev->order_id : NULL), DBP_I(valid ? 1 : 0),
+                             DBP_B(body, len), DBP_S(outcome)),
+                   NULL, NULL);
+}
+
+static enum errkind mark_failed(struct db *db, const char *order_id, struct err *e)
+{
+    int rc = db_exec(db,
+                     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
+                     "cancel_reason = 'Payment failed' WHERE id = ?",
+                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
+                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct order_move m = {order_id, "payment_failed", "pending", "cancelled", NULL,
+                           "Payment failed"};
+    return order_event_record(db, &m, e);
+}
+
+static enum errkind mark_refunded(struct db *db, const char *order_id, const char *status,
+                                  struct err *e)
+{
+    int rc = db_exec(db, "UPDATE payments SET status = 'refunded' WHERE order_id = ?",
+                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct order_move m = {order_id, "refunded", status, status, NULL, NULL};
+    return order_event_record(db, &m, e);
+}
+
+/* Decide and apply the event's effect on a locked order; *outcome says what happened. */
+static enum errkind apply(struct db *db, const struct event *ev, const char *order_status,
+                          const char *payment_status, const char *total, const char **outcome,
+                          struct err *e)
+{
+    bool pending = strcmp(order_status, "pending") == 0;
+    *outcome = "ignored";
+    if (ev->action == ACT_PAID) {
+        char want[32];
+        if (!money_normalize(total, want) || strcmp(want, ev->amount) != 0 ||
+            strcmp(ev->currency, "MAD") != 0) {
+            *outcome = "amount_mismatch";
+            return E_OK;
+        }
+        if (!pending)
+            return E_OK;
+        *outcome = "applied";
+        return payment_confirm_locked(db, ev->order_id,
+                                      ev->transaction_id[0] ? ev->transaction_id : NULL, NULL, e);
+    }
+    if (ev->action == ACT_FAILED && pending) {
+        *outcome = "applied";
+        return mark_failed(db, ev->order_id, e);
+    }
+    if (ev->action == ACT_REFUNDED &&
+        (strcmp(payment_status, "refunding") == 0 || strcmp(payment_status, "success") == 0)) {
+        *outcome = "applied";
+        return mark_refunded(db, ev->order_id, order_status, e);
+    }
+    return E_OK;
+}
+
+struct order_state {
+    bool found;
+    char status[16], payment_status[16], total[32];
+};
+
+static enum errkind lock_order(struct db *db, const char *order_id, struct order_state *s,
+                               struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT o.status, p.status, o.total_amount FROM orders o "
+                     "JOIN payments p ON p.order_id = o.id WHERE o.id = ? FOR UPDATE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    s->found = r->rows == 1;
+    if (s->found) {
+        copy_str(s->status, sizeof(s->status), dbr_get(r, 0, 0));
+        copy_str(s->payment_status, sizeof(s->payment_status), dbr_get(r, 0, 1));
+        copy_str(s->total, sizeof(s->total), dbr_get(r, 0, 2));
+    }
+    db_result_free(r);
+    return E_OK;
+}
+
+static json_object *answer(const char *outcome)
+{
+    json_object *o = json_object_new_object();
+    jx_add_bool(o, "received", true);
+    if (strcmp(outcome, "applied") != 0)
+        jx_add_bool(o, strcmp(outcome, "duplicate") == 0 ? "duplicate" : "ignored", true);
+    jx_add_str(o, "outcome", outcome);
+    return o;
+}
+
+/* The shared path for an authentic, parsed event: one transaction for row + effect. */
+static enum errkind handle_event(struct db *db, const struct event *ev, const char *body,
+                                 size_t len, json_object **out, struct err *e)
+{
+    char row_id[CUID_LEN + 1];
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = store_event(db, ev, true, body, len, NULL, row_id);
+    if (rc == DB_DUPLICATE) {
+        db_rollback(db);
+        *out = answer("duplicate");
+        return E_OK;
+    }
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct order_state s = {0};
+    const char *outcome = "ignored";
+    if (ev->order_id[0] && lock_order(db, ev->order_id, &s, e) != E_OK)
+        return e->kind;
+    if (s.found && apply(db, ev, s.status, s.payment_status, s.total, &outcome, e) != E_OK)
+        return e->kind;
+    rc = db_exec(db, "UPDATE gateway_events SET outcome = ? WHERE id = ?",
+                 DB_PARAMS(DBP_S(s.found ? outcome : "unknown_order"), DBP_S(row_id)), NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    log_info("%s event %s for %s: %s", gw_provider_name(ev->provider), ev->type, ev->order_id,
+             s.found ? outcome : "unknown_order");
+    *out = answer(s.found ? outcome : "unknown_order");
+    if (!s.found)
+        jx_add_bool(*out, "ignored", true);
+    return E_OK;
+}
+
+/* A forged or unsigned event: kept for audit (outside any effect), then refused. */
+static enum errkind reject(struct db *db, const struct event *ev, const char *body, size_t len,
+                           struct err *e)
+{
+    char row_id[CUID_LEN + 1];
+    store_event(db, ev, false, body, len, "bad_signature", row_id);
+    log_warn("%s event with a bad signature refused", gw_provider_name(ev->provider));
+    return err_set(e, E_UNAUTHORIZED, "Invalid signature");
+}
+
+/* Amounts arrive in minor units as a number or a numeric string (YouCan Pay). */
+static void minor_amount(json_object *v, char out[32])
+{
+    long long minor = -1;
+    if (json_object_is_type(v, json_type_int))
+        minor = json_object_get_int64(v);
+    else if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        char *end = NULL;
+        long long n = strtoll(s, &end, 10);
+        if (*s && end && *end == '\0')
+            minor = n;
+    }
+    out[0] = '\0';
+    if (minor >= 0)
+        money_from_minor(minor, out);
+}
+
+static void parse_youcanpay(json_object *o, struct event *ev)
+{
+    copy_str(ev->id, sizeof(ev->id), jx_str(o, "id"));
+    copy_str(ev->type, sizeof(ev->type), jx_str(o, "event_name"));
+    json_object *t = jx_obj(jx_obj(o, "payload"), "transaction");
+    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(t, "order_id"));
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(t, "id"));
+    copy_str(ev->currency, sizeof(ev->currency), jx_str(t, "currency"));
+    minor_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
+    ev->action = strcmp(ev->type, "transaction.paid") == 0       ? ACT_PAID
+                 : strcmp(ev->type, "transaction.failed") == 0   ? ACT_FAILED
+                 : strcmp(ev->type, "transaction.refunded") == 0 ? ACT_REFUNDED
+                                                                 : ACT_NONE;
+}
+
+enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t len,
+                                        const char *signature, json_object **out, struct err *e)
+{
+    struct event ev = {.provider = GW_YOUCANPAY};
+    json_object *o = jx_parse(body, len);
+    if (o && json_object_is_type(o, json_type_object))
+        parse_youcanpay(o, &ev);
+    json_object_put(o);
+    if (!gw_signature_valid(GW_YOUCANPAY, body, len, signature))
+        return reject(db, &ev, body, len, e);
+    if (!ev.id[0] || !ev.type[0])
+        return err_set(e, E_BAD_REQUEST, "Malformed event");
+    return handle_event(db, &ev, body, len, out, e);
+}
+
+static void parse_paytabs(json_object *o, struct event *ev)
+{
+    copy_str(ev->id, sizeof(ev->id), jx_str(o, "tran_ref"));
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(o, "tran_ref"));
+    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(o, "cart_id"));
+    copy_str(ev->currency, sizeof(ev->currency), jx_str(o, "cart_currency"));
+    json_object *amount = json_object_object_get(o, "cart_amount");
+    if (!amount || !money_normalize(json_object_get_string(amount), ev->amount))
+        ev->amount[0] = '\0';
+    const char *status = jx_str(jx_obj(o, "payment_result"), "response_status");
+    const char *type = jx_str(o, "tran_type");
+    bool refund = type && strcasecmp(type, "refund") == 0;
+    snprintf(ev->type, sizeof(ev->type), "%s.%s", refund ? "refund" : "sale",
+             status ? status : "?");
+    if (!status)
+        ev->action = ACT_NONE;
+    else if (strcmp(status, "A") == 0)
+        ev->action = refund ? ACT_REFUNDED : ACT_PAID;
+    else if (!refund && (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 ||
+                         strcmp(status, "V") == 0))
+        ev->action = ACT_FAILED;
+    else
+        ev->action = ACT_NONE;
+}
+
+enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t len,
+                                       const char *signature, json_object **out, struct err *e)
+{
+    struct event ev = {.provider = GW_PAYTABS};
+    json_object *o = jx_parse(body, len);
+    if (o && json_object_is_type(o, json_type_object))
+        parse_paytabs(o, &ev);
+    json_object_put(o);
+    if (!gw_signature_valid(GW_PAYTABS, body, len, signature))
+        return reject(db, &ev, body, len, e);
+    if (!ev.id[0])
+        return err_set(e, E_BAD_REQUEST, "Malformed callback");
+    return handle_event(db, &ev, body, len, out, e);
+}

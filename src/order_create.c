@@ -1,0 +1,194 @@
+/*
+ * order_create.c - order.create (seed 000: "create an order after successful payment"; contract
+ * section 5). The client names a gateway transaction; the server asks the gateway about it and
+ * either confirms the client's pending checkout with that id or records a new, already paid
+ * order. The unique key on (provider, transaction_id) makes one transaction confirm at most one
+ * order, across workers and hosts.
+ *
+ * Checks, in the contract's order: transaction already used for another order (CONFLICT; the
+ * same input again returns the same order), then amount / currency / package-gig / orderId
+ * mismatches (UNPROCESSABLE_CONTENT), then an unpaid transaction (PRECONDITION_FAILED). An
+ * unreachable gateway is BAD_GATEWAY and writes nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/dberr.h"
+#include "khedma/gateway.h"
+#include "khedma/ids.h"
+#include "khedma/orders.h"
+
+struct package_row {
+    char gig_id[CUID_LEN + 1];
+    char owner_id[CUID_LEN + 1];
+    char price[32];
+    long long revisions;
+};
+
+static bool same_amount(const char *a, const char *b)
+{
+    char x[32], y[32];
+    return money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
+}
+
+/* The order this transaction already confirmed: E_OK with *found set (and *mine when it is the
+ * same client's order for the same gig and package: a repeat). */
+static enum errkind find_used(struct db *db, const struct user *client,
+                              const struct order_create *in, const char *provider,
+                              char order_id[CUID_LEN + 1], bool *found, bool *mine, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT o.id, o.user_id = ? AND o.gig_id = ? AND o.package_id = ? "
+                     "FROM payments p JOIN orders o ON o.id = p.order_id "
+                     "WHERE p.provider = ? AND p.transaction_id = ?",
+                     DB_PARAMS(DBP_S(client->id), DBP_S(in->gig_id), DBP_S(in->package_id),
+                               DBP_S(provider), DBP_S(in->transaction_id)),
+                     &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    *found = r->rows == 1;
+    *mine = *found && dbr_int(r, 0, 1, 0) == 1;
+    if (*found)
+        snprintf(order_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 0));
+    db_result_free(r);
+    return E_OK;
+}
+
+static enum errkind load_package(struct db *db, const struct order_create *in,
+                                 struct package_row *p, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT p.gig_id, g.owner_id, p.price, p.revisions FROM packages p "
+                     "JOIN gigs g ON g.id = p.gig_id WHERE p.id = ? AND g.status <> 'deleted'",
+                     DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    bool ok = r->rows == 1 && strcmp(dbr_get(r, 0, 0), in->gig_id) == 0;
+    if (ok) {
+        snprintf(p->gig_id, sizeof(p->gig_id), "%s", dbr_get(r, 0, 0));
+        snprintf(p->owner_id, sizeof(p->owner_id), "%s", dbr_get(r, 0, 1));
+        snprintf(p->price, sizeof(p->price), "%s", dbr_get(r, 0, 2));
+        p->revisions = dbr_int(r, 0, 3, 0);
+    }
+    db_result_free(r);
+    return ok ? E_OK
+              : err_set(e, E_UNPROCESSABLE, "Package does not belong to the gig");
+}
+
+static enum errkind check_transaction(const struct user *client, const struct order_create *in,
+                                      const struct package_row *p,
+                                      const struct gw_transaction *t, struct err *e)
+{
+    if (!same_amount(in->amount, p->price))
+        return err_set(e, E_UNPROCESSABLE, "Amount does not match the package price");
+    if (strcmp(t->currency, "MAD") != 0)
+        return err_set(e, E_UNPROCESSABLE, "Transaction currency is not MAD");
+    if (!same_amount(t->amount, p->price))
+        return err_set(e, E_UNPROCESSABLE, "Transaction amount does not match the package price");
+    if (strcmp(t->order_id, in->order_id) != 0)
+        return err_set(e, E_UNPROCESSABLE, "Transaction belongs to another order");
+    if (strcmp(p->owner_id, client->id) == 0)
+        return err_set(e, E_UNPROCESSABLE, "You cannot order your own gig");
+    if (t->status != GW_TXN_PAID)
+        return err_set(e, E_PRECONDITION, "Payment not completed");
+    return E_OK;
+}
+
+/* Is orderId this client's pending checkout for this package? */
+static enum errkind is_own_checkout(struct db *db, const struct user *client,
+                                    const struct order_create *in, bool *yes, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT 1 FROM orders WHERE id = ? AND user_id = ? AND package_id = ? "
+                     "AND status = 'pending'",
+                     DB_PARAMS(DBP_S(in->order_id), DBP_S(client->id), DBP_S(in->package_id)),
+                     &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    *yes = r->rows == 1;
+    db_result_free(r);
+    return E_OK;
+}
+
+static enum errkind insert_paid(struct db *db, const struct user *client,
+                                const struct package_row *p, const char *provider,
+                                const struct order_create *in, const char *order_id,
+                                struct err *e)
+{
+    char payment_id[CUID_LEN + 1];
+    cuid_new(payment_id);
+    int rc = db_exec(db,
+                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
+                     "total_amount, currency, payment_method, provider, revisions_allowed) "
+                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
+                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(p->owner_id),
+                               DBP_S(p->gig_id), DBP_S(in->package_id), DBP_S(p->price),
+                               DBP_S(provider), DBP_I(p->revisions)),
+                     NULL, NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "INSERT INTO payments (id, order_id, status, amount, currency, "
+                     "payment_method, provider) VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?)",
+                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price),
+                               DBP_S(provider)),
+                     NULL, NULL);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+/* One transaction: confirm the pending checkout, or write a new order and confirm it. A
+ * concurrent identical call loses on the unique transaction key and gets CONFLICT. */
+static enum errkind confirm(struct db *db, const struct user *client,
+                            const struct order_create *in, const struct package_row *p,
+                            const char *provider, char order_id[CUID_LEN + 1], struct err *e)
+{
+    bool own = false;
+    if (is_own_checkout(db, client, in, &own, e) != E_OK)
+        return e->kind;
+    int rc = db_begin(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (own)
+        snprintf(order_id, CUID_LEN + 1, "%s", in->order_id);
+    else
+        cuid_new(order_id);
+    if (!own && insert_paid(db, client, p, provider, in, order_id, e) != E_OK)
+        return e->kind;
+    if (payment_confirm_locked(db, order_id, in->transaction_id, client->id, e) != E_OK)
+        return e->kind;
+    rc = db_commit(db);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+enum errkind orders_create_paid(struct db *db, const struct user *client,
+                                const struct order_create *in, json_object **order,
+                                struct err *e)
+{
+    enum gw_provider gp = gw_card_provider();
+    const char *provider = gw_provider_name(gp);
+    char order_id[CUID_LEN + 1];
+    bool used = false, mine = false;
+    if (find_used(db, client, in, provider, order_id, &used, &mine, e) != E_OK)
+        return e->kind;
+    if (used && !mine)
+        return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
+    if (used)
+        return order_load(db, order_id, order, e);
+    struct package_row p;
+    if (load_package(db, in, &p, e) != E_OK)
+        return e->kind;
+    struct gw_transaction t;
+    memset(&t, 0, sizeof(t));
+    enum errkind k = gw_lookup(gp, in->transaction_id, &t, e);
+    if (k == E_NOT_FOUND) {
+        err_clear(e);
+        return err_set(e, E_UNPROCESSABLE, "Transaction not found");
+    }
+    if (k != E_OK || check_transaction(client, in, &p, &t, e) != E_OK)
+        return e->kind;
+    if (confirm(db, client, in, &p, provider, order_id, e) != E_OK)
+        return e->kind;
+    return order_load(db, order_id, order, e);
+}

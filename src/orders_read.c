@@ -1,0 +1,131 @@
+/*
+ * orders_read.c - the read side of orders (seed 003, contract sections 5 and 6): a filtered,
+ * sorted page of the viewer's orders, and one order for one of its parties. Shared by
+ * GET /api/orders[/{id}] and the tRPC procedures order.list and order.byId.
+ *
+ * A list is two statements whatever the page size: a COUNT(*) over orders alone (every filter
+ * is on an orders column and every join of ORDER_SELECT follows a foreign key, so the joins
+ * cannot change the count), then the page through ORDER_SELECT with the same WHERE. The page
+ * query is skipped when the page starts past the last order. Visibility is part of the WHERE
+ * clause (order_query_render), so an order the viewer may not see and one that does not exist
+ * are the same answer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khedma/dberr.h"
+#include "khedma/jsonx.h"
+#include "khedma/order_query.h"
+#include "khedma/orders.h"
+
+#define ORDER_NOT_FOUND "Order not found"
+
+static const char COUNT_SELECT[] = "SELECT COUNT(*) FROM orders o ";
+/* One order for a party: the id picks the row by primary key, the rest checks the viewer. */
+static const char PARTY_WHERE[] = "WHERE o.id = ? AND (o.user_id = ? OR o.freelancer_id = ?)";
+
+static bool is_admin(const struct user *u)
+{
+    return strcmp(u->role, "admin") == 0;
+}
+
+/* a + b + c + d in a new string, NULL when out of memory. */
+static char *join4(const char *a, const char *b, const char *c, const char *d)
+{
+    size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
+    char *s = malloc(la + lb + lc + ld + 1);
+    if (s) {
+        memcpy(s, a, la);
+        memcpy(s + la, b, lb);
+        memcpy(s + la + lb, c, lc);
+        memcpy(s + la + lb + lc, d, ld + 1);
+    }
+    return s;
+}
+
+/* Run one read whose SQL text was built for this call (freed here). */
+static enum errkind run(struct db *db, char *sql, const struct db_param *params, size_t n,
+                        struct db_result **r, struct err *e)
+{
+    *r = NULL;
+    if (!sql)
+        return err_set(e, E_INTERNAL, "Internal error");
+    int rc = db_exec(db, sql, params, n, r, NULL);
+    free(sql);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+static enum errkind count_orders(struct db *db, const struct oq_sql *s, long long *total,
+                                 struct err *e)
+{
+    struct db_result *r;
+    enum errkind k = run(db, join4(COUNT_SELECT, s->where, "", ""), s->params, s->nwhere, &r, e);
+    if (k == E_OK)
+        *total = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
+    db_result_free(r);
+    return k;
+}
+
+static enum errkind page_items(struct db *db, const struct oq_sql *s, json_object *items,
+                               struct err *e)
+{
+    struct db_result *r;
+    enum errkind k =
+        run(db, join4(ORDER_SELECT, s->where, " ", s->tail), s->params, s->nparams, &r, e);
+    for (size_t i = 0; k == E_OK && i < r->rows; i++)
+        json_object_array_add(items, order_from_row(r, i));
+    db_result_free(r);
+    return k;
+}
+
+static json_object *pagination(long long total, const struct order_query *q)
+{
+    json_object *p = json_object_new_object();
+    jx_add_int(p, "totalItems", total);
+    jx_add_int(p, "currentPage", q->page);
+    jx_add_int(p, "pageSize", q->limit);
+    jx_add_int(p, "totalPages", (total + q->limit - 1) / q->limit);
+    return p;
+}
+
+enum errkind orders_list(struct db *db, const struct user *viewer, const struct order_query *q,
+                         json_object **out, struct err *e)
+{
+    bool admin = is_admin(viewer);
+    if (q->uses_user_id && !admin)
+        return err_set(e, E_FORBIDDEN, "filter.userId is only available to admins");
+    struct oq_sql s;
+    if (order_query_render(q, viewer->id, admin, &s) != 0)
+        return err_set(e, E_INTERNAL, "Internal error");
+    long long total = 0, offset = (long long)(q->page - 1) * q->limit;
+    json_object *items = json_object_new_array();
+    enum errkind k = count_orders(db, &s, &total, e);
+    if (k == E_OK && total > offset)
+        k = page_items(db, &s, items, e);
+    oq_sql_free(&s);
+    if (k != E_OK) {
+        json_object_put(items);
+        return k;
+    }
+    *out = json_object_new_object();
+    json_object_object_add(*out, "items", items);
+    json_object_object_add(*out, "pagination", pagination(total, q));
+    return E_OK;
+}
+
+enum errkind orders_get(struct db *db, const struct user *viewer, const char *order_id,
+                        json_object **out, struct err *e)
+{
+    if (is_admin(viewer))
+        return order_load(db, order_id, out, e);
+    struct db_result *r;
+    enum errkind k = run(db, join4(ORDER_SELECT, PARTY_WHERE, "", ""),
+                         DB_PARAMS(DBP_S(order_id), DBP_S(viewer->id), DBP_S(viewer->id)), &r, e);
+    if (k == E_OK && r->rows == 1)
+        *out = order_from_row(r, 0);
+    else if (k == E_OK)
+        k = err_set(e, E_NOT_FOUND, ORDER_NOT_FOUND);
+    db_result_free(r);
+    return k;
+}

@@ -1,0 +1,229 @@
+/*
+ * payments.c - confirming that an order is paid (contract sections 5 and 6): POST /api/orders
+ * (seed 003), order.create (seed 000) and an admin confirming a bank transfer. The payment is
+ * always verified with the gateway, never taken from the client, and amounts always come from the
+ * database. Gateway calls happen before the transaction that confirms, so no row lock waits on the
+ * network; the confirmation itself re-checks the order's state under its row lock.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/dberr.h"
+#include "khedma/gateway.h"
+#include "khedma/ids.h"
+#include "khedma/orders.h"
+
+enum errkind payment_confirm_locked(struct db *db, const char *order_id,
+                                    const char *transaction_id, const char *actor_id,
+                                    struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT o.status, p.delivery FROM orders o JOIN packages p "
+                     "ON p.id = o.package_id WHERE o.id = ? FOR UPDATE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    char status[16] = "";
+    long long days = 0;
+    if (r->rows == 1) {
+        snprintf(status, sizeof(status), "%s", dbr_get(r, 0, 0));
+        days = dbr_int(r, 0, 1, 0);
+    }
+    db_result_free(r);
+    if (!status[0]) {
+        db_rollback(db);
+        return err_set(e, E_NOT_FOUND, "Order not found");
+    }
+    if (strcmp(status, "processing") == 0 || strcmp(status, "completed") == 0)
+        return E_OK; /* confirmed before: a repeat changes nothing */
+    if (strcmp(status, "pending") != 0) {
+        db_rollback(db);
+        return err_set(e, E_CONFLICT, "Order is cancelled");
+    }
+    rc = db_exec(db,
+                 "UPDATE payments SET status = 'success', "
+                 "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
+                 DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
+    if (rc == DB_DUPLICATE) {
+        db_rollback(db);
+        return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
+    }
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE orders SET status = 'processing', "
+                     "due_at = UTC_TIMESTAMP(3) + INTERVAL ? DAY WHERE id = ?",
+                     DB_PARAMS(DBP_I(days), DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct order_move m = {order_id, "paid", "pending", "processing", actor_id, NULL};
+    return order_event_record(db, &m, e);
+}
+
+/* What the submit path needs to know about the checkout before asking the gateway. */
+struct checkout_state {
+    char status[16];
+    char amount[32];
+    char currency[8];
+    char provider[16];
+    char tran_ref[129];
+};
+
+static enum errkind load_checkout(struct db *db, const struct user *client, const char *order_id,
+                                  struct checkout_state *s, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT o.status, o.total_amount, o.currency, o.provider, "
+                     "COALESCE(p.tran_ref, '') FROM orders o JOIN payments p ON p.order_id = o.id "
+                     "WHERE o.id = ? AND o.user_id = ?",
+                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    bool found = r->rows == 1;
+    if (found) {
+        snprintf(s->status, sizeof(s->status), "%s", dbr_get(r, 0, 0));
+        snprintf(s->amount, sizeof(s->amount), "%s", dbr_get(r, 0, 1));
+        snprintf(s->currency, sizeof(s->currency), "%s", dbr_get(r, 0, 2));
+        snprintf(s->provider, sizeof(s->provider), "%s",
+                 dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
+        snprintf(s->tran_ref, sizeof(s->tran_ref), "%s", dbr_get(r, 0, 4));
+    }
+    db_result_free(r);
+    return found ? E_OK : err_set(e, E_NOT_FOUND, "Order not found");
+}
+
+static bool same_amount(const char *a, const char *b)
+{
+    char x[32], y[32];
+    return money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
+}
+
+/* Ask the gateway about the checkout's payment; E_OK only when it is paid, for this order, in
+ * the order's amount and currency. t->id is the reference to record. */
+static enum errkind verify_with_gateway(const struct checkout_state *s, const char *order_id,
+                                        const char *transaction_id, struct gw_transaction *t,
+                                        bool *not_yet_paid, struct err *e)
+{
+    *not_yet_paid = false;
+    enum gw_provider p;
+    const char *ref;
+    if (strcmp(s->provider, "youcanpay") == 0) {
+        if (!transaction_id) {
+            err_field(e, "transactionId", "Required for YouCan Pay payments");
+            return err_set(e, E_UNPROCESSABLE, "transactionId is required");
+        }
+        p = GW_YOUCANPAY;
+        ref = transaction_id;
+    } else if (strcmp(s->provider, "paytabs") == 0 && s->tran_ref[0]) {
+        p = GW_PAYTABS;
+        ref = s->tran_ref;
+    } else {
+        /* Bank transfers are confirmed by an admin only. */
+        *not_yet_paid = true;
+        return err_set(e, E_UNPROCESSABLE, "Payment not completed");
+    }
+    enum errkind k = gw_lookup(p, ref, t, e);
+    if (k == E_NOT_FOUND) {
+        err_clear(e);
+        *not_yet_paid = true;
+        return err_set(e, E_UNPROCESSABLE, "Payment not completed");
+    }
+    if (k != E_OK)
+        return k;
+    if (strcmp(t->order_id, order_id) != 0 || !same_amount(t->amount, s->amount) ||
+        strcmp(t->currency, s->currency) != 0)
+        return err_set(e, E_UNPROCESSABLE, "Payment does not match the order");
+    if (t->status != GW_TXN_PAID) {
+        *not_yet_paid = true;
+        return err_set(e, E_UNPROCESSABLE, "Payment not completed");
+    }
+    return E_OK;
+}
+
+/* Keep what the client attached to the order (seed 003); each field only when given. */
+static int store_submit_fields(struct db *db, const struct order_submit *in)
+{
+    return db_exec(db,
+                   "UPDATE orders SET meta = COALESCE(?, meta), "
+                   "payment_reference = COALESCE(?, payment_reference), "
+                   "webhook_urls = COALESCE(?, webhook_urls), "
+                   "idempotency_key = COALESCE(?, idempotency_key) WHERE id = ?",
+                   DB_PARAMS(DBP_S(in->meta_json), DBP_S(in->payment_reference),
+                             DBP_S(in->webhook_urls_json), DBP_S(in->idempotency_key),
+                             DBP_S(in->checkout_id)),
+                   NULL, NULL);
+}
+
+enum errkind orders_submit(struct db *db, const struct user *client,
+                           const struct order_submit *in, struct err *e)
+{
+    struct checkout_state s;
+    if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
+        return e->kind;
+    if (strcmp(s.status, "cancelled") == 0)
+        return err_set(e, E_CONFLICT, "Order is cancelled");
+    bool confirmed = strcmp(s.status, "pending") != 0, not_yet_paid = false;
+    struct gw_transaction t;
+    memset(&t, 0, sizeof(t));
+    if (!confirmed &&
+        verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t, &not_yet_paid, e) !=
+            E_OK) {
+        /* Not paid yet (a bank transfer awaiting the admin, a page not completed): keep what the
+         * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
+        if (not_yet_paid) {
+            int rc = store_submit_fields(db, in);
+            if (rc != DB_OK) {
+                err_clear(e);
+                return db_fail(db, rc, e);
+            }
+        }
+        return e->kind;
+    }
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = store_submit_fields(db, in);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (!confirmed && payment_confirm_locked(db, in->checkout_id, t.id, client->id, e) != E_OK)
+        return e->kind;
+    rc = db_commit(db);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+enum errkind orders_confirm_transfer(struct db *db, const struct user *admin,
+                                     const char *order_id, const char *reference,
+                                     json_object **order, struct err *e)
+{
+    if (strcmp(admin->role, "admin") != 0)
+        return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
+    int rc = db_begin(db);
+    struct db_result *r = NULL;
+    if (rc == DB_OK)
+        rc = db_exec(db, "SELECT provider, status FROM orders WHERE id = ? FOR UPDATE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    enum errkind k = E_OK;
+    if (r->rows != 1)
+        k = err_set(e, E_NOT_FOUND, "Order not found");
+    else if (!dbr_get(r, 0, 0) || strcmp(dbr_get(r, 0, 0), "bank_transfer") != 0)
+        k = err_set(e, E_CONFLICT, "Order is not paid by bank transfer");
+    else if (strcmp(dbr_get(r, 0, 1), "pending") != 0)
+        k = err_set(e, E_CONFLICT, "Order is not pending");
+    db_result_free(r);
+    if (k != E_OK) {
+        db_rollback(db);
+        return k;
+    }
+    rc = db_exec(db, "UPDATE payments SET reference = ? WHERE order_id = ?",
+                 DB_PARAMS(DBP_S(reference), DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (payment_confirm_locked(db, order_id, NULL, admin->id, e) != E_OK)
+        return e->kind;
+    rc = db_commit(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    return order_load(db, order_id, order, e);
+}

@@ -1,0 +1,319 @@
+/*
+ * paytabs.c - the PayTabs (PT2) client (contract section 8): hosted payment page, transaction
+ * query, refund. Callback signatures are checked in gateway.c.
+ *
+ * PayTabs takes JSON with the server key in the "authorization" header, so request bodies hold
+ * no secret and the checkout keeps the request it sent (cart_*, customer_details) for its answer.
+ * Amounts travel in major units; they are normalised to two places on the way out and back so
+ * that "500", 500.0 and "500.00" all compare equal to the package price.
+ *
+ * customer_details: PayTabs requires a billing address, which the marketplace does not collect.
+ * We send Casablanca, Casablanca-Settat, 20000, MA (the platform's home market and the
+ * currency's country) rather than invented per-user data; the hosted page is where a customer
+ * whose card issuer checks the address can correct it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "khedma/config.h"
+#include "khedma/gateway.h"
+#include "khedma/gateway_wire.h"
+#include "khedma/jsonx.h"
+#include "khedma/log.h"
+
+#define PROFILE_DIGITS_MAX 18
+
+/* ---- requests ---- */
+
+json_object *pt_profile_id(const char *profile_id)
+{
+    size_t n = profile_id ? strlen(profile_id) : 0;
+    if (n > 0 && n <= PROFILE_DIGITS_MAX && strspn(profile_id, "0123456789") == n)
+        return json_object_new_int64(strtoll(profile_id, NULL, 10));
+    return json_object_new_string(profile_id ? profile_id : "");
+}
+
+/* An amount as a JSON number printed exactly as the normalised decimal ("500.00"). json-c wants
+ * a double beside the text; it is only used if someone reads the value back as a double. */
+static json_object *amount_json(const char *normalised)
+{
+    return json_object_new_double_s(strtod(normalised, NULL), normalised);
+}
+
+static void add_if(json_object *obj, const char *key, const char *value)
+{
+    if (value)
+        jx_add_str(obj, key, value);
+}
+
+static json_object *customer_details(const struct gw_customer *c)
+{
+    json_object *d = json_object_new_object();
+    add_if(d, "name", c->name);
+    add_if(d, "email", c->email);
+    add_if(d, "phone", c->phone);
+    jx_add_str(d, "street1", PT_DEFAULT_STREET);
+    jx_add_str(d, "city", PT_DEFAULT_CITY);
+    jx_add_str(d, "state", PT_DEFAULT_STATE);
+    jx_add_str(d, "country", PT_DEFAULT_COUNTRY);
+    jx_add_str(d, "zip", PT_DEFAULT_ZIP);
+    add_if(d, "ip", c->ip);
+    return d;
+}
+
+/* The fields a sale and a refund share. */
+static json_object *cart_request(const char *profile_id, const char *tran_type,
+                                 const char *order_id, const char *currency, const char *amount,
+                                 const char *description)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
+    jx_add_str(o, "tran_type", tran_type);
+    jx_add_str(o, "tran_class", "ecom");
+    jx_add_str(o, "cart_id", order_id);
+    jx_add_str(o, "cart_currency", currency ? currency : "MAD");
+    json_object_object_add(o, "cart_amount", amount_json(amount));
+    jx_add_str(o, "cart_description", description);
+    return o;
+}
+
+json_object *pt_build_payment_request(const struct gw_checkout_request *req, const char *profile_id,
+                                      const char *public_url)
+{
+    char amount[32], ret[2048], callback[2048], description[160];
+    if (!req || !profile_id || !money_normalize(req->amount, amount) ||
+        !gw_order_url(ret, sizeof ret, public_url, req->order_id, "payment-return"))
+        return NULL;
+    int n = snprintf(callback, sizeof callback, "%s/api/payments/paytabs/callback", public_url);
+    if (n < 0 || (size_t)n >= sizeof callback)
+        return NULL;
+    snprintf(description, sizeof description, "Khedma order %s", req->order_id);
+    json_object *o =
+        cart_request(profile_id, "sale", req->order_id, req->currency, amount,
+                     req->description && *req->description ? req->description : description);
+    json_object_object_add(o, "customer_details", customer_details(&req->customer));
+    jx_add_str(o, "callback", callback);
+    jx_add_str(o, "return", ret);
+    return o;
+}
+
+json_object *pt_build_query_request(const char *profile_id, const char *tran_ref)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
+    jx_add_str(o, "tran_ref", tran_ref ? tran_ref : "");
+    return o;
+}
+
+json_object *pt_build_refund_request(const char *profile_id, const char *tran_ref,
+                                     const char *order_id, const char *amount, const char *currency)
+{
+    char normalised[32], description[160];
+    if (!profile_id || !tran_ref || !*tran_ref || !order_id || !*order_id ||
+        !money_normalize(amount, normalised))
+        return NULL;
+    snprintf(description, sizeof description, "Refund of Khedma order %s", order_id);
+    json_object *o =
+        cart_request(profile_id, "refund", order_id, currency, normalised, description);
+    jx_add_str(o, "tran_ref", tran_ref);
+    return o;
+}
+
+/* ---- answers ---- */
+
+static bool is_http_url(const char *s)
+{
+    return s && (strncasecmp(s, "https://", 8) == 0 || strncasecmp(s, "http://", 7) == 0);
+}
+
+bool pt_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
+                           char redirect_url[2048])
+{
+    json_object *root = jx_parse(body, len);
+    const char *url = jx_str(root, "redirect_url");
+    bool ok = gw_copy(tran_ref, GW_REF_MAX + 1, jx_str(root, "tran_ref")) && is_http_url(url) &&
+              gw_copy(redirect_url, 2048, url);
+    if (!ok) {
+        tran_ref[0] = '\0';
+        redirect_url[0] = '\0';
+    }
+    json_object_put(root);
+    return ok;
+}
+
+/* cart_amount: PayTabs sends a string ("101.51"); a number is accepted too. The text of a JSON
+ * number is json-c's copy of what was received, so no double is involved. */
+static bool parse_amount(json_object *value, char out[32])
+{
+    if (!json_object_is_type(value, json_type_string) &&
+        !json_object_is_type(value, json_type_int) && !json_object_is_type(value, json_type_double))
+        return false;
+    return money_normalize(json_object_get_string(value), out);
+}
+
+static bool parse_status(const char *s, enum gw_txn_status *out)
+{
+    if (!s || !*s)
+        return false;
+    if (strcasecmp(s, "A") == 0)
+        *out = GW_TXN_PAID;
+    else if (strcasecmp(s, "P") == 0 || strcasecmp(s, "H") == 0)
+        *out = GW_TXN_PENDING;
+    else
+        *out = GW_TXN_FAILED;
+    return true;
+}
+
+bool pt_parse_query(const char *body, size_t len, struct gw_transaction *t)
+{
+    memset(t, 0, sizeof *t);
+    json_object *root = jx_parse(body, len);
+    json_object *amount = NULL;
+    const char *tran_type = jx_str(root, "tran_type");
+    bool sale = !jx_has(root, "tran_type") || (tran_type && strcasecmp(tran_type, "sale") == 0);
+    bool ok = sale && json_object_object_get_ex(root, "cart_amount", &amount) &&
+              gw_copy(t->id, sizeof t->id, jx_str(root, "tran_ref")) &&
+              gw_copy(t->order_id, sizeof t->order_id, jx_str(root, "cart_id")) &&
+              gw_copy(t->currency, sizeof t->currency, jx_str(root, "cart_currency")) &&
+              parse_amount(amount, t->amount) &&
+              parse_status(jx_str(jx_obj(root, "payment_result"), "response_status"), &t->status);
+    if (!ok)
+        memset(t, 0, sizeof *t);
+    json_object_put(root);
+    return ok;
+}
+
+enum pt_refund_outcome pt_parse_refund(const char *body, size_t len,
+                                       char refund_ref[GW_REF_MAX + 1])
+{
+    refund_ref[0] = '\0';
+    json_object *root = jx_parse(body, len);
+    const char *status = jx_str(jx_obj(root, "payment_result"), "response_status");
+    enum pt_refund_outcome outcome = PT_REFUND_MALFORMED;
+    if (status && strcasecmp(status, "A") == 0)
+        outcome = gw_copy(refund_ref, GW_REF_MAX + 1, jx_str(root, "tran_ref"))
+                      ? PT_REFUND_APPROVED
+                      : PT_REFUND_MALFORMED;
+    else if (status && *status)
+        outcome = PT_REFUND_DECLINED;
+    json_object_put(root);
+    return outcome;
+}
+
+/* ---- calls ---- */
+
+/* Both settings present, and a key that cannot smuggle a second header line. */
+static bool configured(const char *op)
+{
+    const char *key = g_config->paytabs_server_key;
+    if (key && g_config->paytabs_profile_id && !strpbrk(key, "\r\n"))
+        return true;
+    log_error("paytabs %s: KHEDMA_PAYTABS_SERVER_KEY and KHEDMA_PAYTABS_PROFILE_ID must be set",
+              op);
+    return false;
+}
+
+/* POSTs body to the API path with the server key; the header copy is wiped afterwards. */
+static int post(const char *path, json_object *body, struct httpc_response *r)
+{
+    char url[2048], auth[1024];
+    int n = snprintf(url, sizeof url, "%s%s", g_config->paytabs_api, path);
+    int m = snprintf(auth, sizeof auth, "authorization: %s", g_config->paytabs_server_key);
+    if (n < 0 || (size_t)n >= sizeof url || m < 0 || (size_t)m >= sizeof auth) {
+        log_error("paytabs %s: URL or server key too long", path);
+        memset(r, 0, sizeof *r);
+        sodium_memzero(auth, sizeof auth);
+        return -1;
+    }
+    const char *headers[] = {auth, NULL};
+    int rc = httpc_post_json(url, headers, jx_to_string(body), r);
+    sodium_memzero(auth, sizeof auth);
+    return rc;
+}
+
+enum errkind pt_payment_page(const struct gw_checkout_request *req, struct gw_checkout_result *res,
+                             struct err *e)
+{
+    if (!configured("payment page"))
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    json_object *body =
+        pt_build_payment_request(req, g_config->paytabs_profile_id, g_config->public_url);
+    if (!body) {
+        log_error("paytabs payment page: cannot build the request (amount or order id invalid)");
+        return err_set(e, E_INTERNAL, "Cannot prepare the payment");
+    }
+    struct httpc_response r;
+    bool ok = post("/payment/request", body, &r) == 0 && r.status == 200 &&
+              pt_parse_payment_page(r.body, r.len, res->tran_ref, res->redirect_url);
+    if (!ok && r.body)
+        log_warn("paytabs payment page for order %s: unexpected answer (HTTP %ld, %zu bytes)",
+                 req->order_id, r.status, r.len);
+    httpc_response_free(&r);
+    if (!ok) {
+        json_object_put(body);
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    }
+    res->paytabs_request = body;
+    return E_OK;
+}
+
+enum errkind pt_query(const char *tran_ref, struct gw_transaction *t, struct err *e)
+{
+    if (!configured("query"))
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    if (!tran_ref || !*tran_ref || strlen(tran_ref) > GW_REF_MAX)
+        return err_set(e, E_NOT_FOUND, "Transaction not found");
+    json_object *body = pt_build_query_request(g_config->paytabs_profile_id, tran_ref);
+    struct httpc_response r;
+    int rc = post("/payment/query", body, &r);
+    json_object_put(body);
+    if (rc != 0)
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    enum errkind kind = E_OK;
+    if (r.status == 404) {
+        kind = err_set(e, E_NOT_FOUND, "Transaction not found");
+    } else if (r.status != 200 || !pt_parse_query(r.body, r.len, t) ||
+               strcmp(t->id, tran_ref) != 0) {
+        /* Another tran_ref than asked for would make us trust another payment's cart_id. */
+        log_warn("paytabs query of %s: unexpected answer (HTTP %ld, %zu bytes)", tran_ref, r.status,
+                 r.len);
+        memset(t, 0, sizeof *t);
+        kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    }
+    httpc_response_free(&r);
+    return kind;
+}
+
+enum errkind pt_refund(const char *tran_ref, const char *order_id, const char *amount,
+                       const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
+{
+    refund_ref[0] = '\0';
+    if (!configured("refund"))
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    json_object *body =
+        pt_build_refund_request(g_config->paytabs_profile_id, tran_ref, order_id, amount, currency);
+    if (!body) {
+        log_error("paytabs refund: cannot build the request (reference, order or amount)");
+        return err_set(e, E_INTERNAL, "Cannot prepare the refund");
+    }
+    struct httpc_response r;
+    int rc = post("/payment/request", body, &r);
+    json_object_put(body);
+    if (rc != 0)
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    enum pt_refund_outcome outcome =
+        r.status == 200 ? pt_parse_refund(r.body, r.len, refund_ref) : PT_REFUND_MALFORMED;
+    if (outcome != PT_REFUND_APPROVED)
+        log_warn("paytabs refund of %s for order %s: %s (HTTP %ld)", tran_ref, order_id,
+                 outcome == PT_REFUND_DECLINED ? "declined" : "unexpected answer", r.status);
+    httpc_response_free(&r);
+    if (outcome == PT_REFUND_DECLINED)
+        return err_set(e, E_PRECONDITION, "The payment gateway declined the refund");
+    if (outcome == PT_REFUND_MALFORMED)
+        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+    return E_OK;
+}

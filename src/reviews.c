@@ -1,0 +1,97 @@
+/*
+ * reviews.c - a client's review of a completed order (see reviews.h). One transaction: the order
+ * row is share-locked so it cannot change state under the check, and "once per order" is the
+ * unique key uq_reviews_order, so two concurrent reviews give one 201 and one 409 on any number
+ * of hosts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/dberr.h"
+#include "khedma/ids.h"
+#include "khedma/jsonx.h"
+#include "khedma/reviews.h"
+#include "khedma/timeutil.h"
+
+/* Who may review: E_OK for the client of a completed order, otherwise the refusal (rolled back).
+ * gig_id receives the order's gig. */
+static enum errkind check_reviewer(struct db *db, const struct user *user, const char *order_id,
+                                   char gig_id[CUID_LEN + 1], struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT user_id, freelancer_id, status, gig_id FROM orders WHERE id = ? "
+                     "LOCK IN SHARE MODE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    enum errkind k = E_OK;
+    bool client = r->rows == 1 && strcmp(dbr_get(r, 0, 0), user->id) == 0;
+    bool visible = client || (r->rows == 1 && (strcmp(dbr_get(r, 0, 1), user->id) == 0 ||
+                                               strcmp(user->role, "admin") == 0));
+    if (!visible)
+        k = err_set(e, E_NOT_FOUND, "Order not found");
+    else if (!client)
+        k = err_set(e, E_FORBIDDEN, "Only the order's client can review it");
+    else if (strcmp(dbr_get(r, 0, 2), "completed") != 0)
+        k = err_set(e, E_CONFLICT, "Only a completed order can be reviewed");
+    else
+        snprintf(gig_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 3));
+    db_result_free(r);
+    if (k != E_OK)
+        db_rollback(db);
+    return k;
+}
+
+static enum errkind load_review(struct db *db, const char *id, json_object **out, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT id, order_id, gig_id, rating, comment, created_at FROM reviews "
+                     "WHERE id = ?",
+                     DB_PARAMS(DBP_S(id)), &r, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (r->rows != 1) {
+        db_result_free(r);
+        return db_fail(db, DB_ERR, e);
+    }
+    json_object *o = json_object_new_object();
+    char at[ISO_TIME_LEN + 1];
+    jx_add_str(o, "id", dbr_get(r, 0, 0));
+    jx_add_str(o, "orderId", dbr_get(r, 0, 1));
+    jx_add_str(o, "gigId", dbr_get(r, 0, 2));
+    jx_add_int(o, "rating", dbr_int(r, 0, 3, 0));
+    jx_add_str(o, "comment", dbr_get(r, 0, 4));
+    jx_add_str(o, "createdAt", iso_from_db(dbr_get(r, 0, 5), at) == 0 ? at : NULL);
+    db_result_free(r);
+    *out = o;
+    return E_OK;
+}
+
+enum errkind reviews_create(struct db *db, const struct user *user, const char *order_id,
+                            int rating, const char *comment, json_object **review, struct err *e)
+{
+    char gig_id[CUID_LEN + 1], id[CUID_LEN + 1];
+    int rc = db_begin(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (check_reviewer(db, user, order_id, gig_id, e) != E_OK)
+        return e->kind;
+    cuid_new(id);
+    rc = db_exec(db,
+                 "INSERT INTO reviews (id, order_id, gig_id, user_id, rating, comment) "
+                 "VALUES (?, ?, ?, ?, ?, ?)",
+                 DB_PARAMS(DBP_S(id), DBP_S(order_id), DBP_S(gig_id), DBP_S(user->id),
+                           DBP_I(rating), DBP_S(comment)),
+                 NULL, NULL);
+    if (rc == DB_DUPLICATE) {
+        db_rollback(db);
+        return err_set(e, E_CONFLICT, "This order has already been reviewed");
+    }
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    return load_review(db, id, review, e);
+}

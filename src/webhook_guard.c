@@ -1,0 +1,266 @@
+/*
+ * webhook_guard.c - the pieces of outgoing webhooks that decide without sending anything: the
+ * retry schedule, the signature header, and the SSRF guard (where a URL points, what the addresses
+ * it resolves to are, and whether a request may go there). See webhook_sender.h.
+ *
+ * Why a guard at all: webhook URLs come from clients, and the jobs process sits inside the
+ * hosting network. Without it a client could make the server POST to the database host, a cloud
+ * metadata endpoint (169.254.169.254) or an admin interface on loopback. The guard resolves the
+ * host once, refuses if any address is not public, and the sender pins the vetted address for the
+ * request, so a DNS answer that changes between the check and the connect cannot get around it.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "khedma/crypto.h"
+#include "khedma/webhook_sender.h"
+
+/* Seconds to wait after each failed attempt; the entry after the last attempt is absent. */
+static const long retry_delays[WHS_MAX_ATTEMPTS - 1] = {
+    30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+};
+
+long whs_retry_delay(int attempts)
+{
+    if (attempts < 1 || attempts >= WHS_MAX_ATTEMPTS)
+        return -1;
+    return retry_delays[attempts - 1];
+}
+
+int whs_signature_header(const char *secret, long long t, const char *body, size_t len, char *out,
+                         size_t outlen)
+{
+    if (!out || outlen == 0)
+        return -1;
+    out[0] = '\0';
+    /* The signed message is "<t>.<body>": the time is covered, so a captured request cannot be
+     * replayed later with a fresh t. */
+    char prefix[32];
+    int plen = snprintf(prefix, sizeof prefix, "%lld.", t);
+    size_t total = (size_t)plen + len;
+    char *msg = malloc(total ? total : 1);
+    if (!msg)
+        return -1;
+    memcpy(msg, prefix, (size_t)plen);
+    if (len)
+        memcpy(msg + plen, body, len);
+    char hex[SHA256_HEX_LEN + 1];
+    hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, msg, total, hex);
+    free(msg);
+    int n = snprintf(out, outlen, "t=%lld,v1=%s", t, hex);
+    if (n < 0 || (size_t)n >= outlen) {
+        out[0] = '\0';
+        return -1;
+    }
+    return n;
+}
+
+/* ---- address classification ---- */
+
+static enum whs_addr_class classify_v4(uint32_t a)
+{
+    unsigned b0 = a >> 24, b1 = (a >> 16) & 0xff;
+    if (b0 == 0)
+        return WHS_ADDR_UNSPECIFIED;
+    if (b0 == 127)
+        return WHS_ADDR_LOOPBACK;
+    if (b0 == 10 || (b0 == 172 && (b1 & 0xf0) == 16) || (b0 == 192 && b1 == 168) ||
+        (b0 == 100 && (b1 & 0xc0) == 64))
+        return WHS_ADDR_PRIVATE;
+    if (b0 == 169 && b1 == 254)
+        return WHS_ADDR_LINK_LOCAL;
+    if ((b0 & 0xf0) == 224)
+        return WHS_ADDR_MULTICAST;
+    if (b0 >= 240)
+        return WHS_ADDR_RESERVED;
+    return WHS_ADDR_PUBLIC;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static enum whs_addr_class classify_v6(const unsigned char *b)
+{
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const unsigned char zeros[15] = {0};
+    /* Addresses that carry an IPv4 address reach that address: judge them by it. */
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+        return classify_v4(be32(b + 12));
+    if (b[0] == 0x20 && b[1] == 0x02) { /* 6to4: 2002:a.b.c.d::/48 */
+        enum whs_addr_class inner = classify_v4(be32(b + 2));
+        if (inner != WHS_ADDR_PUBLIC)
+            return inner;
+    }
+    if (memcmp(b, zeros, 15) == 0)
+        return b[15] == 0 ? WHS_ADDR_UNSPECIFIED : b[15] == 1 ? WHS_ADDR_LOOPBACK
+                                                              : WHS_ADDR_RESERVED;
+    if (memcmp(b, zeros, 12) == 0) /* deprecated IPv4-compatible ::a.b.c.d */
+        return WHS_ADDR_RESERVED;
+    if ((b[0] & 0xfe) == 0xfc)
+        return WHS_ADDR_PRIVATE; /* unique local fc00::/7 */
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+        return WHS_ADDR_LINK_LOCAL;
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
+        return WHS_ADDR_PRIVATE; /* deprecated site-local fec0::/10 */
+    if (b[0] == 0xff)
+        return WHS_ADDR_MULTICAST;
+    return WHS_ADDR_PUBLIC;
+}
+
+enum whs_addr_class whs_classify(const struct sockaddr *sa)
+{
+    if (!sa)
+        return WHS_ADDR_RESERVED;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return classify_v4(ntohl(in->sin_addr.s_addr));
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        return classify_v6(in6->sin6_addr.s6_addr);
+    }
+    return WHS_ADDR_RESERVED;
+}
+
+const char *whs_addr_class_name(enum whs_addr_class c)
+{
+    static const char *const names[] = {"public",      "loopback",  "private", "link-local",
+                                        "unspecified", "multicast", "reserved"};
+    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "reserved";
+}
+
+bool whs_addr_allowed(enum whs_addr_class c, bool allow_private)
+{
+    return c == WHS_ADDR_PUBLIC || allow_private;
+}
+
+/* ---- targets ---- */
+
+static bool copy_host(const char *host, struct whs_target *t)
+{
+    size_t n = strlen(host);
+    if (n >= 2 && host[0] == '[' && host[n - 1] == ']') { /* IPv6 literal */
+        host++;
+        n -= 2;
+    }
+    if (n == 0 || n >= sizeof t->host)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)host[i];
+        /* After punycode conversion a host is ASCII; anything else cannot be pinned reliably. */
+        if (ch <= 0x20 || ch >= 0x7f)
+            return false;
+        t->host[i] = (char)tolower(ch);
+    }
+    t->host[n] = '\0';
+    return true;
+}
+
+bool whs_parse_target(const char *url, struct whs_target *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!url)
+        return false;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &host, CURLU_PUNYCODE) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK;
+    if (ok) {
+        t->https = strcmp(scheme, "https") == 0;
+        char *end = NULL;
+        long p = strtol(port, &end, 10);
+        ok = (t->https || strcmp(scheme, "http") == 0) && end && *end == '\0' && p >= 1 &&
+             p <= 65535 && copy_host(host, t);
+        t->port = ok ? (unsigned)p : 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    if (!ok)
+        memset(t, 0, sizeof *t);
+    return ok;
+}
+
+static bool is_ip_literal(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+/* The CURLOPT_RESOLVE entry "host:port:addr[,addr...]" naming every vetted address (IPv6 in
+ * brackets), so libcurl can still fall back from one family to the other but never connects to an
+ * address the guard has not seen. Addresses that no longer fit in pin are left out. */
+static void write_pin(const struct whs_target *t, const struct addrinfo *res, char *pin,
+                      size_t pinlen)
+{
+    int n = snprintf(pin, pinlen, "%s:%u:", t->host, t->port);
+    if (n < 0 || (size_t)n >= pinlen) {
+        pin[0] = '\0';
+        return;
+    }
+    size_t pos = (size_t)n;
+    bool first = true;
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        char addr[INET6_ADDRSTRLEN] = "";
+        bool v6 = ai->ai_family == AF_INET6;
+        const void *raw = v6 ? (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                             : (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+        if (!inet_ntop(ai->ai_family, raw, addr, sizeof addr))
+            continue;
+        int m = snprintf(pin + pos, pinlen - pos, v6 ? "%s[%s]" : "%s%s", first ? "" : ",", addr);
+        if (m < 0 || (size_t)m >= pinlen - pos) {
+            pin[pos] = '\0';
+            break;
+        }
+        pos += (size_t)m;
+        first = false;
+    }
+    if (first)
+        pin[0] = '\0';
+}
+
+int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen,
+                char *why, size_t whylen)
+{
+    pin[0] = why[0] = '\0';
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char port[8];
+    snprintf(port, sizeof port, "%u", t->port);
+    /* Bounded by the resolver's own timeout and attempts (resolv.conf), as every lookup is. */
+    int rc = getaddrinfo(t->host, port, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(why, whylen, "cannot resolve host: %s", gai_strerror(rc));
+        return -1;
+    }
+    /* Every address must pass: a name that also resolves to a private address is refused. */
+    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        enum whs_addr_class c = whs_classify(ai->ai_addr);
+        if (!whs_addr_allowed(c, allow_private)) {
+            snprintf(why, whylen, "refused: the host resolves to a %s address",
+                     whs_addr_class_name(c));
+            freeaddrinfo(res);
+            return 1;
+        }
+    }
+    if (!is_ip_literal(t->host))
+        write_pin(t, res, pin, pinlen);
+    freeaddrinfo(res);
+    return 0;
+}

@@ -1,0 +1,140 @@
+/*
+ * test_money.c - unit tests for MAD amounts between decimal strings and minor units (money.c):
+ * the conversions YouCan Pay depends on (500.00 MAD is 50000, never 500), the narrow accepted
+ * syntax, and overflow at the edges of a long long.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <limits.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "khedma/gateway.h"
+
+static void assert_minor(const char *decimal, long long expected)
+{
+    long long minor = -12345;
+    if (!money_to_minor(decimal, &minor))
+        fail_msg("\"%s\" rejected", decimal);
+    if (minor != expected)
+        fail_msg("\"%s\" -> %lld, expected %lld", decimal, minor, expected);
+}
+
+static void assert_rejected(const char *decimal)
+{
+    long long minor = -12345;
+    if (money_to_minor(decimal, &minor))
+        fail_msg("\"%s\" accepted as %lld", decimal, minor);
+    assert_int_equal(minor, -12345); /* untouched on failure */
+    char out[32] = "untouched";
+    assert_false(money_normalize(decimal, out));
+}
+
+static void test_to_minor(void **state)
+{
+    assert_minor("500.00", 50000); /* the bug of the original app: it sent 500 */
+    assert_minor("500", 50000);
+    assert_minor("0.05", 5);
+    assert_minor("0.5", 50);
+    assert_minor("10", 1000);
+    assert_minor("10.5", 1050);
+    assert_minor("12.34", 1234);
+    assert_minor("0", 0);
+    assert_minor("0.00", 0);
+    assert_minor("007.50", 750); /* leading zeros are only zeros */
+    assert_minor("000", 0);
+}
+
+static void test_rejected(void **state)
+{
+    assert_rejected("10.555"); /* a third place would be rounded, and rounding money is a bug */
+    assert_rejected("-1");
+    assert_rejected("-0.50");
+    assert_rejected("+1");
+    assert_rejected("1e3");
+    assert_rejected("1E3");
+    assert_rejected("10.");
+    assert_rejected(".5");
+    assert_rejected(".");
+    assert_rejected("");
+    assert_rejected(" 10");
+    assert_rejected("10 ");
+    assert_rejected("10,50");
+    assert_rejected("1.2.3");
+    assert_rejected("0x10");
+    assert_rejected("NaN");
+    assert_rejected("inf");
+    assert_rejected("١٠"); /* Arabic-Indic digits are not ASCII digits */
+    assert_rejected(NULL);
+    assert_false(money_to_minor("10", NULL));
+}
+
+static void test_huge(void **state)
+{
+    /* LLONG_MAX is 9223372036854775807: the largest amount is 92233720368547758.07. */
+    assert_minor("92233720368547758.07", LLONG_MAX);
+    assert_rejected("92233720368547758.08");
+    assert_rejected("92233720368547759");
+    assert_rejected("99999999999999999999999999");
+    assert_minor("1000000000000", 100000000000000LL);
+    /* Leading zeros do not count towards overflow. */
+    assert_minor("00000000000000000000000000000001.01", 101);
+}
+
+static void test_from_minor(void **state)
+{
+    char out[32];
+    money_from_minor(50000, out);
+    assert_string_equal(out, "500.00");
+    money_from_minor(5, out);
+    assert_string_equal(out, "0.05");
+    money_from_minor(0, out);
+    assert_string_equal(out, "0.00");
+    money_from_minor(1050, out);
+    assert_string_equal(out, "10.50");
+    money_from_minor(LLONG_MAX, out);
+    assert_string_equal(out, "92233720368547758.07");
+    money_from_minor(-5, out);
+    assert_string_equal(out, "-0.05");
+    money_from_minor(LLONG_MIN, out);
+    assert_string_equal(out, "-92233720368547758.08");
+}
+
+static void test_normalize(void **state)
+{
+    char out[32];
+    assert_true(money_normalize("500", out));
+    assert_string_equal(out, "500.00");
+    assert_true(money_normalize("12.5", out));
+    assert_string_equal(out, "12.50");
+    assert_true(money_normalize("0.05", out));
+    assert_string_equal(out, "0.05");
+    assert_true(money_normalize("0010.10", out));
+    assert_string_equal(out, "10.10");
+    assert_true(money_normalize("92233720368547758.07", out));
+    assert_string_equal(out, "92233720368547758.07");
+}
+
+static void test_round_trip(void **state)
+{
+    /* Every centime value in a range survives minor -> decimal -> minor. */
+    for (long long v = 0; v < 100000; v += 7) {
+        char out[32];
+        long long back = -1;
+        money_from_minor(v, out);
+        assert_true(money_to_minor(out, &back));
+        assert_int_equal(back, v);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_to_minor),  cmocka_unit_test(test_rejected),
+        cmocka_unit_test(test_huge),      cmocka_unit_test(test_from_minor),
+        cmocka_unit_test(test_normalize), cmocka_unit_test(test_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
