@@ -412,8 +412,11 @@ k_emulators_start() {
     rm -f "$K_RUN/emulators.env"
     [ -x "$hook" ] || return 0
     k_say "starting the gateway emulators"
-    KHEDMA_VAR=$K_VAR KHEDMA_EMULATOR_PORT=$((K_PORT + 10)) "$hook" >"$K_RUN/emulators.env" 2>>"$K_LOG/emulators.log" </dev/null ||
+    KHEDMA_VAR=$K_VAR KHEDMA_EMULATOR_PORT=$((K_PORT + 10)) "$hook" >"$K_RUN/emulators.out" 2>>"$K_LOG/emulators.log" </dev/null ||
         k_die "tests/emulators/start failed (log: $K_LOG/emulators.log)"
+    (umask 077; grep -E '^KHEDMA_[A-Z0-9_]+=' "$K_RUN/emulators.out" >"$K_RUN/emulators.env.new") || true
+    mv -f "$K_RUN/emulators.env.new" "$K_RUN/emulators.env"
+    rm -f "$K_RUN/emulators.out"
 }
 
 k_emulators_stop() {

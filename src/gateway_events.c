@@ -78,6 +78,21 @@ static enum errkind mark_refunded(struct db *db, const char *order_id, const cha
     return order_event_record(db, &m, e);
 }
 
+/* Money arrived for an order that was cancelled meanwhile (the client gave up on a slow payment
+ * page): nothing is owed, so the payment goes to 'refunding' and the refund job returns it
+ * (PayTabs); a YouCan Pay refund is confirmed later by its transaction.refunded event. */
+static enum errkind refund_late_payment(struct db *db, const struct event *ev, struct err *e)
+{
+    int rc = db_exec(db,
+                     "UPDATE payments SET status = 'refunding', "
+                     "transaction_id = COALESCE(?, transaction_id) "
+                     "WHERE order_id = ? AND status IN ('pending', 'failed')",
+                     DB_PARAMS(DBP_S(ev->transaction_id[0] ? ev->transaction_id : NULL),
+                               DBP_S(ev->order_id)),
+                     NULL, NULL);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
 /* Decide and apply the event's effect on a locked order; *outcome says what happened. */
 static enum errkind apply(struct db *db, const struct event *ev, const char *order_status,
                           const char *payment_status, const char *total, const char **outcome,
@@ -91,6 +106,10 @@ static enum errkind apply(struct db *db, const struct event *ev, const char *ord
             strcmp(ev->currency, "MAD") != 0) {
             *outcome = "amount_mismatch";
             return E_OK;
+        }
+        if (strcmp(order_status, "cancelled") == 0) {
+            *outcome = "paid_after_cancel";
+            return refund_late_payment(db, ev, e);
         }
         if (!pending)
             return E_OK;
@@ -240,7 +259,12 @@ enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t 
 
 static void parse_paytabs(json_object *o, struct event *ev)
 {
-    copy_str(ev->id, sizeof(ev->id), jx_str(o, "tran_ref"));
+    /* PayTabs calls back once per status change of a transaction (H on hold, then A), so the
+     * event id is the transaction and its status: a replay repeats both, a change does not. */
+    const char *ref = jx_str(o, "tran_ref");
+    const char *st = jx_str(jx_obj(o, "payment_result"), "response_status");
+    if (ref)
+        snprintf(ev->id, sizeof(ev->id), "%s:%s", ref, st ? st : "?");
     copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(o, "tran_ref"));
     copy_str(ev->order_id, sizeof(ev->order_id), jx_str(o, "cart_id"));
     copy_str(ev->currency, sizeof(ev->currency), jx_str(o, "cart_currency"));

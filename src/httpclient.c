@@ -208,6 +208,13 @@ static int perform(CURL *h, const char *url, struct curl_slist *headers, struct 
 static bool set_body(CURL *h, const char *json, const struct httpc_field *fields, size_t count,
                      curl_mime **mime)
 {
+    /* On a reused connection that the gateway had closed, libcurl silently sends the request
+     * again: a POST (token, payment page, refund) could then be made twice, and a failure would
+     * look like success. One fresh connection per call means each call is sent exactly once and
+     * fails as it happened; gateway calls are few per order, so the handshake is cheap. */
+    if (curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK ||
+        curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK)
+        return false;
     if (json)
         return curl_easy_setopt(h, CURLOPT_POSTFIELDS, json) == CURLE_OK &&
                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(json)) ==

@@ -15,9 +15,11 @@
 #include "khedma/jobs.h"
 #include "khedma/log.h"
 #include "khedma/orders.h"
+#include "khedma/timeutil.h"
 
 #define AUTO_COMPLETE_DAYS 3
-#define AUTO_COMPLETE_PER_TICK 200
+#define AUTO_COMPLETE_PER_TICK 1000
+#define TICK_BUDGET_MS 30000L
 
 /* Completes one order if one is due. Returns 1 (done), 0 (none due) or -1 (rolled back). */
 static int complete_one(struct db *db, const struct jobs_clock *clock)
@@ -47,15 +49,15 @@ static int complete_one(struct db *db, const struct jobs_clock *clock)
     /* The unique key on order_id is the once-only rule; an earning already there is the same
      * fact, not an error. */
     if (rc == DB_OK)
-        rc = db_exec(db,
-                     "INSERT INTO earnings (id, order_id, freelancer_id, amount) "
-                     "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE order_id = order_id",
-                     DB_PARAMS(DBP_S(earning_id), DBP_S(order_id), DBP_S(freelancer),
-                               DBP_S(amount)),
-                     NULL, NULL);
+        rc =
+            db_exec(db,
+                    "INSERT INTO earnings (id, order_id, freelancer_id, amount) "
+                    "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE order_id = order_id",
+                    DB_PARAMS(DBP_S(earning_id), DBP_S(order_id), DBP_S(freelancer), DBP_S(amount)),
+                    NULL, NULL);
     struct err e = {0};
-    struct order_move m = {order_id, "completed", "processing", "completed", NULL,
-                           "Delivery not answered within 3 days"};
+    struct order_move m = {order_id,    "completed", "processing",
+                           "completed", NULL,        "Delivery not answered within 3 days"};
     if (rc == DB_OK && order_event_record(db, &m, &e) == E_OK)
         rc = db_commit(db);
     else if (rc == DB_OK)
@@ -73,8 +75,9 @@ static int complete_one(struct db *db, const struct jobs_clock *clock)
 
 int jobs_auto_complete(struct db *db, const struct jobs_clock *clock)
 {
+    long long start = wall_ms();
     int done = 0;
-    for (int i = 0; i < AUTO_COMPLETE_PER_TICK; i++) {
+    for (int i = 0; i < AUTO_COMPLETE_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
         int rc = complete_one(db, clock);
         if (rc < 0)
             return -1;

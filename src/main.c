@@ -3,6 +3,7 @@
  *   khedmad serve              run the master (workers + jobs), the default
  *   khedmad migrate            apply sql/migrations and sql/seed (KHEDMA_SQL_DIR)
  *   khedmad make-admin EMAIL   give an existing user the admin role
+ *   khedmad jobs-once          run one tick of every background job, then exit (tests)
  *   khedmad version
  * All configuration comes from KHEDMA_* environment variables (see README.md).
  */
@@ -16,6 +17,7 @@
 #include "khedma/accounts.h"
 #include "khedma/config.h"
 #include "khedma/crypto.h"
+#include "khedma/jobs.h"
 #include "khedma/log.h"
 #include "khedma/migrate.h"
 #include "khedma/procs.h"
@@ -29,7 +31,7 @@ static const char *env_lookup(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: khedmad [serve | migrate | make-admin EMAIL | version]\n");
+    fprintf(stderr, "usage: khedmad [serve | migrate | make-admin EMAIL | jobs-once | version]\n");
     return 2;
 }
 
@@ -95,6 +97,8 @@ static int dispatch(int argc, char **argv)
         return cmd_migrate();
     if (strcmp(cmd, "make-admin") == 0 && argc == 3)
         return cmd_make_admin(argv[2]);
+    if (strcmp(cmd, "jobs-once") == 0)
+        return jobs_run_once();
     if (strcmp(cmd, "version") == 0) {
         printf("khedmad %s\n", KHEDMA_VERSION);
         return 0;

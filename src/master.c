@@ -96,6 +96,8 @@ static int open_listener(const char *listen)
 static void child_main(bool jobs)
 {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    /* Names that ps and the process tests can tell apart. */
+    prctl(PR_SET_NAME, jobs ? "khedmad-jobs" : "khedmad-worker");
     if (getppid() != master_pid)
         _exit(0); /* the master died between fork and prctl */
     cuid_after_fork();

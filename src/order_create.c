@@ -31,24 +31,28 @@ static bool same_amount(const char *a, const char *b)
     return money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
 }
 
-/* The order this transaction already confirmed: E_OK with *found set (and *mine when it is the
- * same client's order for the same gig and package: a repeat). */
+/* The order this transaction already confirmed: E_OK with *found set, and *repeat when the call
+ * names that same order (our order id, or the gateway order id an order.create-made order keeps
+ * in payments.reference) for the same client, gig, package and amount. */
 static enum errkind find_used(struct db *db, const struct user *client,
                               const struct order_create *in, const char *provider,
-                              char order_id[CUID_LEN + 1], bool *found, bool *mine, struct err *e)
+                              char order_id[CUID_LEN + 1], bool *found, bool *repeat,
+                              struct err *e)
 {
     struct db_result *r = NULL;
     int rc = db_exec(db,
                      "SELECT o.id, o.user_id = ? AND o.gig_id = ? AND o.package_id = ? "
+                     "AND (o.id = ? OR p.reference = ?), o.total_amount "
                      "FROM payments p JOIN orders o ON o.id = p.order_id "
                      "WHERE p.provider = ? AND p.transaction_id = ?",
                      DB_PARAMS(DBP_S(client->id), DBP_S(in->gig_id), DBP_S(in->package_id),
-                               DBP_S(provider), DBP_S(in->transaction_id)),
+                               DBP_S(in->order_id), DBP_S(in->order_id), DBP_S(provider),
+                               DBP_S(in->transaction_id)),
                      &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     *found = r->rows == 1;
-    *mine = *found && dbr_int(r, 0, 1, 0) == 1;
+    *repeat = *found && dbr_int(r, 0, 1, 0) == 1 && same_amount(in->amount, dbr_get(r, 0, 2));
     if (*found)
         snprintf(order_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 0));
     db_result_free(r);
@@ -96,20 +100,25 @@ static enum errkind check_transaction(const struct user *client, const struct or
     return E_OK;
 }
 
-/* Is orderId this client's pending checkout for this package? */
+/* Is orderId this client's pending checkout for this package? An orderId naming someone else's
+ * order, or one of ours in another state or for another package, is a mismatch: a paid
+ * transaction must never move to a new order for a different client. */
 static enum errkind is_own_checkout(struct db *db, const struct user *client,
                                     const struct order_create *in, bool *yes, struct err *e)
 {
     struct db_result *r = NULL;
     int rc = db_exec(db,
-                     "SELECT 1 FROM orders WHERE id = ? AND user_id = ? AND package_id = ? "
-                     "AND status = 'pending'",
-                     DB_PARAMS(DBP_S(in->order_id), DBP_S(client->id), DBP_S(in->package_id)),
+                     "SELECT user_id = ? AND package_id = ? AND status = 'pending' FROM orders "
+                     "WHERE id = ?",
+                     DB_PARAMS(DBP_S(client->id), DBP_S(in->package_id), DBP_S(in->order_id)),
                      &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    *yes = r->rows == 1;
+    bool exists = r->rows == 1;
+    *yes = exists && dbr_int(r, 0, 0, 0) == 1;
     db_result_free(r);
+    if (exists && !*yes)
+        return err_set(e, E_UNPROCESSABLE, "orderId names an order this payment cannot confirm");
     return E_OK;
 }
 
@@ -131,9 +140,10 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
     if (rc == DB_OK)
         rc = db_exec(db,
                      "INSERT INTO payments (id, order_id, status, amount, currency, "
-                     "payment_method, provider) VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?)",
+                     "payment_method, provider, reference) "
+                     "VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
                      DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price),
-                               DBP_S(provider)),
+                               DBP_S(provider), DBP_S(in->order_id)),
                      NULL, NULL);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
@@ -142,11 +152,9 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
  * concurrent identical call loses on the unique transaction key and gets CONFLICT. */
 static enum errkind confirm(struct db *db, const struct user *client,
                             const struct order_create *in, const struct package_row *p,
-                            const char *provider, char order_id[CUID_LEN + 1], struct err *e)
+                            const char *provider, bool own, char order_id[CUID_LEN + 1],
+                            struct err *e)
 {
-    bool own = false;
-    if (is_own_checkout(db, client, in, &own, e) != E_OK)
-        return e->kind;
     int rc = db_begin(db);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
@@ -169,15 +177,16 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     enum gw_provider gp = gw_card_provider();
     const char *provider = gw_provider_name(gp);
     char order_id[CUID_LEN + 1];
-    bool used = false, mine = false;
-    if (find_used(db, client, in, provider, order_id, &used, &mine, e) != E_OK)
+    bool used = false, repeat = false;
+    if (find_used(db, client, in, provider, order_id, &used, &repeat, e) != E_OK)
         return e->kind;
-    if (used && !mine)
+    if (used && !repeat)
         return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
     if (used)
         return order_load(db, order_id, order, e);
     struct package_row p;
-    if (load_package(db, in, &p, e) != E_OK)
+    bool own = false;
+    if (load_package(db, in, &p, e) != E_OK || is_own_checkout(db, client, in, &own, e) != E_OK)
         return e->kind;
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
@@ -188,7 +197,7 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     }
     if (k != E_OK || check_transaction(client, in, &p, &t, e) != E_OK)
         return e->kind;
-    if (confirm(db, client, in, &p, provider, order_id, e) != E_OK)
+    if (confirm(db, client, in, &p, provider, own, order_id, e) != E_OK)
         return e->kind;
     return order_load(db, order_id, order, e);
 }

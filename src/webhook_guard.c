@@ -103,8 +103,9 @@ static enum whs_addr_class classify_v6(const unsigned char *b)
             return inner;
     }
     if (memcmp(b, zeros, 15) == 0)
-        return b[15] == 0 ? WHS_ADDR_UNSPECIFIED : b[15] == 1 ? WHS_ADDR_LOOPBACK
-                                                              : WHS_ADDR_RESERVED;
+        return b[15] == 0   ? WHS_ADDR_UNSPECIFIED
+               : b[15] == 1 ? WHS_ADDR_LOOPBACK
+                            : WHS_ADDR_RESERVED;
     if (memcmp(b, zeros, 12) == 0) /* deprecated IPv4-compatible ::a.b.c.d */
         return WHS_ADDR_RESERVED;
     if ((b[0] & 0xfe) == 0xfc)
@@ -233,8 +234,8 @@ static void write_pin(const struct whs_target *t, const struct addrinfo *res, ch
         pin[0] = '\0';
 }
 
-int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen,
-                char *why, size_t whylen)
+int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen, char *why,
+                size_t whylen)
 {
     pin[0] = why[0] = '\0';
     struct addrinfo hints, *res = NULL;

@@ -31,6 +31,7 @@ enum outcome { OUT_PENDING, OUT_DELIVERED, OUT_FAILED, OUT_REFUSED, OUT_SKIPPED 
 
 struct delivery {
     char id[CUID_LEN + 1];
+    char order_id[CUID_LEN + 1];
     char event_type[65];
     char *url;
     char *body;
@@ -68,6 +69,7 @@ static bool copy_row(const struct db_result *r, size_t i, struct delivery *d)
         d->body[d->body_len] = '\0';
     }
     d->attempts = dbr_int(r, i, 4, 0) + 1;
+    snprintf(d->order_id, sizeof d->order_id, "%s", dbr_get(r, i, 5));
     return d->url && d->body;
 }
 
@@ -79,9 +81,9 @@ static int claim(struct db *db, const struct jobs_clock *clock, struct delivery 
     int rc = db_begin(db);
     if (rc == DB_OK)
         rc = db_exec(db,
-                     "SELECT id, event_type, url, body, attempts FROM webhook_deliveries "
+                     "SELECT id, event_type, url, body, attempts, order_id FROM webhook_deliveries "
                      "WHERE state = 'pending' AND next_attempt_at <= " JOBS_NOW " "
-                     "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
+                     "ORDER BY next_attempt_at, created_at, id LIMIT ? FOR UPDATE SKIP LOCKED",
                      DB_PARAMS(DBP_I(clock->offset_s), DBP_I(max)), &r, NULL);
     int n = 0;
     for (size_t i = 0; rc == DB_OK && i < r->rows; i++) {
@@ -148,14 +150,14 @@ static bool add_header(struct delivery *d, const char *name, const char *value)
 static bool build_headers(struct delivery *d, const char *secret)
 {
     char sig[WHS_SIGNATURE_MAX];
-    if (whs_signature_header(secret, (long long)time(NULL), d->body, d->body_len, sig,
-                             sizeof sig) < 0)
+    if (whs_signature_header(secret, (long long)time(NULL), d->body, d->body_len, sig, sizeof sig) <
+        0)
         return false;
     /* "Expect:" off: a receiver need not speak 100-continue for bodies over 1 KiB. */
     return add_header(d, "Content-Type", "application/json") &&
-           add_header(d, "X-Khedma-Event", d->event_type) && add_header(d, "X-Khedma-Delivery", d->id) &&
-           add_header(d, "X-Khedma-Signature", sig) && add_header(d, "User-Agent", "khedma-webhooks/1") &&
-           add_header(d, "Expect", "");
+           add_header(d, "X-Khedma-Event", d->event_type) &&
+           add_header(d, "X-Khedma-Delivery", d->id) && add_header(d, "X-Khedma-Signature", sig) &&
+           add_header(d, "User-Agent", "khedma-webhooks/1") && add_header(d, "Expect", "");
 }
 
 static bool set_options(struct delivery *d)
@@ -273,23 +275,23 @@ static int record(struct db *db, const struct jobs_clock *clock, const struct de
                        DB_PARAMS(DBP_I(clock->offset_s), st, DBP_S(d->id), DBP_I(d->attempts)),
                        NULL, NULL);
     if (d->outcome == OUT_SKIPPED)
-        return db_exec(db,
-                       "UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = "
-                       JOBS_NOW " WHERE id = ? AND state = 'pending' AND attempts = ?",
-                       DB_PARAMS(DBP_I(clock->offset_s), DBP_S(d->id), DBP_I(d->attempts)), NULL,
-                       NULL);
+        return db_exec(
+            db,
+            "UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = " JOBS_NOW
+            " WHERE id = ? AND state = 'pending' AND attempts = ?",
+            DB_PARAMS(DBP_I(clock->offset_s), DBP_S(d->id), DBP_I(d->attempts)), NULL, NULL);
     if (d->outcome == OUT_REFUSED || delay < 0)
         return db_exec(db,
                        "UPDATE webhook_deliveries SET state = 'failed', last_status = ?, "
                        "last_error = ? WHERE id = ? AND state = 'pending' AND attempts = ?",
                        DB_PARAMS(st, err, DBP_S(d->id), DBP_I(d->attempts)), NULL, NULL);
-    return db_exec(db,
-                   "UPDATE webhook_deliveries SET next_attempt_at = " JOBS_NOW
-                   " + INTERVAL ? SECOND, last_status = ?, last_error = ? "
-                   "WHERE id = ? AND state = 'pending' AND attempts = ?",
-                   DB_PARAMS(DBP_I(clock->offset_s), DBP_I(delay), st, err, DBP_S(d->id),
-                             DBP_I(d->attempts)),
-                   NULL, NULL);
+    return db_exec(
+        db,
+        "UPDATE webhook_deliveries SET next_attempt_at = " JOBS_NOW
+        " + INTERVAL ? SECOND, last_status = ?, last_error = ? "
+        "WHERE id = ? AND state = 'pending' AND attempts = ?",
+        DB_PARAMS(DBP_I(clock->offset_s), DBP_I(delay), st, err, DBP_S(d->id), DBP_I(d->attempts)),
+        NULL, NULL);
 }
 
 static void log_outcome(const struct delivery *d)
@@ -306,29 +308,45 @@ static void log_outcome(const struct delivery *d)
                  safe, d->attempts, WHS_MAX_ATTEMPTS, d->error);
 }
 
-/* Claim, send and record one batch. Returns the number claimed, or -1. */
-static int run_batch(struct db *db, const struct jobs_clock *clock, const char *secret)
+/* True when an earlier delivery of this batch goes to the same URL about the same order: the
+ * later event then waits for the next batch, so a healthy receiver gets an order's events in the
+ * order they happened (paid before cancelled before refunded) rather than racing in parallel. */
+static bool follows_in_batch(const struct delivery *list, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (strcmp(list[j].order_id, list[i].order_id) == 0 &&
+            strcmp(list[j].url, list[i].url) == 0)
+            return true;
+    return false;
+}
+
+/* Claim, send and record one batch. Returns the number claimed, or -1; *deferred counts the
+ * deliveries handed back for the next batch. */
+static int run_batch(struct db *db, const struct jobs_clock *clock, const char *secret,
+                     int *deferred)
 {
     struct delivery list[WHS_BATCH];
     long long claimed_ms = wall_ms();
+    *deferred = 0;
     int n = claim(db, clock, list, WHS_BATCH);
     if (n <= 0)
         return n;
     bool allow_private = g_config && g_config->webhook_allow_private;
     for (int i = 0; i < n; i++) {
         /* Resolving is sequential; a send that could outlive the lease waits for the next one. */
-        if (wall_ms() - claimed_ms > SEND_DEADLINE_MS)
+        if (wall_ms() - claimed_ms > SEND_DEADLINE_MS || follows_in_batch(list, i)) {
             set_outcome(&list[i], OUT_SKIPPED, 0, NULL);
-        else
+            (*deferred)++;
+        } else {
             prepare(&list[i], secret, allow_private);
+        }
     }
     send_all(list, n);
     int failures = 0;
     for (int i = 0; i < n; i++) {
         log_outcome(&list[i]);
         if (record(db, clock, &list[i]) != DB_OK) {
-            log_error("webhooks: recording delivery %s failed: %s", list[i].id,
-                      db_last_error(db));
+            log_error("webhooks: recording delivery %s failed: %s", list[i].id, db_last_error(db));
             failures++;
         }
         delivery_free(&list[i]);
@@ -344,12 +362,12 @@ int webhook_sender_run(struct db *db, const struct jobs_clock *clock, long budge
     if (!secret || !*secret)
         return 0;
     long long start = wall_ms();
-    int total = 0, n;
+    int total = 0, n, deferred;
     do {
-        n = run_batch(db, clock, secret);
+        n = run_batch(db, clock, secret, &deferred);
         if (n < 0)
             return -1;
-        total += n;
-    } while (n == WHS_BATCH && wall_ms() - start < budget_ms);
+        total += n - deferred;
+    } while ((n == WHS_BATCH || deferred > 0) && wall_ms() - start < budget_ms);
     return total;
 }

@@ -32,7 +32,9 @@ void jobs_clock_read(struct jobs_clock *clock);
 long jobs_check_delay(int checks);
 
 /* One tick of every job, in order: purges, auto-completion, checkout expiry, reconciliation,
- * refunds, then outgoing webhooks (so the events the other jobs wrote go out in the same tick). */
+ * refunds, with outgoing webhooks sent before each of them and once more at the end (so the events
+ * the other jobs wrote go out in the same tick). Skipped, with one warning, while the database is
+ * unreachable. */
 void jobs_tick(struct db *db, const struct jobs_clock *clock);
 /* `khedmad jobs-once`: open the database, run one tick, exit code 0 (1 when the database cannot be
  * opened). */

@@ -8,7 +8,10 @@
  * losing the delivery. After the commit each body is POSTed (all of a batch in parallel, each with
  * a total timeout of WHS_TIMEOUT_MS, no redirects, http/https only, to an address vetted and
  * pinned before the request), then the outcome is written: 2xx -> delivered; anything else ->
- * retried on the schedule of whs_retry_delay(), failed after WHS_MAX_ATTEMPTS.
+ * retried on the schedule of whs_retry_delay(), failed after WHS_MAX_ATTEMPTS. Within a batch,
+ * an order's later events to the same URL wait for the next batch, so a healthy receiver sees an
+ * order's events in the order they happened; a failed delivery being retried does not hold the
+ * later ones back (receivers order by the body's createdAt).
  *
  * Request headers: Content-Type: application/json, X-Khedma-Event: <type>, X-Khedma-Delivery:
  * <delivery id>, X-Khedma-Signature: t=<unix time of the attempt>,v1=<hex HMAC-SHA256 of
@@ -72,8 +75,8 @@ bool whs_parse_target(const char *url, struct whs_target *t);
  * ("" for an IP literal, which needs no resolving); otherwise writes the reason into why and
  * returns 1 when the URL is refused for good (an address the guard forbids) or -1 when resolving
  * failed (worth retrying). */
-int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen,
-                char *why, size_t whylen);
+int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen, char *why,
+                size_t whylen);
 
 /* Claim, send and record due deliveries, batch after batch, while full batches keep coming and
  * for at most about budget_ms. Returns the number of deliveries attempted, or -1 after a database

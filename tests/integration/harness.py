@@ -358,3 +358,123 @@ def stack(action):
         os.kill(master, signal.SIGHUP)
         return None
     raise ValueError(f"unknown stack action {action!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# khedmad itself, for the jobs tests: its exact environment, one-shot commands (`khedmad
+# jobs-once` with a test clock), SIGKILL of the whole process group, and restarts.
+
+_khedmad_seen = {}
+
+
+def _proc_env(pid):
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        raw = f.read().decode("utf-8", "replace")
+    return dict(item.split("=", 1) for item in raw.split("\0") if "=" in item)
+
+
+def _lib_bin():
+    env = dict(os.environ, KHEDMA_VAR=VAR)
+    p = subprocess.run(["bash", "-c", '. "$1"; k_init; printf "%s" "$K_BIN"', "harness", LIB],
+                       env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    return p.stdout.strip()
+
+
+def khedmad_env():
+    """(environment, binary) of the running khedmad master: its environment is read from /proc, so
+    a one-shot command or a restart gets exactly the stack's configuration (DSN, webhook secret,
+    KHEDMA_WEBHOOK_ALLOW_PRIVATE, gateway bases and keys). Remembered, so it still answers after
+    khedmad_kill(). The binary is the master's own unless it runs under a wrapper (valgrind)."""
+    master = _read_pid("khedmad.pid")
+    if master is not None:
+        try:
+            env, exe = _proc_env(master), os.readlink(f"/proc/{master}/exe")
+        except OSError:
+            env, exe = None, None
+        if env is not None:
+            if not os.path.basename(exe).startswith("khedmad"):
+                exe = _lib_bin()
+            _khedmad_seen.update(env=env, bin=exe)
+    if not _khedmad_seen:
+        raise RuntimeError("khedmad is not running and was never seen running")
+    return dict(_khedmad_seen["env"]), _khedmad_seen["bin"]
+
+
+def webhook_secret():
+    """KHEDMA_WEBHOOK_SECRET as the running khedmad has it (the test must never print it)."""
+    return khedmad_env()[0]["KHEDMA_WEBHOOK_SECRET"]
+
+
+def khedmad_run(*args, env=None, timeout=120):
+    """Run `khedmad ARGS...` with the stack's environment plus `env` (a value of None removes
+    the variable); returns the CompletedProcess (text output)."""
+    base, binary = khedmad_env()
+    for k, v in (env or {}).items():
+        if v is None:
+            base.pop(k, None)
+        else:
+            base[k] = v
+    return subprocess.run([binary, *args], env=base, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def jobs_once(offset_s=0, env=None):
+    """One tick of every background job (`khedmad jobs-once`) as if it ran offset_s seconds from
+    now (KHEDMA_TEST_CLOCK_FILE); asserts it succeeded and returns its log lines (stderr)."""
+    run_dir = os.path.join(VAR, "run")
+    path = os.path.join(run_dir, f"test-clock-{os.getpid()}-{threading.get_ident()}")
+    with open(path, "w") as f:
+        f.write(str(int(offset_s)))
+    try:
+        p = khedmad_run("jobs-once", env=dict(env or {}, KHEDMA_TEST_CLOCK_FILE=path))
+    finally:
+        os.unlink(path)
+    assert p.returncode == 0, f"jobs-once exited {p.returncode}: {p.stderr[-800:]}"
+    return p.stderr
+
+
+def khedmad_kill():
+    """SIGKILL to khedmad's whole process group (master, workers and jobs at once, as a power cut
+    would), then wait until every one of them is gone."""
+    khedmad_env()  # remember how it ran, for khedmad_start()
+    master = _read_pid("khedmad.pid")
+    if master is None:
+        return
+    os.killpg(master, signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        alive = subprocess.run(["ps", "-e", "-o", "pgid=,stat="], capture_output=True,
+                               text=True).stdout.split("\n")
+        if not any(line.split()[:1] == [str(master)] and not line.split()[1].startswith("Z")
+                   for line in alive if len(line.split()) >= 2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("khedmad's process group survived SIGKILL")
+
+
+def khedmad_start(env=None):
+    """Start khedmad as deploy/lib.sh does (k_khedmad_start: own session, pid file, log) with the
+    environment it last ran with plus `env` (None removes a variable), then wait for /healthz."""
+    base, binary = khedmad_env()
+    for k, v in (env or {}).items():
+        if v is None:
+            base.pop(k, None)
+        else:
+            base[k] = v
+    base.update(KHEDMA_VAR=VAR, KHEDMA_BIN=binary)
+    script = 'set -euo pipefail; . "$1"; k_init; k_khedmad_start; k_wait_healthz 60'
+    p = subprocess.run(["bash", "-c", script, "harness", LIB], env=base,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"khedmad did not start ({p.returncode}): {p.stderr.strip()[-500:]}")
+    _settle(stable=1.0)
+    khedmad_env()
+
+
+def khedmad_restart(env=None):
+    """Graceful stop (SIGTERM, as deploy/down does) and start with `env` changes."""
+    khedmad_env()
+    _lib("k_khedmad_stop")
+    khedmad_start(env)

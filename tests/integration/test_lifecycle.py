@@ -14,6 +14,7 @@ test cannot wait for, a due date days away, is moved into the past in the databa
 import datetime
 import json
 import re
+import threading
 
 from harness import assert_envelope, http, make_admin, signup, sql, unique
 
@@ -211,7 +212,7 @@ def test_long_multibyte_title_and_reason_reach_the_notifications():
     """Notification bodies quote the gig title and the reason: 80 four-byte characters of title
     and 1000 of reason must neither be cut mid-character nor fail the move."""
     w = world()
-    seller, st = signup()
+    _, st = signup()
     gid = trpc_mutation("gig.createDraft", {}, st)["id"]
     trpc_mutation("gig.updateOverview", {
         "id": gid, "title": "\U0001F3A8" * 80, "category": "design-creative",
@@ -309,6 +310,32 @@ def test_bad_requests():
     assert events(oid, w["st"])[-1]["reason"] == "é" * 1000
 
 
+def test_concurrent_moves_are_serialised():
+    """Racing accepts and cancels on one delivered order: exactly one wins, one event and at
+    most one earning are written, and everyone else gets 409."""
+    w = world()
+    for _ in range(3):
+        oid = paid_order()["id"]
+        move_ok(oid, "deliver", w["st"])
+        racers = [("accept", w["bt"]), ("accept", w["bt"]), ("cancel", w["st"]),
+                  ("cancel", w["at"])]
+        statuses = [None] * len(racers)
+
+        def run(i):
+            statuses[i] = move(oid, racers[i][0], racers[i][1]).status
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(racers))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(statuses) == [200, 409, 409, 409], statuses
+        types = [e["type"] for e in events(oid, w["at"])]
+        assert types[:2] == ["paid", "delivered"] and len(types) == 3, types
+        earnings = sql(f"SELECT COUNT(*) FROM earnings WHERE order_id = '{oid}'")[0][0]
+        assert earnings == ("1" if types[2] == "completed" else "0"), (types, earnings)
+
+
 # --------------------------------------------------------------------------------------------
 # Cancelling
 
@@ -387,7 +414,7 @@ def test_events_are_visible_to_parties_and_admins_only():
 
 def test_notifications_follow_the_contract():
     w = world()
-    buyer, bt = signup()
+    _, bt = signup()
     oid = paid_order(client_token=bt)["id"]
     move_ok(oid, "deliver", w["st"])
     move_ok(oid, "revision", bt)
@@ -419,8 +446,8 @@ def test_notifications_follow_the_contract():
 
 
 def test_users_who_turned_order_updates_off_get_none():
-    quiet_seller, qst = signup()
-    quiet_buyer, qbt = signup()
+    _, qst = signup()
+    _, qbt = signup()
     for token in (qst, qbt):
         r = http("PATCH", "/api/users/me", json_body={"orderUpdatesNotifications": False},
                  token=token)
@@ -441,7 +468,7 @@ def test_users_who_turned_order_updates_off_get_none():
 
 def test_mark_read_and_read_all():
     w = world()
-    buyer, bt = signup()
+    _, bt = signup()
     for _ in range(3):
         oid = paid_order(client_token=bt)["id"]
         move_ok(oid, "deliver", w["st"])  # one order.delivered each
@@ -548,7 +575,7 @@ def test_reviews_and_the_owners_rating():
     assert details["owner"]["rating"] == 5 and details["owner"]["numberOfReviews"] == 1
 
     # a second gig of the same owner: the rating is over all the owner's gigs
-    buyer2, bt2 = signup()
+    _, bt2 = signup()
     oid2 = completed_order(w2, bt2, basic_b["id"])
     rv2 = assert_envelope(review(oid2, bt2, {"rating": 2, "comment": ""}), 201)
     assert rv2["comment"] == "" and rv2["gigId"] == gig_b["id"]

@@ -1,0 +1,360 @@
+/*
+ * jobs_payments.c - the jobs that ask a card gateway something (contract section 7):
+ *   expiry     checkouts pending over 24 h: one last query (PayTabs), then confirmed if paid,
+ *              otherwise cancelled with their payment failed: event `cancelled` (a cancel by the
+ *              system, as a client's cancel of a checkout is) or, when PayTabs says the payment
+ *              failed, `payment_failed` (as its callback would have written).
+ *   reconcile  PayTabs payments pending for a minute to 24 h: confirmed when PayTabs says paid,
+ *              for the callback that never came. Anything else is left to the callback or expiry.
+ *   refunds    PayTabs payments in 'refunding' (a paid order was cancelled): the refund request,
+ *              then 'refunded' with its event.
+ * What the gateways allow decides the rest: a pending YouCan Pay checkout has a token but no
+ * transaction id, and its API looks transactions up by id only, so YouCan Pay checkouts can only
+ * expire (its transaction.paid webhook confirms them before that); YouCan Pay refunds are
+ * confirmed by its transaction.refunded event; bank transfers have no gateway at all, so a pending
+ * transfer simply expires and a refunding one waits for an admin who pays it back by hand.
+ *
+ * Never a row lock during a gateway call: each item is claimed alone in a short transaction
+ * (FOR UPDATE SKIP LOCKED) that moves payments.next_check_at past the call's worst case (a lease
+ * every other jobs process respects, and the backoff schedule), committed, then the gateway is
+ * called, then the order is locked again and its state re-checked before anything is written.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "khedma/config.h"
+#include "khedma/dberr.h"
+#include "khedma/gateway.h"
+#include "khedma/ids.h"
+#include "khedma/jobs.h"
+#include "khedma/log.h"
+#include "khedma/orders.h"
+#include "khedma/timeutil.h"
+
+/* A tick handles what is due within its time budget (a backlog drains over several ticks while
+ * the other jobs keep their turn); the count cap only bounds a tick whose calls all fail fast. */
+#define ITEMS_PER_TICK 1000
+#define TICK_BUDGET_MS 10000L
+#define EXPIRY_RETRY_S 300L /* the gateway could not be asked: ask again in 5 minutes */
+#define EXPIRED_REASON "Checkout expired: not paid within 24 hours"
+
+enum job { JOB_EXPIRE, JOB_RECONCILE, JOB_REFUND };
+
+/* One claimed payment. */
+struct pay {
+    char order_id[CUID_LEN + 1];
+    char provider[16];
+    char ref[129]; /* PayTabs tran_ref; "" when there is none */
+    char amount[32];
+    char currency[8];
+    int checks;
+    long long horizon_s; /* seconds left before the 24 h mark; -1 when it does not matter */
+};
+
+/* A payment is due when it has no schedule, its schedule has run out, or the schedule was made
+ * for another status (a new phase, see 0003_payment_check_phase.sql). Takes one JOBS_NOW. */
+#define DUE                                                                                        \
+    "(p.next_check_at IS NULL OR p.next_check_at <= " JOBS_NOW                                     \
+    " OR NOT (p.check_status <=> p.status))"
+/* The gateway checks made in the current phase. */
+#define PHASE_CHECKS "IF(p.check_status <=> p.status, p.checks, 0)"
+
+/* Each SELECT returns: order id, provider, reference, amount, currency, checks, horizon; its only
+ * parameters are the clock's offset, once per JOBS_NOW (claim_now_params). */
+static const char *const claim_sql[] = {
+    [JOB_EXPIRE] =
+        "SELECT o.id, p.provider, COALESCE(p.tran_ref, ''), o.total_amount, "
+        "o.currency, " PHASE_CHECKS ", NULL FROM orders o JOIN payments p ON p.order_id = o.id "
+        "WHERE o.status = 'pending' AND o.created_at <= " JOBS_NOW " - INTERVAL 24 HOUR AND " DUE
+        " ORDER BY o.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [JOB_RECONCILE] =
+        "SELECT o.id, p.provider, p.tran_ref, o.total_amount, o.currency, " PHASE_CHECKS
+        ", TIMESTAMPDIFF(SECOND, " JOBS_NOW ", p.created_at + INTERVAL 24 HOUR) "
+        "FROM payments p JOIN orders o ON o.id = p.order_id "
+        "WHERE p.status = 'pending' AND p.provider = 'paytabs' "
+        "AND p.tran_ref IS NOT NULL AND p.created_at > " JOBS_NOW
+        " - INTERVAL 24 HOUR AND p.created_at <= " JOBS_NOW " - INTERVAL 60 SECOND AND " DUE
+        " AND o.status = 'pending' "
+        "ORDER BY p.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+    [JOB_REFUND] = "SELECT o.id, p.provider, COALESCE(p.tran_ref, p.transaction_id, ''), p.amount, "
+                   "p.currency, " PHASE_CHECKS ", NULL "
+                   "FROM payments p JOIN orders o ON o.id = p.order_id "
+                   "WHERE p.status = 'refunding' AND p.provider = 'paytabs' AND " DUE
+                   " ORDER BY p.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+};
+static const int claim_now_params[] = {[JOB_EXPIRE] = 2, [JOB_RECONCILE] = 4, [JOB_REFUND] = 1};
+static const char *const job_names[] = {"checkout expiry", "reconciliation", "refunds"};
+
+/* How long the claim keeps others away: the job's schedule, but never less than a gateway call
+ * can take, and a reconciliation never past the 24 h mark where expiry takes over. */
+static long lease_seconds(enum job job, const struct pay *p)
+{
+    long call_s = (g_config ? g_config->gateway_timeout_ms : 10000) / 1000 + 30;
+    long s = job == JOB_EXPIRE ? EXPIRY_RETRY_S : jobs_check_delay(p->checks);
+    if (job == JOB_RECONCILE && p->horizon_s >= 0 && p->horizon_s < s)
+        s = (long)p->horizon_s;
+    return s > call_s ? s : call_s;
+}
+
+static void copy_pay(const struct db_result *r, struct pay *p)
+{
+    snprintf(p->order_id, sizeof p->order_id, "%s", dbr_get(r, 0, 0));
+    snprintf(p->provider, sizeof p->provider, "%s", dbr_get(r, 0, 1));
+    snprintf(p->ref, sizeof p->ref, "%s", dbr_get(r, 0, 2) ? dbr_get(r, 0, 2) : "");
+    snprintf(p->amount, sizeof p->amount, "%s", dbr_get(r, 0, 3));
+    snprintf(p->currency, sizeof p->currency, "%s", dbr_get(r, 0, 4));
+    p->checks = (int)dbr_int(r, 0, 5, 0);
+    p->horizon_s = dbr_int(r, 0, 6, -1);
+}
+
+/* Claims the next due payment of this job. Returns 1 (p filled), 0 (none due) or -1. */
+static int claim_one(struct db *db, const struct jobs_clock *clock, enum job job, struct pay *p)
+{
+    struct db_param params[5];
+    size_t n = 0;
+    for (int i = 0; i < claim_now_params[job]; i++)
+        params[n++] = DBP_I(clock->offset_s);
+    struct db_result *r = NULL;
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = db_exec(db, claim_sql[job], params, n, &r, NULL);
+    bool found = rc == DB_OK && r->rows == 1;
+    if (found)
+        copy_pay(r, p);
+    db_result_free(r);
+    /* Assignments apply left to right: checks restarts before check_status moves to the new
+     * phase. updated_at = updated_at: a check is not a change the payment's updatedAt shows. */
+    if (found)
+        rc = db_exec(
+            db,
+            "UPDATE payments SET next_check_at = " JOBS_NOW " + INTERVAL ? SECOND, "
+            "checks = IF(check_status <=> status, checks + 1, 1), "
+            "check_status = status, updated_at = updated_at WHERE order_id = ?",
+            DB_PARAMS(DBP_I(clock->offset_s), DBP_I(lease_seconds(job, p)), DBP_S(p->order_id)),
+            NULL, NULL);
+    if (rc == DB_OK)
+        rc = found ? db_commit(db) : db_rollback(db);
+    if (rc != DB_OK) {
+        log_error("%s: claiming a payment failed: %s", job_names[job], db_last_error(db));
+        db_rollback(db);
+        return -1;
+    }
+    return found ? 1 : 0;
+}
+
+/* Locks the order and its payment inside the caller's transaction and reads both statuses. */
+static int lock_state(struct db *db, const char *order_id, char order_status[16],
+                      char payment_status[16])
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT o.status, p.status FROM orders o JOIN payments p "
+                     "ON p.order_id = o.id WHERE o.id = ? FOR UPDATE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    order_status[0] = payment_status[0] = '\0';
+    if (rc == DB_OK && r->rows == 1) {
+        snprintf(order_status, 16, "%s", dbr_get(r, 0, 0));
+        snprintf(payment_status, 16, "%s", dbr_get(r, 0, 1));
+    }
+    db_result_free(r);
+    return rc;
+}
+
+/* Commits when rc is DB_OK and the event was written; logs and rolls back otherwise. */
+static int finish_tx(struct db *db, int rc, enum errkind k, const char *what, const char *order_id)
+{
+    if (rc == DB_OK && k == E_OK)
+        rc = db_commit(db);
+    else if (rc == DB_OK)
+        rc = DB_ERR; /* the service call failed and rolled back already */
+    if (rc != DB_OK) {
+        log_error("%s of order %s failed: %s", what, order_id, db_last_error(db));
+        db_rollback(db);
+        return -1;
+    }
+    return 1;
+}
+
+/* The gateway says paid: confirm, unless someone else moved the order meanwhile. */
+static int confirm_paid(struct db *db, const struct pay *p, const struct gw_transaction *t)
+{
+    char os[16], ps[16];
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = lock_state(db, p->order_id, os, ps);
+    if (rc == DB_OK && (strcmp(os, "pending") != 0 || strcmp(ps, "pending") != 0)) {
+        db_rollback(db);
+        return 0;
+    }
+    struct err e = {0};
+    enum errkind k = rc == DB_OK ? payment_confirm_locked(db, p->order_id, t->id, NULL, &e) : E_OK;
+    err_clear(&e);
+    rc = finish_tx(db, rc, k, "confirming the payment", p->order_id);
+    if (rc > 0)
+        log_info("order %s confirmed: PayTabs reports %s paid", p->order_id, t->id);
+    return rc;
+}
+
+/* Not paid after 24 h: the order is cancelled and its payment failed, in one transaction.
+ * failed: the gateway said the payment failed (event payment_failed), else it expired
+ * (event cancelled). */
+static int cancel_expired(struct db *db, const struct jobs_clock *clock, const struct pay *p,
+                          bool failed)
+{
+    const char *reason = failed ? "Payment failed" : EXPIRED_REASON;
+    char os[16], ps[16];
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = lock_state(db, p->order_id, os, ps);
+    if (rc == DB_OK && strcmp(os, "pending") != 0) {
+        db_rollback(db);
+        return 0;
+    }
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE orders SET status = 'cancelled', cancelled_at = " JOBS_NOW
+                     ", cancel_reason = ? WHERE id = ?",
+                     DB_PARAMS(DBP_I(clock->offset_s), DBP_S(reason), DBP_S(p->order_id)), NULL,
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(
+            db, "UPDATE payments SET status = 'failed' WHERE order_id = ? AND status = 'pending'",
+            DB_PARAMS(DBP_S(p->order_id)), NULL, NULL);
+    struct err e = {0};
+    struct order_move m = {
+        p->order_id, failed ? "payment_failed" : "cancelled", "pending", "cancelled", NULL, reason};
+    enum errkind k = rc == DB_OK ? order_event_record(db, &m, &e) : E_OK;
+    err_clear(&e);
+    rc = finish_tx(db, rc, k, "cancelling the expired checkout", p->order_id);
+    if (rc > 0)
+        log_info("order %s cancelled: %s", p->order_id, reason);
+    return rc;
+}
+
+/* The refund went through: payment refunded and the event, if still refunding. */
+static int mark_refunded(struct db *db, const struct pay *p, const char *refund_ref)
+{
+    char os[16], ps[16];
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = lock_state(db, p->order_id, os, ps);
+    if (rc == DB_OK && strcmp(ps, "refunding") != 0) {
+        db_rollback(db);
+        return 0;
+    }
+    if (rc == DB_OK)
+        rc = db_exec(
+            db, "UPDATE payments SET status = 'refunded', refund_ref = ? WHERE order_id = ?",
+            DB_PARAMS(DBP_S(refund_ref[0] ? refund_ref : NULL), DBP_S(p->order_id)), NULL, NULL);
+    struct err e = {0};
+    struct order_move m = {p->order_id, "refunded", os, os, NULL, NULL};
+    enum errkind k = rc == DB_OK ? order_event_record(db, &m, &e) : E_OK;
+    err_clear(&e);
+    rc = finish_tx(db, rc, k, "recording the refund", p->order_id);
+    if (rc > 0)
+        log_info("order %s refunded through PayTabs", p->order_id);
+    return rc;
+}
+
+/* Paid, and for this order in its amount and currency: the only answer that confirms. */
+static bool paid_for(const struct pay *p, const struct gw_transaction *t)
+{
+    char want[32], got[32];
+    if (t->status != GW_TXN_PAID)
+        return false;
+    if (strcmp(t->order_id, p->order_id) == 0 && money_normalize(p->amount, want) &&
+        money_normalize(t->amount, got) && strcmp(want, got) == 0 &&
+        strcmp(t->currency, p->currency) == 0)
+        return true;
+    log_error("PayTabs reports %s paid but not for order %s as recorded (order, amount or "
+              "currency differ); left for an admin",
+              t->id, p->order_id);
+    return false;
+}
+
+static int expire_one(struct db *db, const struct jobs_clock *clock, const struct pay *p)
+{
+    if (strcmp(p->provider, "paytabs") != 0 || !p->ref[0])
+        return cancel_expired(db, clock, p, false);
+    struct gw_transaction t;
+    struct err e = {0};
+    enum errkind k = gw_lookup(GW_PAYTABS, p->ref, &t, &e);
+    err_clear(&e);
+    if (k == E_OK && t.status == GW_TXN_PAID)
+        return paid_for(p, &t) ? confirm_paid(db, p, &t) : 0;
+    if (k == E_OK || k == E_NOT_FOUND)
+        return cancel_expired(db, clock, p, k == E_OK && t.status == GW_TXN_FAILED);
+    log_warn("checkout expiry: PayTabs could not be asked about order %s; trying again later",
+             p->order_id);
+    return 0;
+}
+
+static int reconcile_one(struct db *db, const struct pay *p)
+{
+    struct gw_transaction t;
+    struct err e = {0};
+    enum errkind k = gw_lookup(GW_PAYTABS, p->ref, &t, &e);
+    err_clear(&e);
+    if (k == E_OK && paid_for(p, &t))
+        return confirm_paid(db, p, &t);
+    return 0;
+}
+
+static int refund_one(struct db *db, const struct pay *p)
+{
+    if (!p->ref[0]) {
+        log_error("refund of order %s: no PayTabs reference recorded; left for an admin",
+                  p->order_id);
+        return 0;
+    }
+    char refund_ref[129] = "";
+    struct err e = {0};
+    enum errkind k =
+        gw_refund(GW_PAYTABS, p->ref, p->order_id, p->amount, p->currency, refund_ref, &e);
+    if (k == E_OK) {
+        err_clear(&e);
+        return mark_refunded(db, p, refund_ref);
+    }
+    if (k == E_PRECONDITION)
+        log_error("refund of order %s declined by PayTabs (%s); retried later, may need an admin",
+                  p->order_id, e.message);
+    else
+        log_warn("refund of order %s: PayTabs could not be reached; retried later", p->order_id);
+    err_clear(&e);
+    return 0;
+}
+
+/* Claims and handles items one at a time, within the tick's limits. */
+static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
+{
+    long long start = wall_ms();
+    int done = 0;
+    for (int i = 0; i < ITEMS_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
+        struct pay p;
+        int rc = claim_one(db, clock, job, &p);
+        if (rc <= 0)
+            return rc < 0 ? -1 : done;
+        rc = job == JOB_EXPIRE      ? expire_one(db, clock, &p)
+             : job == JOB_RECONCILE ? reconcile_one(db, &p)
+                                    : refund_one(db, &p);
+        if (rc < 0)
+            return -1;
+        done += rc;
+    }
+    return done;
+}
+
+int jobs_expire_checkouts(struct db *db, const struct jobs_clock *clock)
+{
+    return run_job(db, clock, JOB_EXPIRE);
+}
+
+int jobs_reconcile_payments(struct db *db, const struct jobs_clock *clock)
+{
+    return run_job(db, clock, JOB_RECONCILE);
+}
+
+int jobs_refunds(struct db *db, const struct jobs_clock *clock)
+{
+    return run_job(db, clock, JOB_REFUND);
+}

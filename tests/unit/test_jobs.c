@@ -1,0 +1,117 @@
+/*
+ * test_jobs.c - unit tests for the jobs' clock and schedule: parsing the test clock file,
+ * reading it through KHEDMA_TEST_CLOCK_FILE (missing, malformed, re-read), and the backoff of
+ * gateway checks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "khedma/jobs.h"
+
+static void test_parse_offset(void **state)
+{
+    long long v = -1;
+    assert_true(jobs_parse_offset("0", &v));
+    assert_int_equal(v, 0);
+    assert_true(jobs_parse_offset("259200\n", &v));
+    assert_int_equal(v, 259200);
+    assert_true(jobs_parse_offset("  +90000 ", &v));
+    assert_int_equal(v, 90000);
+    assert_true(jobs_parse_offset("-3600", &v));
+    assert_int_equal(v, -3600);
+}
+
+static void test_parse_offset_refuses(void **state)
+{
+    const char *bad[] = {"",
+                         "  ",
+                         "\n",
+                         "3d",
+                         "1.5",
+                         "0x10",
+                         "12 34",
+                         "-",
+                         "+",
+                         "abc",
+                         "99999999999999999999",
+                         "400000000"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        long long v = 42;
+        assert_false(jobs_parse_offset(bad[i], &v));
+        assert_int_equal(v, 42); /* untouched */
+    }
+    long long v;
+    assert_false(jobs_parse_offset(NULL, &v));
+}
+
+static void write_file(const char *path, const char *content)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+}
+
+static void test_clock_read(void **state)
+{
+    char path[] = "/tmp/khedma-test-clock-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    struct jobs_clock c = {.offset_s = 7};
+
+    unsetenv("KHEDMA_TEST_CLOCK_FILE");
+    jobs_clock_read(&c);
+    assert_int_equal(c.offset_s, 0);
+
+    setenv("KHEDMA_TEST_CLOCK_FILE", path, 1);
+    write_file(path, "90000\n");
+    jobs_clock_read(&c);
+    assert_int_equal(c.offset_s, 90000);
+    /* Re-read every time: a running jobs process follows the file. */
+    write_file(path, "-60");
+    jobs_clock_read(&c);
+    assert_int_equal(c.offset_s, -60);
+    write_file(path, "tomorrow");
+    jobs_clock_read(&c);
+    assert_int_equal(c.offset_s, 0);
+    unlink(path);
+    jobs_clock_read(&c); /* gone: no offset */
+    assert_int_equal(c.offset_s, 0);
+    unsetenv("KHEDMA_TEST_CLOCK_FILE");
+}
+
+static void test_check_delay(void **state)
+{
+    assert_int_equal(jobs_check_delay(0), 60);
+    assert_int_equal(jobs_check_delay(1), 120);
+    assert_int_equal(jobs_check_delay(2), 240);
+    assert_int_equal(jobs_check_delay(6), 3840);
+    assert_int_equal(jobs_check_delay(7), 7200);
+    assert_int_equal(jobs_check_delay(1000), 7200);
+    assert_int_equal(jobs_check_delay(-5), 60);
+    /* A pending payment is asked about a bounded number of times in its 24 hours. */
+    long t = 0;
+    int checks = 0;
+    while (t < 24 * 3600)
+        t += jobs_check_delay(checks++);
+    assert_true(checks <= 20);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_offset),
+        cmocka_unit_test(test_parse_offset_refuses),
+        cmocka_unit_test(test_clock_read),
+        cmocka_unit_test(test_check_delay),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

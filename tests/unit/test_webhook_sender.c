@@ -1,0 +1,257 @@
+/*
+ * test_webhook_sender.c - unit tests for the pure parts of outgoing webhooks: the signature header
+ * (against HMAC values computed independently with Python's hmac module), the retry schedule the
+ * contract asks for, the SSRF address classification, URL targets, and the guard's verdict on
+ * literal addresses (resolving an IP literal needs no DNS, so these run offline).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "khedma/crypto.h"
+#include "khedma/webhook_sender.h"
+
+static int setup(void **state)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return crypto_init();
+}
+
+static int teardown(void **state)
+{
+    curl_global_cleanup();
+    return 0;
+}
+
+static const char BODY[] = "{\"id\":\"e1\",\"type\":\"order.paid\"}";
+
+static void test_signature_header(void **state)
+{
+    char out[WHS_SIGNATURE_MAX];
+    int n = whs_signature_header("whsec_test", 1700000000LL, BODY, strlen(BODY), out, sizeof out);
+    assert_string_equal(out, "t=1700000000,v1="
+                             "a447c9369b5dc9bf2abd6207b9a8680b879b30ce33d8e976fb6cddeed2995871");
+    assert_int_equal(n, (int)strlen(out));
+    /* The time is part of what is signed: another t gives another MAC. */
+    whs_signature_header("whsec_test", 1700000001LL, BODY, strlen(BODY), out, sizeof out);
+    assert_string_equal(out, "t=1700000001,v1="
+                             "8a71147c429ce5600a75106ad0496180c27f280bc674c6859b906c743529448c");
+    /* An empty body signs "<t>." */
+    whs_signature_header("whsec_test", 0, "", 0, out, sizeof out);
+    assert_string_equal(out,
+                        "t=0,v1=a2fa7a43c6a1cf2e784eaf3327d65c65b3d2b790320ebed9aa5661bc42a8cccd");
+}
+
+static void test_signature_header_small_buffer(void **state)
+{
+    char out[20] = "junk";
+    assert_int_equal(whs_signature_header("k", 1, BODY, strlen(BODY), out, sizeof out), -1);
+    assert_string_equal(out, "");
+    assert_int_equal(whs_signature_header("k", 1, BODY, strlen(BODY), out, 0), -1);
+}
+
+static void test_retry_schedule(void **state)
+{
+    /* The contract: first retry <= 30 s after the first attempt, at least 8 attempts over 24 h. */
+    assert_true(whs_retry_delay(1) > 0 && whs_retry_delay(1) <= 30);
+    long elapsed = 0, previous = 0;
+    int attempts = 1;
+    for (int a = 1; whs_retry_delay(a) > 0; a++) {
+        assert_true(whs_retry_delay(a) > previous); /* exponential: always growing */
+        previous = whs_retry_delay(a);
+        elapsed += previous;
+        attempts++;
+    }
+    assert_int_equal(attempts, WHS_MAX_ATTEMPTS);
+    assert_true(attempts >= 8);
+    assert_true(elapsed <= 24 * 3600); /* every retry lands within the day... */
+    assert_true(elapsed >= 20 * 3600); /* ...and they are spread over it */
+    assert_int_equal(whs_retry_delay(2), 120);
+    assert_int_equal(whs_retry_delay(8), 12 * 3600);
+    /* After the last attempt, and for nonsense, there is no retry. */
+    assert_int_equal(whs_retry_delay(WHS_MAX_ATTEMPTS), -1);
+    assert_int_equal(whs_retry_delay(0), -1);
+    assert_int_equal(whs_retry_delay(-3), -1);
+    assert_int_equal(whs_retry_delay(1000), -1);
+}
+
+static enum whs_addr_class v4(const char *text)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, text, &sa.sin_addr), 1);
+    return whs_classify((struct sockaddr *)&sa);
+}
+
+static enum whs_addr_class v6(const char *text)
+{
+    struct sockaddr_in6 sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin6_family = AF_INET6;
+    assert_int_equal(inet_pton(AF_INET6, text, &sa.sin6_addr), 1);
+    return whs_classify((struct sockaddr *)&sa);
+}
+
+static void test_classify_ipv4(void **state)
+{
+    assert_int_equal(v4("127.0.0.1"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v4("127.255.0.9"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v4("10.0.0.1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("172.16.0.1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("172.31.255.255"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("172.32.0.1"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v4("172.15.255.255"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v4("192.168.1.1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("192.169.1.1"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v4("100.64.0.1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("100.127.255.255"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v4("100.128.0.1"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v4("169.254.169.254"), WHS_ADDR_LINK_LOCAL); /* cloud metadata */
+    assert_int_equal(v4("0.0.0.0"), WHS_ADDR_UNSPECIFIED);
+    assert_int_equal(v4("0.1.2.3"), WHS_ADDR_UNSPECIFIED);
+    assert_int_equal(v4("224.0.0.1"), WHS_ADDR_MULTICAST);
+    assert_int_equal(v4("239.255.255.250"), WHS_ADDR_MULTICAST);
+    assert_int_equal(v4("255.255.255.255"), WHS_ADDR_RESERVED);
+    assert_int_equal(v4("8.8.8.8"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v4("93.184.216.34"), WHS_ADDR_PUBLIC);
+}
+
+static void test_classify_ipv6(void **state)
+{
+    assert_int_equal(v6("::1"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v6("::"), WHS_ADDR_UNSPECIFIED);
+    assert_int_equal(v6("fc00::1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v6("fdff:ffff::1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v6("fe80::1"), WHS_ADDR_LINK_LOCAL);
+    assert_int_equal(v6("febf::1"), WHS_ADDR_LINK_LOCAL);
+    assert_int_equal(v6("ff02::1"), WHS_ADDR_MULTICAST);
+    assert_int_equal(v6("2001:4860:4860::8888"), WHS_ADDR_PUBLIC);
+    /* IPv6 forms that reach an IPv4 address are judged by it. */
+    assert_int_equal(v6("::ffff:127.0.0.1"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v6("::ffff:10.1.2.3"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v6("::ffff:169.254.169.254"), WHS_ADDR_LINK_LOCAL);
+    assert_int_equal(v6("::ffff:8.8.8.8"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v6("64:ff9b::7f00:1"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v6("2002:c0a8:0101::1"), WHS_ADDR_PRIVATE);
+    assert_int_equal(v6("2002:0808:0808::1"), WHS_ADDR_PUBLIC);
+    assert_int_equal(v6("::127.0.0.1"), WHS_ADDR_RESERVED);
+}
+
+static void test_classify_other_and_names(void **state)
+{
+    struct sockaddr sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_family = AF_UNIX;
+    assert_int_equal(whs_classify(&sa), WHS_ADDR_RESERVED);
+    assert_int_equal(whs_classify(NULL), WHS_ADDR_RESERVED);
+    assert_string_equal(whs_addr_class_name(WHS_ADDR_LOOPBACK), "loopback");
+    assert_string_equal(whs_addr_class_name(WHS_ADDR_LINK_LOCAL), "link-local");
+    assert_string_equal(whs_addr_class_name(WHS_ADDR_PUBLIC), "public");
+    assert_true(whs_addr_allowed(WHS_ADDR_PUBLIC, false));
+    for (int c = WHS_ADDR_LOOPBACK; c <= WHS_ADDR_RESERVED; c++) {
+        assert_false(whs_addr_allowed((enum whs_addr_class)c, false));
+        assert_true(whs_addr_allowed((enum whs_addr_class)c, true));
+    }
+}
+
+static void test_parse_target(void **state)
+{
+    struct whs_target t;
+    assert_true(whs_parse_target("https://Hooks.Example.com/khedma?x=1", &t));
+    assert_true(t.https);
+    assert_string_equal(t.host, "hooks.example.com");
+    assert_int_equal(t.port, 443);
+    assert_true(whs_parse_target("http://127.0.0.1:8099/hook", &t));
+    assert_false(t.https);
+    assert_string_equal(t.host, "127.0.0.1");
+    assert_int_equal(t.port, 8099);
+    assert_true(whs_parse_target("http://[::1]:9000/", &t));
+    assert_string_equal(t.host, "::1");
+    assert_int_equal(t.port, 9000);
+    assert_true(whs_parse_target("http://user:pw@example.com/", &t));
+    assert_string_equal(t.host, "example.com");
+    assert_int_equal(t.port, 80);
+}
+
+static void test_parse_target_refuses(void **state)
+{
+    struct whs_target t;
+    const char *bad[] = {
+        "ftp://example.com/x",
+        "file:///etc/passwd",
+        "gopher://example.com/",
+        "example.com/hook",
+        "http://",
+        "https://:443/",
+        "javascript:alert(1)",
+        "",
+        "http://example.com:0/",
+        "http://example.com:99999/",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(whs_parse_target(bad[i], &t));
+        assert_string_equal(t.host, "");
+    }
+    assert_false(whs_parse_target(NULL, &t));
+}
+
+static void test_resolve_literals(void **state)
+{
+    struct whs_target t;
+    char pin[256], why[256];
+    assert_true(whs_parse_target("http://127.0.0.1:8099/hook", &t));
+    assert_int_equal(whs_resolve(&t, false, pin, sizeof pin, why, sizeof why), 1);
+    assert_non_null(strstr(why, "loopback"));
+    assert_int_equal(whs_resolve(&t, true, pin, sizeof pin, why, sizeof why), 0);
+    assert_string_equal(pin, ""); /* a literal needs no pinning */
+    assert_true(whs_parse_target("http://169.254.169.254/latest/meta-data", &t));
+    assert_int_equal(whs_resolve(&t, false, pin, sizeof pin, why, sizeof why), 1);
+    assert_non_null(strstr(why, "link-local"));
+    assert_true(whs_parse_target("http://[::ffff:10.0.0.5]/", &t));
+    assert_int_equal(whs_resolve(&t, false, pin, sizeof pin, why, sizeof why), 1);
+    assert_non_null(strstr(why, "private"));
+    assert_true(whs_parse_target("https://8.8.8.8/hook", &t));
+    assert_int_equal(whs_resolve(&t, false, pin, sizeof pin, why, sizeof why), 0);
+    assert_string_equal(why, "");
+}
+
+static void test_resolve_localhost_pins(void **state)
+{
+    /* "localhost" comes from /etc/hosts, not DNS: refused, or pinned to what was vetted. */
+    struct whs_target t;
+    char pin[256], why[256];
+    assert_true(whs_parse_target("http://LocalHost:8099/hook", &t));
+    int rc = whs_resolve(&t, false, pin, sizeof pin, why, sizeof why);
+    if (rc == -1)
+        skip(); /* no resolver configuration at all in this sandbox */
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(why, "loopback"));
+    assert_int_equal(whs_resolve(&t, true, pin, sizeof pin, why, sizeof why), 0);
+    assert_int_equal(strncmp(pin, "localhost:8099:", 15), 0);
+    assert_true(strstr(pin, "127.0.0.1") || strstr(pin, "[::1]"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_signature_header),
+        cmocka_unit_test(test_signature_header_small_buffer),
+        cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test(test_classify_ipv4),
+        cmocka_unit_test(test_classify_ipv6),
+        cmocka_unit_test(test_classify_other_and_names),
+        cmocka_unit_test(test_parse_target),
+        cmocka_unit_test(test_parse_target_refuses),
+        cmocka_unit_test(test_resolve_literals),
+        cmocka_unit_test(test_resolve_localhost_pins),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
