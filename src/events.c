@@ -190,3 +190,17 @@ enum errkind order_event_record(struct db *db, const struct order_move *m, struc
     json_object_put(p.webhook_urls);
     return result;
 }
+
+enum errkind order_paid_webhook_backfill(struct db *db, const char *order_id, struct err *e)
+{
+    struct parties p = {0};
+    if (load_parties(db, order_id, &p, e) != E_OK)
+        return e->kind;
+    struct order_move m = {order_id, "paid", "pending", "processing", NULL, NULL};
+    enum errkind result = E_OK;
+    if (p.webhook_urls && json_object_is_type(p.webhook_urls, json_type_array) &&
+        json_object_array_length(p.webhook_urls) > 0)
+        result = queue_webhooks(db, kind_of("paid"), &m, p.webhook_urls, e);
+    json_object_put(p.webhook_urls);
+    return result;
+}

@@ -691,3 +691,61 @@ void oq_sql_free(struct oq_sql *s)
     free(s->params);
     memset(s, 0, sizeof *s);
 }
+
+/* ---- ordering a page ------------------------------------------------------------------------- */
+
+static const char *str_of(json_object *o, const char *key)
+{
+    const char *s = jx_str(o, key);
+    return s ? s : "";
+}
+
+static int status_rank(json_object *o)
+{
+    const char *s = str_of(o, "status");
+    size_t i = 0;
+    while (i < NSTATUSES && strcmp(s, statuses[i]) != 0)
+        i++;
+    return (int)i;
+}
+
+/* Ascending comparison on one sort key, then the ORDER BY's tie-breakers. createdAt is a
+ * fixed-width UTC ISO string, so text order is time order; amounts of at most 12 significant
+ * digits keep their order as doubles. */
+static int compare_orders(json_object *a, json_object *b, enum oq_sort sort)
+{
+    int c = 0;
+    if (sort == OQS_AMOUNT) {
+        double x = json_object_get_double(json_object_object_get(a, "totalAmount"));
+        double y = json_object_get_double(json_object_object_get(b, "totalAmount"));
+        c = (x > y) - (x < y);
+    } else if (sort == OQS_STATUS) {
+        c = status_rank(a) - status_rank(b);
+    }
+    if (c == 0 && sort != OQS_AMOUNT)
+        c = strcmp(str_of(a, "createdAt"), str_of(b, "createdAt"));
+    return c != 0 ? c : strcmp(str_of(a, "id"), str_of(b, "id"));
+}
+
+/* json_object_array_sort takes no context, so one comparator per sort and direction. */
+#define ORDER_CMP(name, sort, sign)                                                                \
+    static int name(const void *a, const void *b)                                                  \
+    {                                                                                              \
+        return sign compare_orders(*(json_object *const *)a, *(json_object *const *)b, sort);      \
+    }
+ORDER_CMP(created_asc, OQS_CREATED_AT, +)
+ORDER_CMP(created_desc, OQS_CREATED_AT, -)
+ORDER_CMP(amount_asc, OQS_AMOUNT, +)
+ORDER_CMP(amount_desc, OQS_AMOUNT, -)
+ORDER_CMP(status_asc, OQS_STATUS, +)
+ORDER_CMP(status_desc, OQS_STATUS, -)
+
+void order_query_sort(const struct order_query *q, json_object *orders)
+{
+    static int (*const cmp[][2])(const void *, const void *) = {
+        [OQS_CREATED_AT] = {created_asc, created_desc},
+        [OQS_AMOUNT] = {amount_asc, amount_desc},
+        [OQS_STATUS] = {status_asc, status_desc},
+    };
+    json_object_array_sort(orders, cmp[q->sort][q->sort_desc]);
+}

@@ -141,6 +141,23 @@ static enum errkind verify_with_gateway(const struct checkout_state *s, const ch
     return E_OK;
 }
 
+/* Lock the order for the confirming transaction and read what the decision needs under the lock:
+ * whether it is still pending, and whether webhook URLs were attached before. */
+static int lock_for_submit(struct db *db, const char *order_id, bool *pending, bool *had_urls)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT status = 'pending', webhook_urls IS NOT NULL FROM orders "
+                     "WHERE id = ? FOR UPDATE",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc != DB_OK)
+        return rc;
+    *pending = r->rows == 1 && dbr_int(r, 0, 0, 0) == 1;
+    *had_urls = r->rows == 1 && dbr_int(r, 0, 1, 0) == 1;
+    db_result_free(r);
+    return DB_OK;
+}
+
 /* Keep what the client attached to the order (seed 003); each field only when given. */
 static int store_submit_fields(struct db *db, const struct order_submit *in)
 {
@@ -180,12 +197,20 @@ enum errkind orders_submit(struct db *db, const struct user *client,
         }
         return e->kind;
     }
+    bool pending_now = false, had_urls = false;
     int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = lock_for_submit(db, in->checkout_id, &pending_now, &had_urls);
     if (rc == DB_OK)
         rc = store_submit_fields(db, in);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (!confirmed && payment_confirm_locked(db, in->checkout_id, t.id, client->id, e) != E_OK)
+    if (pending_now && payment_confirm_locked(db, in->checkout_id, t.id, client->id, e) != E_OK)
+        return e->kind;
+    /* Confirmed before (usually by the gateway's webhook) and the URLs arrive only now: they
+     * still get order.paid. */
+    if (!pending_now && in->webhook_urls_json && !had_urls &&
+        order_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);

@@ -114,4 +114,8 @@ int order_query_render(const struct order_query *q, const char *viewer_id, bool 
                        struct oq_sql *out);
 void oq_sql_free(struct oq_sql *s);
 
+/* Sort an array of Order objects (createdAt, totalAmount, status, id) in the query's order:
+ * the ORDER BY that chose the page, applied to the page's rows in C. */
+void order_query_sort(const struct order_query *q, json_object *orders);
+
 #endif

@@ -34,6 +34,10 @@ struct order_move {
  * outgoing webhook deliveries for the order's webhookUrls. Must run inside a transaction; on
  * failure the transaction has been rolled back. */
 enum errkind order_event_record(struct db *db, const struct order_move *m, struct err *e);
+/* The order was confirmed (by a gateway webhook, usually) before its client attached webhookUrls
+ * with POST /api/orders: queue order.paid for the URLs now, so they still hear of the payment.
+ * Inside the caller's transaction. */
+enum errkind order_paid_webhook_backfill(struct db *db, const char *order_id, struct err *e);
 
 /* ---- checkout (checkout.c) ---- */
 struct checkout_input {

@@ -642,6 +642,54 @@ static void test_from_json(void **state)
     err_clear(&e);
 }
 
+/* ---- ordering a page in C -------------------------------------------------------------------- */
+
+static json_object *order(const char *id, const char *status, const char *amount,
+                          const char *created)
+{
+    json_object *o = json_object_new_object();
+    jx_add_str(o, "id", id);
+    jx_add_str(o, "status", status);
+    jx_add_decimal(o, "totalAmount", amount);
+    jx_add_str(o, "createdAt", created);
+    return o;
+}
+
+/* The ids of the sorted array, joined by spaces. */
+static void expect_order(const char *qs, const char *ids)
+{
+    struct order_query q;
+    parse_ok(qs, &q);
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, order("c1", "completed", "100", "2026-01-02T00:00:00.000Z"));
+    json_object_array_add(a, order("c2", "pending", "99.99", "2026-01-03T00:00:00.000Z"));
+    json_object_array_add(a, order("c3", "pending", "1000", "2026-01-01T00:00:00.000Z"));
+    json_object_array_add(a, order("c4", "cancelled", "100", "2026-01-02T00:00:00.000Z"));
+    json_object_array_add(a, order("c5", "processing", "100.00", "2026-01-01T00:00:00.001Z"));
+    order_query_sort(&q, a);
+    char got[64] = "";
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        strcat(got, i ? " " : "");
+        strcat(got, jx_str(json_object_array_get_idx(a, i), "id"));
+    }
+    if (strcmp(got, ids) != 0)
+        fail_msg("%s: got %s, expected %s", qs, got, ids);
+    json_object_put(a);
+    order_query_free(&q);
+}
+
+static void test_sort_page(void **state)
+{
+    expect_order("", "c2 c4 c1 c5 c3");
+    expect_order("sortBy=createdAt:ASC", "c3 c5 c1 c4 c2");
+    /* equal amounts (100, 100.00) break on id */
+    expect_order("sortBy=amount:ASC", "c2 c1 c4 c5 c3");
+    expect_order("sortBy=amount:DESC", "c3 c5 c4 c1 c2");
+    /* lifecycle order, then time, then id */
+    expect_order("sortBy=status:ASC", "c3 c2 c5 c1 c4");
+    expect_order("sortBy=status:DESC", "c4 c1 c5 c2 c3");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,7 +700,7 @@ int main(void)
         cmocka_unit_test(test_unknown_fields),     cmocka_unit_test(test_list_limits),
         cmocka_unit_test(test_repeated_keys),      cmocka_unit_test(test_in_padding),
         cmocka_unit_test(test_user_id_visibility), cmocka_unit_test(test_all_errors_reported),
-        cmocka_unit_test(test_from_json),
+        cmocka_unit_test(test_from_json),          cmocka_unit_test(test_sort_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
