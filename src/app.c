@@ -39,8 +39,8 @@ static const struct route routes[] = {
 
 void app_handle(struct ctx *c)
 {
-    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]),
-                                        c->req->method, c->req->path, &c->match);
+    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]), c->req->method,
+                                        c->req->path, &c->match);
     switch (rr) {
     case ROUTE_NOT_FOUND:
         rest_fail(c, 404, "Not found", NULL);

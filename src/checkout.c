@@ -55,8 +55,8 @@ static enum errkind load_offer(struct db *db, const struct user *client,
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     bool found = r->rows == 1 && (!in->gig_id || strcmp(in->gig_id, dbr_get(r, 0, 1)) == 0);
-    bool available = found && strcmp(dbr_get(r, 0, 7), "published") == 0 &&
-                     dbr_int(r, 0, 8, 1) == 0;
+    bool available =
+        found && strcmp(dbr_get(r, 0, 7), "published") == 0 && dbr_int(r, 0, 8, 1) == 0;
     bool own = found && strcmp(dbr_get(r, 0, 2), client->id) == 0;
     if (found) {
         snprintf(o->package_id, sizeof(o->package_id), "%s", dbr_get(r, 0, 0));
@@ -112,8 +112,8 @@ static enum errkind write_pending(struct db *db, const struct user *client, cons
                      "INSERT INTO payments (id, order_id, status, amount, currency, "
                      "payment_method, provider, reference) "
                      "VALUES (?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(o->price),
-                               DBP_S(method), DBP_S(provider), DBP_S(reference)),
+                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(o->price), DBP_S(method),
+                               DBP_S(provider), DBP_S(reference)),
                      NULL, NULL);
     if (rc == DB_OK)
         rc = db_commit(db);
@@ -146,8 +146,8 @@ static void abandon_checkout(struct db *db, const char *order_id)
     if (rc == DB_OK)
         rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    struct order_move m = {order_id, "payment_failed", "pending", "cancelled", NULL,
-                           "Payment gateway failed"};
+    struct order_move m = {order_id, "payment_failed",        "pending", "cancelled",
+                           NULL,     "Payment gateway failed"};
     if (rc == DB_OK && order_event_record(db, &m, &e) == E_OK)
         rc = db_commit(db);
     if (rc != DB_OK || e.kind != E_OK)
@@ -163,9 +163,12 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
     char description[320];
     snprintf(description, sizeof(description), "Khedma order %s: %s (%s)", order_id, o->title,
              o->type);
-    struct gw_checkout_request req = {order_id, o->price, "MAD", description,
-                                      {client->name, client->email, client->phone,
-                                       in->client_ip ? in->client_ip : "127.0.0.1"}};
+    struct gw_checkout_request req = {
+        order_id,
+        o->price,
+        "MAD",
+        description,
+        {client->name, client->email, client->phone, in->client_ip ? in->client_ip : "127.0.0.1"}};
     struct gw_checkout_result res;
     memset(&res, 0, sizeof(res));
     if (gw_checkout(p, &req, &res, e) != E_OK) {

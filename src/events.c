@@ -27,8 +27,7 @@ struct event_kind {
 static const struct event_kind kinds[] = {
     {"paid", "order.paid", TO_FREELANCER, "New order", "order.paid"},
     {"delivered", "order.delivered", TO_CLIENT, "Your order was delivered", "order.delivered"},
-    {"revision_requested", "order.revision_requested", TO_FREELANCER, "Revision requested",
-     NULL},
+    {"revision_requested", "order.revision_requested", TO_FREELANCER, "Revision requested", NULL},
     {"completed", "order.completed", TO_BOTH, "Order completed", "order.completed"},
     {"cancelled", "order.cancelled", TO_OTHER_PARTY, "Order cancelled", "order.cancelled"},
     {"refunded", "order.refunded", TO_CLIENT, "Payment refunded", "order.refunded"},
@@ -112,8 +111,7 @@ static enum errkind notify_parties(struct db *db, const struct event_kind *k,
     }
     if (client && p->client_wants && notify(db, p->client, k, m, p->title, e) != E_OK)
         return e->kind;
-    if (freelancer && p->freelancer_wants &&
-        notify(db, p->freelancer, k, m, p->title, e) != E_OK)
+    if (freelancer && p->freelancer_wants && notify(db, p->freelancer, k, m, p->title, e) != E_OK)
         return e->kind;
     return E_OK;
 }
@@ -129,9 +127,8 @@ static json_object *webhook_body(const struct event_kind *k, const char *event_i
     jx_add_str(body, "createdAt", now);
     json_object_object_add(data, "order", order);
     json_object_object_add(data, "meta", json_object_get(json_object_object_get(order, "meta")));
-    json_object_object_add(
-        data, "paymentReference",
-        json_object_get(json_object_object_get(order, "paymentReference")));
+    json_object_object_add(data, "paymentReference",
+                           json_object_get(json_object_object_get(order, "paymentReference")));
     json_object_object_add(body, "data", data);
     return body;
 }

@@ -62,8 +62,8 @@ static enum errkind mark_failed(struct db *db, const char *order_id, struct err 
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_move m = {order_id, "payment_failed", "pending", "cancelled", NULL,
-                           "Payment failed"};
+    struct order_move m = {order_id, "payment_failed", "pending", "cancelled",
+                           NULL,     "Payment failed"};
     return order_event_record(db, &m, e);
 }
 
@@ -83,13 +83,13 @@ static enum errkind mark_refunded(struct db *db, const char *order_id, const cha
  * (PayTabs); a YouCan Pay refund is confirmed later by its transaction.refunded event. */
 static enum errkind refund_late_payment(struct db *db, const struct event *ev, struct err *e)
 {
-    int rc = db_exec(db,
-                     "UPDATE payments SET status = 'refunding', "
-                     "transaction_id = COALESCE(?, transaction_id) "
-                     "WHERE order_id = ? AND status IN ('pending', 'failed')",
-                     DB_PARAMS(DBP_S(ev->transaction_id[0] ? ev->transaction_id : NULL),
-                               DBP_S(ev->order_id)),
-                     NULL, NULL);
+    int rc = db_exec(
+        db,
+        "UPDATE payments SET status = 'refunding', "
+        "transaction_id = COALESCE(?, transaction_id) "
+        "WHERE order_id = ? AND status IN ('pending', 'failed')",
+        DB_PARAMS(DBP_S(ev->transaction_id[0] ? ev->transaction_id : NULL), DBP_S(ev->order_id)),
+        NULL, NULL);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
@@ -280,8 +280,8 @@ static void parse_paytabs(json_object *o, struct event *ev)
         ev->action = ACT_NONE;
     else if (strcmp(status, "A") == 0)
         ev->action = refund ? ACT_REFUNDED : ACT_PAID;
-    else if (!refund && (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 ||
-                         strcmp(status, "V") == 0))
+    else if (!refund &&
+             (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 || strcmp(status, "V") == 0))
         ev->action = ACT_FAILED;
     else
         ev->action = ACT_NONE;

@@ -2,7 +2,8 @@
  * gigs_write.c - the gig mutations of seed 002: draft, overview, packages, description and FAQ,
  * gallery, publish and delete. Each call is one transaction that first locks the gig row and
  * checks its owner, so two requests on one gig serialise and nobody edits a gig that is not theirs.
- * Outputs are built by the read side (gigs_read.c) after commit, so one function defines each shape.
+ * Outputs are built by the read side (gigs_read.c) after commit, so one function defines each
+ * shape.
  */
 #include <stdio.h>
 #include <string.h>
@@ -46,8 +47,8 @@ static enum errkind begin_owned(struct db *db, const char *owner_id, const char 
     db_result_free(r);
     if (!mine) {
         db_rollback(db);
-        return err_set(e, missing, missing == E_UNAUTHORIZED ? "Gig not found or not yours"
-                                                               : "Gig not found");
+        return err_set(e, missing,
+                       missing == E_UNAUTHORIZED ? "Gig not found or not yours" : "Gig not found");
     }
     return E_OK;
 }
@@ -104,8 +105,8 @@ static enum errkind resolve_category(struct db *db, const struct overview_input 
     return err_set(e, E_BAD_REQUEST, "Unknown category or subcategory");
 }
 
-static enum errkind replace_tags(struct db *db, const char *gig_id,
-                                 const struct overview_input *in, struct err *e)
+static enum errkind replace_tags(struct db *db, const char *gig_id, const struct overview_input *in,
+                                 struct err *e)
 {
     if (tx_exec(db, "DELETE FROM tags WHERE gig_id = ?", DB_PARAMS(DBP_S(gig_id)), e) != E_OK)
         return e->kind;
@@ -121,8 +122,7 @@ static enum errkind replace_tags(struct db *db, const char *gig_id,
 }
 
 enum errkind gigs_update_overview(struct db *db, const char *owner_id,
-                                  const struct overview_input *in, json_object **out,
-                                  struct err *e)
+                                  const struct overview_input *in, json_object **out, struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;
@@ -161,15 +161,13 @@ static enum errkind upsert_package(struct db *db, const char *gig_id, const char
 }
 
 enum errkind gigs_create_packages(struct db *db, const char *owner_id,
-                                  const struct packages_input *in, json_object **out,
-                                  struct err *e)
+                                  const struct packages_input *in, json_object **out, struct err *e)
 {
     if (begin_owned(db, owner_id, in->gig_id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;
     if (upsert_package(db, in->gig_id, "basic", &in->basic, e) != E_OK ||
         upsert_package(db, in->gig_id, "standard", &in->standard, e) != E_OK ||
-        upsert_package(db, in->gig_id, "premium", &in->premium, e) != E_OK ||
-        commit(db, e) != E_OK)
+        upsert_package(db, in->gig_id, "premium", &in->premium, e) != E_OK || commit(db, e) != E_OK)
         return e->kind;
     return gigs_packages(db, owner_id, in->gig_id, out, e);
 }
@@ -207,8 +205,8 @@ static enum errkind replace_faq(struct db *db, const struct description_faq_inpu
 }
 
 enum errkind gigs_update_description_faq(struct db *db, const char *owner_id,
-                                         const struct description_faq_input *in,
-                                         json_object **out, struct err *e)
+                                         const struct description_faq_input *in, json_object **out,
+                                         struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_UNAUTHORIZED, NULL, e) != E_OK)
         return e->kind;
@@ -296,8 +294,8 @@ enum errkind gigs_update_gallery(struct db *db, const char *owner_id,
     return E_OK;
 }
 
-static enum errkind check_publishable(struct db *db, const char *gig_id,
-                                      const struct owned_gig *g, struct err *e)
+static enum errkind check_publishable(struct db *db, const char *gig_id, const struct owned_gig *g,
+                                      struct err *e)
 {
     if (!g->has_title || g->title[0] == '\0') {
         db_rollback(db);
@@ -388,8 +386,8 @@ enum errkind gigs_publish(struct db *db, const char *owner_id, const char *gig_i
     return *out ? E_OK : e->kind;
 }
 
-enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id,
-                         json_object **out, struct err *e)
+enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
+                         struct err *e)
 {
     if (begin_owned(db, owner_id, gig_id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;

@@ -70,8 +70,7 @@ static void check_webhook_urls(json_object *urls, struct err *e)
     }
     for (size_t i = 0; i < json_object_array_length(urls); i++) {
         json_object *u = json_object_array_get_idx(urls, i);
-        if (!json_object_is_type(u, json_type_string) ||
-            !valid_http_url(json_object_get_string(u)))
+        if (!json_object_is_type(u, json_type_string) || !valid_http_url(json_object_get_string(u)))
             err_field(e, "webhookUrls", "Each URL must be an http(s) URL");
     }
 }
@@ -135,8 +134,7 @@ static void submit_idempotent(struct ctx *c, const struct user *u, json_object *
     int status = 0;
     char *stored = NULL;
     struct err e = {0};
-    if (idem_begin(c->db, u->id, in->idempotency_key, hash, &state, &status, &stored, &e) !=
-        E_OK) {
+    if (idem_begin(c->db, u->id, in->idempotency_key, hash, &state, &status, &stored, &e) != E_OK) {
         rest_error(c, &e);
     } else if (state == IDEM_MISMATCH) {
         rest_fail(c, 422, "Idempotency key reused with different parameters", NULL);

@@ -82,8 +82,8 @@ static void canon(struct buf *b, json_object *v)
         }
         buf_add(b, "]", 1);
     } else {
-        const char *s = json_object_to_json_string_ext(
-            v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        const char *s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE);
         buf_add(b, s, strlen(s));
     }
 }
@@ -157,8 +157,7 @@ enum errkind idem_begin(struct db *db, const char *user_id, const char *key, con
                      "DELETE FROM idempotency_keys WHERE user_id = ? AND idem_key = ? AND "
                      "(created_at < UTC_TIMESTAMP(3) - INTERVAL 24 HOUR OR (state = 'running' "
                      "AND updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND))",
-                     DB_PARAMS(DBP_S(user_id), DBP_S(key), DBP_I(IDEM_STALE_SECONDS)), NULL,
-                     NULL);
+                     DB_PARAMS(DBP_S(user_id), DBP_S(key), DBP_I(IDEM_STALE_SECONDS)), NULL, NULL);
         if (rc != DB_OK)
             return db_fail(db, rc, e);
     }
@@ -166,8 +165,8 @@ enum errkind idem_begin(struct db *db, const char *user_id, const char *key, con
     return E_OK;
 }
 
-void idem_finish(struct db *db, const char *user_id, const char *key, int status,
-                 const char *body, size_t len)
+void idem_finish(struct db *db, const char *user_id, const char *key, int status, const char *body,
+                 size_t len)
 {
     int rc;
     if (status >= 500)
@@ -177,8 +176,8 @@ void idem_finish(struct db *db, const char *user_id, const char *key, int status
         rc = db_exec(db,
                      "UPDATE idempotency_keys SET state = 'done', response_status = ?, "
                      "response_body = ? WHERE user_id = ? AND idem_key = ?",
-                     DB_PARAMS(DBP_I(status), DBP_B(body, len), DBP_S(user_id), DBP_S(key)),
-                     NULL, NULL);
+                     DB_PARAMS(DBP_I(status), DBP_B(body, len), DBP_S(user_id), DBP_S(key)), NULL,
+                     NULL);
     if (rc != DB_OK)
         log_error("idempotency key could not be finished: %s", db_last_error(db));
 }

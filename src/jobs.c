@@ -115,25 +115,9 @@ static void warn_missing_secret(void)
         log_warn("KHEDMA_WEBHOOK_SECRET is not set: outgoing webhooks stay queued, unsent");
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 int jobs_run(void)
 {
-    install_signals();
+    child_signals(on_stop);
     struct db *db = db_open(&g_config->db);
     if (!db)
         return 1;

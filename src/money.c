@@ -74,3 +74,9 @@ bool money_normalize(const char *decimal, char out[32])
     money_from_minor(minor, out);
     return true;
 }
+
+bool money_equal(const char *a, const char *b)
+{
+    char x[32], y[32];
+    return a && b && money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
+}

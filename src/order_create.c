@@ -25,19 +25,12 @@ struct package_row {
     long long revisions;
 };
 
-static bool same_amount(const char *a, const char *b)
-{
-    char x[32], y[32];
-    return money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
-}
-
 /* The order this transaction already confirmed: E_OK with *found set, and *repeat when the call
  * names that same order (our order id, or the gateway order id an order.create-made order keeps
  * in payments.reference) for the same client, gig, package and amount. */
 static enum errkind find_used(struct db *db, const struct user *client,
                               const struct order_create *in, const char *provider,
-                              char order_id[CUID_LEN + 1], bool *found, bool *repeat,
-                              struct err *e)
+                              char order_id[CUID_LEN + 1], bool *found, bool *repeat, struct err *e)
 {
     struct db_result *r = NULL;
     int rc = db_exec(db,
@@ -52,7 +45,7 @@ static enum errkind find_used(struct db *db, const struct user *client,
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     *found = r->rows == 1;
-    *repeat = *found && dbr_int(r, 0, 1, 0) == 1 && same_amount(in->amount, dbr_get(r, 0, 2));
+    *repeat = *found && dbr_int(r, 0, 1, 0) == 1 && money_equal(in->amount, dbr_get(r, 0, 2));
     if (*found)
         snprintf(order_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 0));
     db_result_free(r);
@@ -77,19 +70,18 @@ static enum errkind load_package(struct db *db, const struct order_create *in,
         p->revisions = dbr_int(r, 0, 3, 0);
     }
     db_result_free(r);
-    return ok ? E_OK
-              : err_set(e, E_UNPROCESSABLE, "Package does not belong to the gig");
+    return ok ? E_OK : err_set(e, E_UNPROCESSABLE, "Package does not belong to the gig");
 }
 
 static enum errkind check_transaction(const struct user *client, const struct order_create *in,
-                                      const struct package_row *p,
-                                      const struct gw_transaction *t, struct err *e)
+                                      const struct package_row *p, const struct gw_transaction *t,
+                                      struct err *e)
 {
-    if (!same_amount(in->amount, p->price))
+    if (!money_equal(in->amount, p->price))
         return err_set(e, E_UNPROCESSABLE, "Amount does not match the package price");
     if (strcmp(t->currency, "MAD") != 0)
         return err_set(e, E_UNPROCESSABLE, "Transaction currency is not MAD");
-    if (!same_amount(t->amount, p->price))
+    if (!money_equal(t->amount, p->price))
         return err_set(e, E_UNPROCESSABLE, "Transaction amount does not match the package price");
     if (strcmp(t->order_id, in->order_id) != 0)
         return err_set(e, E_UNPROCESSABLE, "Transaction belongs to another order");
@@ -107,11 +99,11 @@ static enum errkind is_own_checkout(struct db *db, const struct user *client,
                                     const struct order_create *in, bool *yes, struct err *e)
 {
     struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT user_id = ? AND package_id = ? AND status = 'pending' FROM orders "
-                     "WHERE id = ?",
-                     DB_PARAMS(DBP_S(client->id), DBP_S(in->package_id), DBP_S(in->order_id)),
-                     &r, NULL);
+    int rc =
+        db_exec(db,
+                "SELECT user_id = ? AND package_id = ? AND status = 'pending' FROM orders "
+                "WHERE id = ?",
+                DB_PARAMS(DBP_S(client->id), DBP_S(in->package_id), DBP_S(in->order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     bool exists = r->rows == 1;
@@ -124,8 +116,7 @@ static enum errkind is_own_checkout(struct db *db, const struct user *client,
 
 static enum errkind insert_paid(struct db *db, const struct user *client,
                                 const struct package_row *p, const char *provider,
-                                const struct order_create *in, const char *order_id,
-                                struct err *e)
+                                const struct order_create *in, const char *order_id, struct err *e)
 {
     char payment_id[CUID_LEN + 1];
     cuid_new(payment_id);
@@ -142,18 +133,17 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
                      "INSERT INTO payments (id, order_id, status, amount, currency, "
                      "payment_method, provider, reference) "
                      "VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price),
-                               DBP_S(provider), DBP_S(in->order_id)),
+                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price), DBP_S(provider),
+                               DBP_S(in->order_id)),
                      NULL, NULL);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
 /* One transaction: confirm the pending checkout, or write a new order and confirm it. A
  * concurrent identical call loses on the unique transaction key and gets CONFLICT. */
-static enum errkind confirm(struct db *db, const struct user *client,
-                            const struct order_create *in, const struct package_row *p,
-                            const char *provider, bool own, char order_id[CUID_LEN + 1],
-                            struct err *e)
+static enum errkind confirm(struct db *db, const struct user *client, const struct order_create *in,
+                            const struct package_row *p, const char *provider, bool own,
+                            char order_id[CUID_LEN + 1], struct err *e)
 {
     int rc = db_begin(db);
     if (rc != DB_OK)
@@ -171,8 +161,7 @@ static enum errkind confirm(struct db *db, const struct user *client,
 }
 
 enum errkind orders_create_paid(struct db *db, const struct user *client,
-                                const struct order_create *in, json_object **order,
-                                struct err *e)
+                                const struct order_create *in, json_object **order, struct err *e)
 {
     enum gw_provider gp = gw_card_provider();
     const char *provider = gw_provider_name(gp);

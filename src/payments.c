@@ -13,9 +13,8 @@
 #include "khedma/ids.h"
 #include "khedma/orders.h"
 
-enum errkind payment_confirm_locked(struct db *db, const char *order_id,
-                                    const char *transaction_id, const char *actor_id,
-                                    struct err *e)
+enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
+                                    const char *actor_id, struct err *e)
 {
     struct db_result *r = NULL;
     int rc = db_exec(db,
@@ -85,18 +84,11 @@ static enum errkind load_checkout(struct db *db, const struct user *client, cons
         snprintf(s->status, sizeof(s->status), "%s", dbr_get(r, 0, 0));
         snprintf(s->amount, sizeof(s->amount), "%s", dbr_get(r, 0, 1));
         snprintf(s->currency, sizeof(s->currency), "%s", dbr_get(r, 0, 2));
-        snprintf(s->provider, sizeof(s->provider), "%s",
-                 dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
+        snprintf(s->provider, sizeof(s->provider), "%s", dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
         snprintf(s->tran_ref, sizeof(s->tran_ref), "%s", dbr_get(r, 0, 4));
     }
     db_result_free(r);
     return found ? E_OK : err_set(e, E_NOT_FOUND, "Order not found");
-}
-
-static bool same_amount(const char *a, const char *b)
-{
-    char x[32], y[32];
-    return money_normalize(a, x) && money_normalize(b, y) && strcmp(x, y) == 0;
 }
 
 /* Ask the gateway about the checkout's payment; E_OK only when it is paid, for this order, in
@@ -131,7 +123,7 @@ static enum errkind verify_with_gateway(const struct checkout_state *s, const ch
     }
     if (k != E_OK)
         return k;
-    if (strcmp(t->order_id, order_id) != 0 || !same_amount(t->amount, s->amount) ||
+    if (strcmp(t->order_id, order_id) != 0 || !money_equal(t->amount, s->amount) ||
         strcmp(t->currency, s->currency) != 0)
         return err_set(e, E_UNPROCESSABLE, "Payment does not match the order");
     if (t->status != GW_TXN_PAID) {
@@ -172,8 +164,8 @@ static int store_submit_fields(struct db *db, const struct order_submit *in)
                    NULL, NULL);
 }
 
-enum errkind orders_submit(struct db *db, const struct user *client,
-                           const struct order_submit *in, struct err *e)
+enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
+                           struct err *e)
 {
     struct checkout_state s;
     if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
@@ -183,9 +175,8 @@ enum errkind orders_submit(struct db *db, const struct user *client,
     bool confirmed = strcmp(s.status, "pending") != 0, not_yet_paid = false;
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
-    if (!confirmed &&
-        verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t, &not_yet_paid, e) !=
-            E_OK) {
+    if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
+                                          &not_yet_paid, e) != E_OK) {
         /* Not paid yet (a bank transfer awaiting the admin, a page not completed): keep what the
          * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
         if (not_yet_paid) {
@@ -216,9 +207,8 @@ enum errkind orders_submit(struct db *db, const struct user *client,
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_confirm_transfer(struct db *db, const struct user *admin,
-                                     const char *order_id, const char *reference,
-                                     json_object **order, struct err *e)
+enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
+                                     const char *reference, json_object **order, struct err *e)
 {
     if (strcmp(admin->role, "admin") != 0)
         return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");

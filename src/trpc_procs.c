@@ -44,8 +44,7 @@ static const char *viewer_id(struct ctx *c)
     return u ? u->id : NULL;
 }
 
-static enum errkind p_create_draft(struct ctx *c, json_object *in, json_object **out,
-                                   struct err *e)
+static enum errkind p_create_draft(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     const struct user *u = need_user(c, e);
     return u ? gigs_create_draft(c->db, u->id, out, e) : e->kind;
@@ -181,8 +180,7 @@ static enum errkind p_details(struct ctx *c, json_object *in, json_object **out,
     return gigs_details(c->db, v.username, v.slug, out, e);
 }
 
-static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **out,
-                                  struct err *e)
+static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     char username[GIG_REF_MAX + 1];
     if (gig_input_ref(in, "username", username, e) != E_OK)
@@ -190,8 +188,7 @@ static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **
     return gigs_by_username(c->db, username, out, e);
 }
 
-static enum errkind p_categories(struct ctx *c, json_object *in, json_object **out,
-                                 struct err *e)
+static enum errkind p_categories(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     return categories_list(c->db, out, e);
 }
@@ -216,15 +213,14 @@ static const char *required_string(json_object *in, const char *key, struct err 
     return s;
 }
 
-static enum errkind p_order_create(struct ctx *c, json_object *in, json_object **out,
-                                   struct err *e)
+static enum errkind p_order_create(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     const struct user *u = need_user(c, e);
     if (!u)
         return e->kind;
     json_object *amount = in ? json_object_object_get(in, "amount") : NULL;
-    bool number = json_object_is_type(amount, json_type_int) ||
-                  json_object_is_type(amount, json_type_double);
+    bool number =
+        json_object_is_type(amount, json_type_int) || json_object_is_type(amount, json_type_double);
     if (!number)
         err_field(e, "amount", "Expected number");
     struct order_create v = {number ? json_object_get_string(amount) : NULL,
@@ -237,8 +233,7 @@ static enum errkind p_order_create(struct ctx *c, json_object *in, json_object *
 }
 
 /* order.list {as?, status?, page?, limit?}: a page of the caller's orders (order_query.h). */
-static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **out,
-                                 struct err *e)
+static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     const struct user *u = need_user(c, e);
     struct order_query q;
@@ -250,8 +245,7 @@ static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **o
 }
 
 /* order.byId {id}: one order of the caller's (as client or freelancer; admins: any). */
-static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **out,
-                                  struct err *e)
+static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     const struct user *u = need_user(c, e);
     if (!u)

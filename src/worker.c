@@ -35,24 +35,6 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-/* SA_RESTART so a signal in the middle of a request does not break its database or socket
- * calls; poll() is never restarted, so the accept loop still sees the flag promptly. */
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* Read the body: up to MAX_BODY bytes. Returns 0, 1 when it is too large, -1 on a read error. */
 static int read_body(FCGX_Request *fr, struct request *req)
 {
@@ -130,7 +112,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
 
 int worker_run(int listen_fd, int max_requests)
 {
-    install_signals();
+    child_signals(on_stop);
     int flags = fcntl(listen_fd, F_GETFL);
     fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
     if (FCGX_Init() != 0) {

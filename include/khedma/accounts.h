@@ -19,7 +19,7 @@ struct user {
     char *name;
     char *username;
     char *email;
-    char *phone; /* NULL when none */
+    char *phone;  /* NULL when none */
     char role[8]; /* "user" or "admin" */
     bool order_updates_notifications;
     bool inbox_notifications;

@@ -18,10 +18,10 @@ struct ctx {
     struct response *resp;
     struct db *db;
     struct route_match match;
-    struct user user;   /* valid when signed_in */
+    struct user user; /* valid when signed_in */
     bool signed_in;
-    bool auth_checked;  /* ctx_user() ran already */
-    bool by_cookie;     /* the session came from the cookie, not a bearer token */
+    bool auth_checked; /* ctx_user() ran already */
+    bool by_cookie;    /* the session came from the cookie, not a bearer token */
     char token_hash[SHA256_HEX_LEN + 1];
 };
 

@@ -63,7 +63,7 @@ struct gw_transaction {
     char id[129];       /* YouCan Pay transaction id / PayTabs tran_ref */
     char order_id[129]; /* YouCan Pay order_id / PayTabs cart_id */
     enum gw_txn_status status;
-    char amount[32];    /* MAD major units as a decimal string with 2 places ("500.00") */
+    char amount[32]; /* MAD major units as a decimal string with 2 places ("500.00") */
     char currency[8];
 };
 
@@ -89,6 +89,8 @@ bool gw_signature_valid(enum gw_provider p, const char *body, size_t len, const 
 bool money_to_minor(const char *decimal, long long *minor);
 /* 50000 -> "500.00" (out >= 32 bytes). */
 void money_from_minor(long long minor, char out[32]);
+/* True when both are valid amounts and equal ("500" == "500.00"). */
+bool money_equal(const char *a, const char *b);
 /* Normalise a decimal to 2 places ("500" -> "500.00"); false when not a valid amount. */
 bool money_normalize(const char *decimal, char out[32]);
 

@@ -18,7 +18,7 @@
 
 /* Columns of "the Gig" object, in the order gig_plain_json() reads them (table alias g). */
 #define GIG_COLUMNS                                                                                \
-    "g.id, g.title, g.slug, g.description, g.is_paused, g.status, g.offers_multiple_packages, "   \
+    "g.id, g.title, g.slug, g.description, g.is_paused, g.status, g.offers_multiple_packages, "    \
     "g.owner_id, g.category_id, g.created_at, g.updated_at"
 
 /* ---- writes (gigs_write.c); each is one transaction ---- */
@@ -34,21 +34,20 @@ enum errkind gigs_set_offers_multiple(struct db *db, const char *owner_id,
                                       const struct offers_input *in, json_object **out,
                                       struct err *e);
 enum errkind gigs_update_description_faq(struct db *db, const char *owner_id,
-                                         const struct description_faq_input *in,
-                                         json_object **out, struct err *e);
+                                         const struct description_faq_input *in, json_object **out,
+                                         struct err *e);
 enum errkind gigs_update_gallery(struct db *db, const char *owner_id,
                                  const struct gallery_input *in, json_object **out, struct err *e);
 enum errkind gigs_publish(struct db *db, const char *owner_id, const char *gig_id,
                           json_object **out, struct err *e);
-enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id,
-                         json_object **out, struct err *e);
+enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
+                         struct err *e);
 
 /* ---- reads (gigs_read.c) ---- */
 /* "The Gig" from row `row` of a result whose first columns are GIG_COLUMNS. */
 json_object *gig_plain_json(const struct db_result *r, size_t row);
 /* The Gig by id, no ownership check (callers check first). E_NOT_FOUND when absent. */
-enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **out,
-                              struct err *e);
+enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **out, struct err *e);
 /* Boolean: does the owner's gig offer multiple packages (owner only). */
 enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const char *gig_id,
                                   json_object **out, struct err *e);
@@ -56,11 +55,11 @@ enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const cha
 enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *user_id,
                             json_object **out, struct err *e);
 /* Full gig for its owner (as GigDetails, without owner stats). */
-enum errkind gigs_by_id(struct db *db, const char *owner_id, const char *gig_id,
-                        json_object **out, struct err *e);
+enum errkind gigs_by_id(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
+                        struct err *e);
 /* GigDetails of a published gig by owner username and slug. */
-enum errkind gigs_details(struct db *db, const char *username, const char *slug,
-                          json_object **out, struct err *e);
+enum errkind gigs_details(struct db *db, const char *username, const char *slug, json_object **out,
+                          struct err *e);
 /* [GigSummary] of a user's published gigs, newest first. */
 enum errkind gigs_by_username(struct db *db, const char *username, json_object **out,
                               struct err *e);

@@ -35,7 +35,7 @@ enum errkind idem_begin(struct db *db, const char *user_id, const char *key, con
                         enum idem_state *state, int *status, char **body, struct err *e);
 /* Store the response for replay (statuses below 500), or release the key after a server-side
  * failure so that a retry can run. */
-void idem_finish(struct db *db, const char *user_id, const char *key, int status,
-                 const char *body, size_t len);
+void idem_finish(struct db *db, const char *user_id, const char *key, int status, const char *body,
+                 size_t len);
 
 #endif

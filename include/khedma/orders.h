@@ -55,9 +55,8 @@ enum errkind orders_checkout(struct db *db, const struct user *client,
 /* Mark a pending order paid inside the caller's transaction: order processing with dueAt,
  * payment success with the gateway reference, event "paid" (+ notification, webhooks). Returns
  * E_OK also when the order was already confirmed (nothing written); E_CONFLICT when cancelled. */
-enum errkind payment_confirm_locked(struct db *db, const char *order_id,
-                                    const char *transaction_id, const char *actor_id,
-                                    struct err *e);
+enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
+                                    const char *actor_id, struct err *e);
 
 /* POST /api/orders body, validated by the handler. */
 struct order_submit {
@@ -69,8 +68,8 @@ struct order_submit {
     const char *idempotency_key;   /* may be NULL */
 };
 /* Confirm the client's checkout with the gateway. E_OK -> the order is processing. */
-enum errkind orders_submit(struct db *db, const struct user *client,
-                           const struct order_submit *in, struct err *e);
+enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
+                           struct err *e);
 
 /* order.create (seed 000) input. */
 struct order_create {
@@ -81,19 +80,16 @@ struct order_create {
     const char *package_id;
 };
 enum errkind orders_create_paid(struct db *db, const struct user *client,
-                                const struct order_create *in, json_object **order,
-                                struct err *e);
+                                const struct order_create *in, json_object **order, struct err *e);
 
 /* Admin confirms a bank transfer with its reference. */
-enum errkind orders_confirm_transfer(struct db *db, const struct user *admin,
-                                     const char *order_id, const char *reference,
-                                     json_object **order, struct err *e);
+enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
+                                     const char *reference, json_object **order, struct err *e);
 
 /* Incoming gateway events (raw body, signature header). *out is the data to answer 200 with;
  * E_UNAUTHORIZED for a missing or wrong signature (the event is still stored for audit). */
 enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t len,
-                                        const char *signature, json_object **out,
-                                        struct err *e);
+                                        const char *signature, json_object **out, struct err *e);
 enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t len,
                                        const char *signature, json_object **out, struct err *e);
 

@@ -129,12 +129,26 @@ static void test_round_trip(void **state)
     }
 }
 
+static void test_equal(void **state)
+{
+    (void)state;
+    assert_true(money_equal("500", "500.00"));
+    assert_true(money_equal("12.5", "12.50"));
+    assert_true(money_equal("0500.0", "500"));
+    assert_false(money_equal("500", "500.01"));
+    assert_false(money_equal("499.99", "500"));
+    assert_false(money_equal("abc", "abc")); /* not amounts: never equal */
+    assert_false(money_equal(NULL, "500"));
+    assert_false(money_equal("10.555", "10.555"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_to_minor),  cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_huge),      cmocka_unit_test(test_from_minor),
         cmocka_unit_test(test_normalize), cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
