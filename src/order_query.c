@@ -652,6 +652,16 @@ static void render_tail(struct sbuf *b, const struct order_query *q)
     sb_add(b, " LIMIT ? OFFSET ?");
 }
 
+/* With the viewer's own side to scan, the orders that can be in the page are one range of a
+ * (party, ...) index. Measured at a million orders: with InnoDB's sampled statistics the
+ * optimizer would sometimes rather walk an index of ALL orders in created_at (or status) order
+ * and filter, the classic ORDER BY ... LIMIT trap: 3,000 rows read for a buyer of 1 order in
+ * 100, ten times that for an average one. Those indexes stay usable for ranges (an admin's
+ * createdAt filter), just not for ordering a viewer's page. */
+static const char FROM_PARTY[] = "FROM orders o IGNORE INDEX FOR ORDER BY (ix_orders_created, "
+                                 "ix_orders_status_created, ix_orders_status_delivered) ";
+static const char FROM_ALL[] = "FROM orders o ";
+
 int order_query_render(const struct order_query *q, const char *viewer_id, bool admin,
                        struct oq_sql *out)
 {
@@ -663,6 +673,7 @@ int order_query_render(const struct order_query *q, const char *viewer_id, bool 
     struct sbuf w = {0}, t = {0};
     sb_add(&w, "WHERE ");
     bool visibility = !(admin && q->uses_user_id);
+    out->from = visibility ? FROM_PARTY : FROM_ALL;
     if (visibility && out->params) {
         sb_add(&w, q->as == OQ_AS_FREELANCER ? "o.freelancer_id = ?" : "o.user_id = ?");
         out->params[out->nwhere++] = dbp_str(viewer_id);

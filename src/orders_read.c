@@ -30,9 +30,9 @@
 
 #define ORDER_NOT_FOUND "Order not found"
 
-    static const char COUNT_SELECT[] = "SELECT COUNT(*) FROM orders o ";
+static const char COUNT_SELECT[] = "SELECT COUNT(*) ";
 /* MariaDB takes no LIMIT in an IN subquery, but does in a derived table inside one. */
-static const char PAGE_IDS_OPEN[] = "WHERE o.id IN (SELECT k.id FROM (SELECT o.id FROM orders o ";
+static const char PAGE_IDS_OPEN[] = "WHERE o.id IN (SELECT k.id FROM (SELECT o.id ";
 static const char PAGE_IDS_CLOSE[] = ") k)";
 /* One order for a party: the id picks the row by primary key, the rest checks the viewer. */
 static const char PARTY_WHERE[] = "WHERE o.id = ? AND (o.user_id = ? OR o.freelancer_id = ?)";
@@ -42,19 +42,25 @@ static bool is_admin(const struct user *u)
     return strcmp(u->role, "admin") == 0;
 }
 
-/* a + b + c + d in a new string, NULL when out of memory. */
-static char *join4(const char *a, const char *b, const char *c, const char *d)
+/* The parts one after another in a new string, NULL when out of memory. */
+static char *join(const char *const *parts, size_t n)
 {
-    size_t la = strlen(a), lb = strlen(b), lc = strlen(c), ld = strlen(d);
-    char *s = malloc(la + lb + lc + ld + 1);
-    if (s) {
-        memcpy(s, a, la);
-        memcpy(s + la, b, lb);
-        memcpy(s + la + lb, c, lc);
-        memcpy(s + la + lb + lc, d, ld + 1);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(parts[i]);
+    char *s = malloc(len + 1), *p = s;
+    for (size_t i = 0; s && i < n; i++) {
+        size_t l = strlen(parts[i]);
+        memcpy(p, parts[i], l);
+        p += l;
     }
+    if (s)
+        *p = '\0';
     return s;
 }
+#define JOIN(...)                                                                                  \
+    join((const char *const[]){__VA_ARGS__},                                                       \
+         sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 /* Run one read whose SQL text was built for this call (freed here). */
 static enum errkind run(struct db *db, char *sql, const struct db_param *params, size_t n,
@@ -72,7 +78,7 @@ static enum errkind count_orders(struct db *db, const struct oq_sql *s, long lon
                                  struct err *e)
 {
     struct db_result *r;
-    enum errkind k = run(db, join4(COUNT_SELECT, s->where, "", ""), s->params, s->nwhere, &r, e);
+    enum errkind k = run(db, JOIN(COUNT_SELECT, s->from, s->where), s->params, s->nwhere, &r, e);
     if (k == E_OK)
         *total = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
     db_result_free(r);
@@ -82,9 +88,7 @@ static enum errkind count_orders(struct db *db, const struct oq_sql *s, long lon
 static enum errkind page_items(struct db *db, const struct order_query *q, const struct oq_sql *s,
                                json_object *items, struct err *e)
 {
-    char *ids = join4(PAGE_IDS_OPEN, s->where, " ", s->tail);
-    char *sql = ids ? join4(ORDER_SELECT, ids, PAGE_IDS_CLOSE, "") : NULL;
-    free(ids);
+    char *sql = JOIN(ORDER_SELECT, PAGE_IDS_OPEN, s->from, s->where, " ", s->tail, PAGE_IDS_CLOSE);
     struct db_result *r;
     enum errkind k = run(db, sql, s->params, s->nparams, &r, e);
     for (size_t i = 0; k == E_OK && i < r->rows; i++)
@@ -135,7 +139,7 @@ enum errkind orders_get(struct db *db, const struct user *viewer, const char *or
     if (is_admin(viewer))
         return order_load(db, order_id, out, e);
     struct db_result *r;
-    enum errkind k = run(db, join4(ORDER_SELECT, PARTY_WHERE, "", ""),
+    enum errkind k = run(db, JOIN(ORDER_SELECT, PARTY_WHERE),
                          DB_PARAMS(DBP_S(order_id), DBP_S(viewer->id), DBP_S(viewer->id)), &r, e);
     if (k == E_OK && r->rows == 1)
         *out = order_from_row(r, 0);

@@ -94,11 +94,12 @@ enum errkind order_query_add_filter(struct order_query *q, const char *field, co
 enum errkind order_query_from_json(json_object *in, struct order_query *q, struct err *e);
 void order_query_free(struct order_query *q);
 
-/* Rendered SQL. where starts with "WHERE " and holds the visibility condition first; tail is
- * "ORDER BY ... LIMIT ? OFFSET ?". params are where's parameters (the first nwhere, enough for
- * "SELECT COUNT(*) FROM orders o " + where) followed by the limit and the offset; they point
- * into the query and viewer_id, which must outlive them. */
+/* Rendered SQL. from is "FROM orders o" with its index hints, where starts with "WHERE " and
+ * holds the visibility condition first; tail is "ORDER BY ... LIMIT ? OFFSET ?". params are
+ * where's parameters (the first nwhere, enough for "SELECT COUNT(*) " + from + where) followed by
+ * the limit and the offset; they point into the query and viewer_id, which must outlive them. */
 struct oq_sql {
+    const char *from; /* static text */
     char *where;
     char *tail;
     struct db_param *params;

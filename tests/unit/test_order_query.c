@@ -22,6 +22,11 @@
 #define ID1 "cabcdefghijklmnopqrstuvwx"
 #define ID2 "c000000000000000000000002"
 #define ID3 "c000000000000000000000003"
+/* A viewer's page never walks an index of all orders for its ORDER BY; an admin-wide one may. */
+#define PARTY_FROM                                                                                 \
+    "FROM orders o IGNORE INDEX FOR ORDER BY (ix_orders_created, ix_orders_status_created, "       \
+    "ix_orders_status_delivered) "
+#define ALL_FROM "FROM orders o "
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -75,6 +80,7 @@ static void expect_sql(const struct order_query *q, bool admin, const char *wher
 {
     struct oq_sql s;
     assert_int_equal(order_query_render(q, VIEWER, admin, &s), 0);
+    assert_string_equal(s.from, admin && q->uses_user_id ? ALL_FROM : PARTY_FROM);
     assert_string_equal(s.where, where);
     size_t n = 0;
     while (values[n])
@@ -106,6 +112,7 @@ static void test_defaults(void **state)
 
     struct oq_sql s;
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
+    assert_string_equal(s.from, PARTY_FROM);
     assert_string_equal(s.where, "WHERE o.user_id = ?");
     assert_string_equal(s.tail, "ORDER BY o.created_at DESC, o.id DESC LIMIT ? OFFSET ?");
     assert_int_equal(s.nwhere, 1);
