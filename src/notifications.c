@@ -59,14 +59,15 @@ static int count_rows(struct db *db, const char *user_id, bool unread_only, long
     return rc;
 }
 
+/* Newest first by seq, the insertion order (0004): created_at can tie within a millisecond. */
 static int page_rows(struct db *db, const char *user_id, bool unread_only, long page, long limit,
                      struct db_result **r)
 {
     const char *sql = unread_only ? "SELECT " NOTIFICATION_COLUMNS " FROM notifications "
                                     "WHERE user_id = ? AND read_at IS NULL "
-                                    "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+                                    "ORDER BY seq DESC LIMIT ? OFFSET ?"
                                   : "SELECT " NOTIFICATION_COLUMNS " FROM notifications "
-                                    "WHERE user_id = ? ORDER BY created_at DESC, id DESC "
+                                    "WHERE user_id = ? ORDER BY seq DESC "
                                     "LIMIT ? OFFSET ?";
     return db_exec(db, sql,
                    DB_PARAMS(DBP_S(user_id), DBP_I(limit), DBP_I((long long)(page - 1) * limit)), r,

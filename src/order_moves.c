@@ -193,11 +193,12 @@ enum errkind orders_events(struct db *db, const struct user *user, const char *o
     if (check_visible(db, user, order_id, e) != E_OK)
         return e->kind;
     struct db_result *r = NULL;
-    /* ix_order_events_order; moves on one order are serialised by its row lock, so created_at
-     * orders them, and the id (time-prefixed) breaks a tie within one millisecond. */
+    /* ix_order_events_order_seq. Moves on one order are serialised by its row lock, so the
+     * database-assigned seq is the order they happened in - created_at can tie within one
+     * millisecond, and ids made by two workers in that millisecond do not sort (0004). */
     int rc = db_exec(db,
                      "SELECT id, type, from_status, to_status, actor_id, created_at, reason "
-                     "FROM order_events WHERE order_id = ? ORDER BY created_at, id",
+                     "FROM order_events WHERE order_id = ? ORDER BY seq",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);

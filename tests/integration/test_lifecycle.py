@@ -412,6 +412,43 @@ def test_events_are_visible_to_parties_and_admins_only():
                     "Order not found")
 
 
+def test_events_keep_write_order_when_their_times_tie():
+    # Regression: events were sorted by (created_at, id), and ids made by two workers in one
+    # millisecond do not sort in time order - a fast revision/deliver pair came out swapped.
+    w = world()
+    oid = paid_order()["id"]
+    move_ok(oid, "deliver", w["st"])
+    sql(f"UPDATE order_events SET created_at = '2026-01-01 00:00:00.000' WHERE order_id = '{oid}'")
+    # ids that sort against the write order (unique: the suite runs twice on one database)
+    late, early = "z" + oid[1:], "0" + oid[1:]
+    for eid, kind in ((late, "revision_requested"), (early, "delivered")):
+        sql("INSERT INTO order_events (id, order_id, type, from_status, to_status, created_at) "
+            f"VALUES ('{eid}', '{oid}', '{kind}', 'processing', 'processing', "
+            "'2026-01-01 00:00:00.000')")
+    evs = events(oid, w["bt"])
+    assert [e["type"] for e in evs] == ["paid", "delivered", "revision_requested", "delivered"], evs
+    assert [e["id"] for e in evs[2:]] == [late, early], evs
+
+
+def test_notifications_newest_first_when_their_times_tie():
+    # Regression, as above: newest first means last written first, whatever the ids.
+    w = world()
+    buyer, bt = signup()
+    oid = paid_order(client_token=bt)["id"]
+    move_ok(oid, "deliver", w["st"])
+    uid = buyer["id"]
+    assert CUID_RE.match(uid)
+    sql(f"UPDATE notifications SET created_at = '2026-01-01 00:00:00.000' WHERE user_id = '{uid}'")
+    newest = "0" + oid[1:]
+    sql("INSERT INTO notifications (id, user_id, type, order_id, title, body, created_at) "
+        f"VALUES ('{newest}', '{uid}', 'order.delivered', '{oid}', 't', 'b', "
+        "'2026-01-01 00:00:00.000')")
+    items = notifications(bt, "?limit=100")["items"]
+    assert len(items) >= 2 and items[0]["id"] == newest, items
+    unread = notifications(bt, "?limit=100&unread=1")["items"]
+    assert len(unread) >= 2 and unread[0]["id"] == newest, unread
+
+
 def test_notifications_follow_the_contract():
     w = world()
     _, bt = signup()
