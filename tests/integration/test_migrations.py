@@ -12,20 +12,20 @@ from harness import khedmad_env, khedmad_run, sql
 SCHEMA_TABLES = ("order_events", "notifications", "orders", "payments", "idempotency_keys")
 
 
+def _split_dsn():
+    """The stack's KHEDMA_DATABASE_URL as (mysql://user:pass@host/, database, ?options)."""
+    m = re.match(r"^(mysql://[^/]+/)([^?]*)(.*)$", khedmad_env()[0]["KHEDMA_DATABASE_URL"])
+    assert m, "unexpected KHEDMA_DATABASE_URL shape"
+    return m.groups()
+
+
 def _fresh_database():
+    """A new empty database the stack's user may use: (its name, a DSN naming it)."""
     name = "khedma_mig_" + os.urandom(4).hex()
     sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     sql(f"GRANT ALL PRIVILEGES ON {name}.* TO 'khedma'@'localhost'")
-    dsn = khedmad_env()[0]["KHEDMA_DATABASE_URL"]
-    # mysql://user:pass@host/DBNAME?options -> the same with the fresh database name
-    new_dsn, n = re.subn(r"^(mysql://[^/]+/)[^?]*", lambda m: m.group(1) + name, dsn)
-    assert n == 1, "unexpected KHEDMA_DATABASE_URL shape"
-    return name, new_dsn
-
-
-def _stack_database():
-    dsn = khedmad_env()[0]["KHEDMA_DATABASE_URL"]
-    return re.match(r"^mysql://[^/]+/([^?]*)", dsn).group(1)
+    head, _, options = _split_dsn()
+    return name, head + name + options
 
 
 def _migrate(dsn, results, i):
@@ -71,7 +71,7 @@ def test_concurrent_migrations_apply_each_file_once():
         assert "migrate: applied " not in again.stderr, again.stderr[-600:]
         assert sql(f"SELECT COUNT(*) FROM {db}.categories")[0][0] == count
         # the same schema as the stack's own database (migrated over its lifetime)
-        stack_db = _stack_database()
+        stack_db = _split_dsn()[1]
         for table in SCHEMA_TABLES:
             assert _columns(db, table) == _columns(stack_db, table), table
             assert _indexes(db, table) == _indexes(stack_db, table), table
