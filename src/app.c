@@ -1,7 +1,12 @@
 /*
  * app.c - the route table and the per-request dispatch: match the route (404 and 405 in the REST
  * envelope), run the handler, and make sure a response always leaves.
+ *
+ * Everything under /api/trpc is answered in tRPC's shape, whatever goes wrong: a tRPC client
+ * cannot read a REST envelope. Requests whose target is too long or whose path is not canonical
+ * (trailing or doubled slash, dot segment, encoded slash) are refused before routing.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "khedma/app.h"
@@ -37,8 +42,41 @@ static const struct route routes[] = {
     {"*", "/api/trpc/{path*}", handle_trpc},
 };
 
+static bool is_trpc_path(const char *path)
+{
+    static const char prefix[] = "/api/trpc";
+    size_t n = sizeof prefix - 1;
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* False, with the answer written, when the request cannot be routed as it was spelled. */
+static bool target_acceptable(struct ctx *c)
+{
+    const struct request *r = c->req;
+    bool trpc = is_trpc_path(r->path);
+    if (r->target_len > MAX_TARGET) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "Request URI too long (limit %d bytes)", MAX_TARGET);
+        if (trpc)
+            handle_trpc_refused(c, E_TOO_LARGE, msg);
+        else
+            rest_fail(c, 414, msg, NULL);
+        return false;
+    }
+    if (r->path_encoded_slash || !router_path_canonical(r->path)) {
+        if (trpc)
+            handle_trpc_refused(c, E_NOT_FOUND, "Not found");
+        else
+            rest_fail(c, 404, "Not found", NULL);
+        return false;
+    }
+    return true;
+}
+
 void app_handle(struct ctx *c)
 {
+    if (!target_acceptable(c))
+        return;
     enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]), c->req->method,
                                         c->req->path, &c->match);
     switch (rr) {

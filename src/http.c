@@ -369,6 +369,15 @@ static const char *skip_authority(const char *uri)
     return path;
 }
 
+/* "%2F" or "%2f" in the raw path: a separator the decoded path cannot tell from a real one. */
+static bool has_encoded_slash(const char *p, size_t len)
+{
+    for (size_t i = 0; i + 2 < len; i++)
+        if (p[i] == '%' && p[i + 1] == '2' && (p[i + 2] == 'f' || p[i + 2] == 'F'))
+            return true;
+    return false;
+}
+
 /* Path from REQUEST_URI (raw, so decoded here). On a malformed path the raw text is kept so the
  * error response and the access log still have something to show; returns -1. */
 static int path_from_request_uri(struct request *r, const char *uri, const char **query)
@@ -376,10 +385,12 @@ static int path_from_request_uri(struct request *r, const char *uri, const char 
     const char *p = skip_authority(uri);
     size_t plen = strcspn(p, "?");
     *query = p[plen] == '?' ? p + plen + 1 : NULL;
+    r->target_len = strlen(p);
     if (plen == 0) {
         r->path = xstrdup("/");
         return 0;
     }
+    r->path_encoded_slash = has_encoded_slash(p, plen);
     r->path = percent_decode(p, plen, false, NULL);
     if (!r->path) {
         r->path = xstrndup(p, plen);
@@ -410,6 +421,8 @@ static int set_target(struct request *r, const struct cgi_params *cp)
     }
     /* QUERY_STRING wins over the REQUEST_URI tail: an nginx rewrite may have changed it. */
     r->raw_query = xstrdup(cp->query_string ? cp->query_string : uri_query ? uri_query : "");
+    if (!cp->request_uri || !cp->request_uri[0])
+        r->target_len = strlen(r->path) + (r->raw_query[0] ? 1 + strlen(r->raw_query) : 0);
     if (parse_query(r->raw_query, &r->query) < 0)
         rc = -1;
     return rc;

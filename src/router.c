@@ -7,9 +7,11 @@
  * whose pattern and method both match wins. When the path matches only under other methods the
  * answer is 405 with those methods listed (for the Allow header); otherwise 404.
  *
- * One trailing slash is tolerated on both paths and patterns, HEAD is served by GET routes (nginx
- * drops the body), and a method of "*" accepts anything. The path given here is already
- * percent-decoded by http.c, so the router never decodes anything itself.
+ * Only canonical paths route: "/api/auth/login/" is not "/api/auth/login" (nginx's exact
+ * locations, which carry the rate limits, would not match it either). A pattern's own trailing
+ * slash is ignored. HEAD is served by GET routes (nginx drops the body), and a method of "*"
+ * accepts anything. The path given here is already percent-decoded by http.c, so the router never
+ * decodes anything itself.
  */
 #include "khedma/router.h"
 
@@ -43,8 +45,7 @@ static bool segments_next(struct segments *s, const char **seg, size_t *seglen)
     return true;
 }
 
-/* Length without one trailing slash, so "/api/auth/me/" and "/api/auth/me" are the same route;
- * the root "/" keeps its slash. */
+/* Pattern length without one trailing slash; the root "/" keeps its slash. */
 static size_t trimmed_len(const char *s)
 {
     size_t len = strlen(s);
@@ -63,6 +64,22 @@ static bool add_param(struct route_match *m, const char *name, size_t name_len, 
     m->params[m->nparams].name_len = name_len;
     memcpy(m->params[m->nparams].value, value, value_len);
     m->params[m->nparams].value[value_len] = '\0';
+    m->params[m->nparams].rest = NULL;
+    m->nparams++;
+    return true;
+}
+
+/* Store a rest-of-path capture: it runs to the end of the path, so it is NUL-terminated there
+ * and is kept as a pointer, whatever its length. */
+static bool add_rest_param(struct route_match *m, const char *name, size_t name_len,
+                           const char *value)
+{
+    if (m->nparams >= ROUTE_MAX_PARAMS)
+        return false;
+    m->params[m->nparams].name = name;
+    m->params[m->nparams].name_len = name_len;
+    m->params[m->nparams].value[0] = '\0';
+    m->params[m->nparams].rest = value;
     m->nparams++;
     return true;
 }
@@ -94,9 +111,7 @@ static bool pattern_matches(const char *pattern, const char *path, size_t path_l
             /* Only valid as the last segment; what is left of the path may be empty. */
             if (!ps.done)
                 return false;
-            const char *value = ss.done ? "" : ss.next;
-            size_t value_len = ss.done ? 0 : (size_t)(ss.end - ss.next);
-            return add_param(m, pseg + 1, name_len, value, value_len);
+            return add_rest_param(m, pseg + 1, name_len, ss.done ? "" : ss.next);
         }
         if (!segments_next(&ss, &sseg, &slen))
             return false;
@@ -148,7 +163,9 @@ enum route_result router_match(const struct route *routes, size_t n, const char 
         return ROUTE_NOT_FOUND;
     if (!method)
         method = "";
-    size_t path_len = trimmed_len(path);
+    if (!router_path_canonical(path))
+        return ROUTE_NOT_FOUND;
+    size_t path_len = strlen(path);
     for (size_t i = 0; i < n; i++) {
         memset(&candidate, 0, sizeof candidate);
         if (!pattern_matches(routes[i].pattern, path, path_len, &candidate))
@@ -170,6 +187,24 @@ const char *route_param(const struct route_match *m, const char *name)
     size_t len = strlen(name);
     for (size_t i = 0; i < m->nparams; i++)
         if (m->params[i].name_len == len && memcmp(m->params[i].name, name, len) == 0)
-            return m->params[i].value;
+            return m->params[i].rest ? m->params[i].rest : m->params[i].value;
     return NULL;
+}
+
+bool router_path_canonical(const char *path)
+{
+    if (!path || path[0] != '/')
+        return false;
+    if (path[1] == '\0')
+        return true;
+    struct segments s;
+    const char *seg;
+    size_t len;
+    segments_init(&s, path, strlen(path));
+    while (segments_next(&s, &seg, &len)) {
+        bool dots = (len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.');
+        if (len == 0 || dots)
+            return false;
+    }
+    return true;
 }

@@ -409,6 +409,14 @@ static void respond_request_error(struct ctx *c, bool superjson, struct err *e)
     response_json(c->resp, errkind_http_status(e->kind), body);
 }
 
+void trpc_refuse(struct ctx *c, bool superjson, enum errkind kind, const char *message)
+{
+    struct err e = {0};
+    err_set(&e, kind, "%s", message);
+    respond_request_error(c, superjson, &e);
+    err_clear(&e);
+}
+
 static void batch_free(struct batch *b)
 {
     for (size_t i = 0; i < b->n; i++) {

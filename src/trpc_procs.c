@@ -287,9 +287,18 @@ static const struct trpc_proc procs[] = {
     {"order.cancel", TRPC_MUTATION, trpc_order_cancel},
 };
 
+static bool use_superjson(void)
+{
+    return strcmp(g_config->trpc_transformer, "superjson") == 0;
+}
+
 void handle_trpc(struct ctx *c)
 {
     const char *tail = route_param(&c->match, "path");
-    bool superjson = strcmp(g_config->trpc_transformer, "superjson") == 0;
-    trpc_handle(c, procs, sizeof(procs) / sizeof(procs[0]), tail ? tail : "", superjson);
+    trpc_handle(c, procs, sizeof(procs) / sizeof(procs[0]), tail ? tail : "", use_superjson());
+}
+
+void handle_trpc_refused(struct ctx *c, enum errkind kind, const char *message)
+{
+    trpc_refuse(c, use_superjson(), kind, message);
 }

@@ -49,5 +49,7 @@ void handle_orders_list(struct ctx *c);
 void handle_order_get(struct ctx *c);
 /* /api/trpc/{path*}: the tRPC procedures (trpc_procs.c). */
 void handle_trpc(struct ctx *c);
+/* A request under /api/trpc refused before routing, answered in tRPC's error shape. */
+void handle_trpc_refused(struct ctx *c, enum errkind kind, const char *message);
 
 #endif

@@ -11,6 +11,10 @@
 
 #define MAX_BODY (1024 * 1024) /* contract: bodies over 1 MiB get 413 */
 #define REQUEST_ID_MAX 64
+/* Longest request target (path and query, as sent) that is served; nginx's header buffers
+ * (nginx/khedma.conf.in) are sized to pass it whole. A longer one gets 414 (REST) or
+ * PAYLOAD_TOO_LARGE (tRPC). */
+#define MAX_TARGET (32 * 1024)
 
 struct kv {
     char *key;
@@ -23,11 +27,13 @@ struct kv_list {
 };
 
 struct request {
-    char *method;           /* "GET", ... */
-    char *path;             /* percent-decoded path without the query string */
-    char *raw_query;        /* as received, may be "" */
-    struct kv_list query;   /* percent-decoded, '+' as space, repeated keys kept in order */
-    struct kv_list headers; /* lower-case names with '-' (from HTTP_* params), values as sent */
+    char *method;            /* "GET", ... */
+    char *path;              /* percent-decoded path without the query string */
+    bool path_encoded_slash; /* the raw path had %2F: decoded, it would hide a path separator */
+    size_t target_len;       /* length of the request target (path and query) as sent */
+    char *raw_query;         /* as received, may be "" */
+    struct kv_list query;    /* percent-decoded, '+' as space, repeated keys kept in order */
+    struct kv_list headers;  /* lower-case names with '-' (from HTTP_* params), values as sent */
     struct kv_list cookies;
     char *content_type; /* CONTENT_TYPE or NULL */
     char *remote_addr;

@@ -64,5 +64,8 @@ struct trpc_proc {
  * complete JSON response in c->resp (via response_json). */
 void trpc_handle(struct ctx *c, const struct trpc_proc *procs, size_t nprocs, const char *path_tail,
                  bool superjson);
+/* Refuse the whole request with one tRPC error (no path), for requests turned away before any
+ * procedure is looked at: a URL too long, a path that is not canonical. */
+void trpc_refuse(struct ctx *c, bool superjson, enum errkind kind, const char *message);
 
 #endif

@@ -581,6 +581,37 @@ static void test_response_set_header_and_204(void **state)
     response_free(&resp);
 }
 
+static void test_request_encoded_slash_and_target_len(void **state)
+{
+    struct request r;
+    request_from(&r, "REQUEST_METHOD=POST", "REQUEST_URI=/api/auth/login%2f", NULL);
+    assert_string_equal(r.path, "/api/auth/login/");
+    assert_true(r.path_encoded_slash);
+    assert_int_equal(r.target_len, strlen("/api/auth/login%2f"));
+    request_free(&r);
+
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api%2Fauth/me?x=%2f", NULL);
+    assert_true(r.path_encoded_slash);
+    request_free(&r);
+
+    /* An encoded slash in the query, or another escape, is not one in the path. */
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/gigs/a%2Dz%20?q=%2F", NULL);
+    assert_false(r.path_encoded_slash);
+    assert_int_equal(r.target_len, strlen("/api/gigs/a%2Dz%20?q=%2F"));
+    request_free(&r);
+
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=http://example.com/a%2F?x=1", NULL);
+    assert_true(r.path_encoded_slash);
+    assert_int_equal(r.target_len, strlen("/a%2F?x=1"));
+    request_free(&r);
+
+    /* Without REQUEST_URI the length comes from the decoded parts. */
+    request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/healthz", "QUERY_STRING=a=1", NULL);
+    assert_false(r.path_encoded_slash);
+    assert_int_equal(r.target_len, strlen("/healthz?a=1"));
+    request_free(&r);
+}
+
 static void test_response_binary_body(void **state)
 {
     struct response resp;
@@ -637,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_response_header_injection_dropped),
         cmocka_unit_test(test_response_set_header_and_204),
         cmocka_unit_test(test_response_binary_body),
+        cmocka_unit_test(test_request_encoded_slash_and_target_len),
         cmocka_unit_test(test_http_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
