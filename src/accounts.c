@@ -13,6 +13,7 @@
 
 #include "khedma/accounts.h"
 #include "khedma/log.h"
+#include "khedma/login_throttle.h"
 #include "khedma/timeutil.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
@@ -472,20 +473,13 @@ static enum errkind find_login(struct db *db, const char *email, struct user *u,
     return kind;
 }
 
-enum errkind accounts_login(struct db *db, json_object *in, struct user *u,
-                            char token[TOKEN_LEN + 1], struct err *e)
+/* Look the account up and check the password; E_UNAUTHORIZED when either is wrong. */
+static enum errkind verify_login(struct db *db, const char *email, const char *password,
+                                 struct user *u, struct err *e)
 {
-    const char *raw_email = required_string(in, "email", "Email", e);
-    const char *password = required_string(in, "password", "Password", e);
-    if (e->fields)
-        return err_set(e, E_UNPROCESSABLE, "Validation failed");
-    char *email = normalize_email(raw_email);
-    if (!email)
-        return err_set(e, E_INTERNAL, "Internal server error");
     char hash[PASSWORD_HASH_MAX];
     bool found = false;
     enum errkind kind = find_login(db, email, u, &found, hash, e);
-    free(email);
     if (kind != E_OK)
         return kind;
     /* The same Argon2id verification runs whether or not the account exists. */
@@ -495,6 +489,34 @@ enum errkind accounts_login(struct db *db, json_object *in, struct user *u,
             user_free(u);
         return err_set(e, E_UNAUTHORIZED, "Invalid credentials");
     }
+    return E_OK;
+}
+
+enum errkind accounts_login(struct db *db, json_object *in, const char *client_addr, struct user *u,
+                            char token[TOKEN_LEN + 1], long *retry_after_s, struct err *e)
+{
+    *retry_after_s = 0;
+    const char *raw_email = required_string(in, "email", "Email", e);
+    const char *password = required_string(in, "password", "Password", e);
+    if (e->fields)
+        return err_set(e, E_UNPROCESSABLE, "Validation failed");
+    char *email = normalize_email(raw_email);
+    if (!email)
+        return err_set(e, E_INTERNAL, "Internal server error");
+    struct login_attempt attempt;
+    login_attempt_init(&attempt, email, client_addr);
+    enum errkind kind = login_throttle_begin(db, &attempt, retry_after_s, e);
+    if (kind == E_OK) {
+        kind = verify_login(db, email, password, u, e);
+        /* Only a wrong password stays counted; a database failure says nothing about it. */
+        login_throttle_finish(db, &attempt,
+                              kind == E_OK             ? LOGIN_SUCCEEDED
+                              : kind == E_UNAUTHORIZED ? LOGIN_FAILED
+                                                       : LOGIN_UNDECIDED);
+    }
+    free(email);
+    if (kind != E_OK)
+        return kind;
     char thash[SHA256_HEX_LEN + 1];
     token_new(token);
     token_hash(token, thash);

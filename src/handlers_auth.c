@@ -39,10 +39,13 @@ static void answer_session(struct ctx *c, int status, struct user *u, char *toke
     user_free(u);
 }
 
+/* The service behind signup or login; on E_TOO_MANY *retry_after_s says when to come back. */
+typedef enum errkind (*session_service)(struct ctx *c, json_object *in, struct user *u,
+                                        char token[TOKEN_LEN + 1], long *retry_after_s,
+                                        struct err *e);
+
 /* Shared by signup and login: same body rules, same success shape, only the status differs. */
-static void session_route(struct ctx *c, int status,
-                          enum errkind (*service)(struct db *, json_object *, struct user *, char *,
-                                                  struct err *))
+static void session_route(struct ctx *c, int status, session_service service)
 {
     json_object *in = rest_body_object(c, false);
     if (!in)
@@ -51,22 +54,45 @@ static void session_route(struct ctx *c, int status,
     memset(&u, 0, sizeof(u));
     char token[TOKEN_LEN + 1] = {0};
     struct err e = {0};
-    if (service(c->db, in, &u, token, &e) == E_OK)
+    long retry_after_s = 0;
+    if (service(c, in, &u, token, &retry_after_s, &e) == E_OK) {
         answer_session(c, status, &u, token);
-    else
+    } else {
         rest_error(c, &e);
+        if (e.kind == E_TOO_MANY && retry_after_s > 0) {
+            char value[24];
+            snprintf(value, sizeof(value), "%ld", retry_after_s);
+            response_set_header(c->resp, "Retry-After", value);
+        }
+    }
     err_clear(&e);
     json_object_put(in);
 }
 
+static enum errkind signup_service(struct ctx *c, json_object *in, struct user *u,
+                                   char token[TOKEN_LEN + 1], long *retry_after_s, struct err *e)
+{
+    *retry_after_s = 0;
+    return accounts_signup(c->db, in, u, token, e);
+}
+
+/* The throttle counts by REMOTE_ADDR: the address of whoever connected to the web server. No
+ * forwarded-for header is read, since nothing here says which proxies could be trusted to set
+ * it; behind a proxy the address limit applies to the proxy and the account limit still holds. */
+static enum errkind login_service(struct ctx *c, json_object *in, struct user *u,
+                                  char token[TOKEN_LEN + 1], long *retry_after_s, struct err *e)
+{
+    return accounts_login(c->db, in, c->req->remote_addr, u, token, retry_after_s, e);
+}
+
 void handle_auth_signup(struct ctx *c)
 {
-    session_route(c, 201, accounts_signup);
+    session_route(c, 201, signup_service);
 }
 
 void handle_auth_login(struct ctx *c)
 {
-    session_route(c, 200, accounts_login);
+    session_route(c, 200, login_service);
 }
 
 void handle_auth_logout(struct ctx *c)

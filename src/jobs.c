@@ -60,7 +60,11 @@ int jobs_purge(struct db *db, const struct jobs_clock *clock)
     int b = purge(db, clock, "idempotency keys",
                   "DELETE FROM idempotency_keys WHERE created_at < " JOBS_NOW
                   " - INTERVAL 24 HOUR LIMIT 1000");
-    return a < 0 || b < 0 ? -1 : a + b;
+    /* Failed-login counters matter for LOGIN_WINDOW_S (15 minutes) only. */
+    int c = purge(db, clock, "login failure counters",
+                  "DELETE FROM login_failures WHERE bucket < " JOBS_NOW
+                  " - INTERVAL 15 MINUTE LIMIT 1000");
+    return a < 0 || b < 0 || c < 0 ? -1 : a + b + c;
 }
 
 /* The jobs of a tick, in order; outgoing webhooks run before each of them and once more at the

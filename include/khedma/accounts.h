@@ -33,9 +33,12 @@ json_object *user_to_json(const struct user *u);
 /* in: {name, email, username, password, phone?}. On success fills u and a new session token. */
 enum errkind accounts_signup(struct db *db, json_object *in, struct user *u,
                              char token[TOKEN_LEN + 1], struct err *e);
-/* 401 "Invalid credentials" whether or not the email exists (same work done either way). */
-enum errkind accounts_login(struct db *db, json_object *in, struct user *u,
-                            char token[TOKEN_LEN + 1], struct err *e);
+/* 401 "Invalid credentials" whether or not the email exists (same work done either way).
+ * client_addr is the client's address for the failed-login throttle (login_throttle.h): while
+ * the account or the address is over its limit the answer is E_TOO_MANY with *retry_after_s
+ * set, before any password is checked. */
+enum errkind accounts_login(struct db *db, json_object *in, const char *client_addr, struct user *u,
+                            char token[TOKEN_LEN + 1], long *retry_after_s, struct err *e);
 enum errkind accounts_logout(struct db *db, const char *token_hash, struct err *e);
 /* Session lookup by token hash: E_OK and u filled, E_UNAUTHORIZED when unknown or expired, or
  * E_UNAVAILABLE. Touches last_used_at (sessions expire after SESSION_TTL_DAYS unused). */
