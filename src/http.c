@@ -652,6 +652,20 @@ const char *http_reason(int status)
     return "Unknown";
 }
 
+static bool method_is_safe(const char *m)
+{
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
+}
+
+void response_cache_policy(const struct request *r, struct response *resp)
+{
+    bool is_private = request_header(r, "cookie") || request_header(r, "authorization") ||
+                      !method_is_safe(r->method) || kv_get_ci(&resp->headers, "set-cookie");
+    if (is_private)
+        response_set_header(resp, "Cache-Control", "no-store");
+    response_set_header(resp, "Vary", "Cookie, Authorization");
+}
+
 /* A growable output buffer for response_serialize. */
 struct outbuf {
     char *data;

@@ -94,6 +94,13 @@ void response_body(struct response *resp, const char *body, size_t len);
 /* Body = compact JSON of obj, Content-Type application/json; takes ownership of obj. */
 void response_json(struct response *resp, int status, json_object *obj);
 void response_free(struct response *resp);
+/* Cache headers for one answer, decided in one place for every route. An answer is private when
+ * it can depend on who asks or changes state: the request carried a Cookie or Authorization
+ * header, its method is not GET or HEAD, or the answer sets a cookie. Private answers get
+ * "Cache-Control: no-store" (replacing any other Cache-Control); public ones keep theirs. Every
+ * answer gets "Vary: Cookie, Authorization", so a cache that keeps a public answer never hands it
+ * to a signed-in request. */
+void response_cache_policy(const struct request *r, struct response *resp);
 /* Serialise status line ("Status: 200 OK"), headers and body as a CGI response into a new buffer.
  */
 char *response_serialize(const struct response *resp, size_t *len);

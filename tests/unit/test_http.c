@@ -612,6 +612,74 @@ static void test_request_encoded_slash_and_target_len(void **state)
     request_free(&r);
 }
 
+/* Cache-Control and Vary after response_cache_policy for one request/response pair. */
+static void cache_headers(const char *method, const char *header, bool sets_cookie,
+                          const char **cache_control, const char **vary, struct response *resp)
+{
+    struct request r;
+    request_from(&r, method, "REQUEST_URI=/api/gigs", header, NULL);
+    response_init(resp);
+    if (sets_cookie)
+        response_header(resp, "Set-Cookie", "khedma_session=x; Path=/");
+    response_cache_policy(&r, resp);
+    *cache_control = kv_get(&resp->headers, "Cache-Control");
+    *vary = kv_get(&resp->headers, "Vary");
+    request_free(&r);
+}
+
+static void test_response_cache_policy(void **state)
+{
+    struct response resp;
+    const char *cc, *vary;
+    /* Anonymous GET and HEAD: public, left as they are, but varying on the credentials. */
+    cache_headers("REQUEST_METHOD=GET", NULL, false, &cc, &vary, &resp);
+    assert_null(cc);
+    assert_string_equal(vary, "Cookie, Authorization");
+    response_free(&resp);
+    cache_headers("REQUEST_METHOD=HEAD", "HTTP_ACCEPT=*/*", false, &cc, &vary, &resp);
+    assert_null(cc);
+    response_free(&resp);
+
+    /* Any credential, any unsafe method, or a cookie being set: never stored. */
+    const char *cases[][2] = {
+        {"REQUEST_METHOD=GET", "HTTP_COOKIE=khedma_session=abc"},
+        {"REQUEST_METHOD=GET", "HTTP_AUTHORIZATION=Bearer abc"},
+        {"REQUEST_METHOD=POST", NULL},
+        {"REQUEST_METHOD=PATCH", "HTTP_ACCEPT=*/*"},
+        {"REQUEST_METHOD=DELETE", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cache_headers(cases[i][0], cases[i][1], false, &cc, &vary, &resp);
+        assert_non_null(cc);
+        assert_string_equal(cc, "no-store");
+        assert_string_equal(vary, "Cookie, Authorization");
+        response_free(&resp);
+    }
+    cache_headers("REQUEST_METHOD=GET", NULL, true, &cc, &vary, &resp);
+    assert_string_equal(cc, "no-store");
+    response_free(&resp);
+
+    /* A handler's own Cache-Control is replaced on a private answer, kept on a public one. */
+    struct request r;
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", "HTTP_COOKIE=a=b", NULL);
+    response_init(&resp);
+    response_header(&resp, "cache-control", "public, max-age=60");
+    response_cache_policy(&r, &resp);
+    char *out = response_serialize(&resp, NULL);
+    assert_null(strstr(out, "max-age"));
+    assert_non_null(strstr(out, "Cache-Control: no-store\r\n"));
+    free(out);
+    response_free(&resp);
+    request_free(&r);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", NULL);
+    response_init(&resp);
+    response_header(&resp, "Cache-Control", "public, max-age=60");
+    response_cache_policy(&r, &resp);
+    assert_string_equal(kv_get(&resp.headers, "Cache-Control"), "public, max-age=60");
+    response_free(&resp);
+    request_free(&r);
+}
+
 static void test_response_binary_body(void **state)
 {
     struct response resp;
@@ -669,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_response_set_header_and_204),
         cmocka_unit_test(test_response_binary_body),
         cmocka_unit_test(test_request_encoded_slash_and_target_len),
+        cmocka_unit_test(test_response_cache_policy),
         cmocka_unit_test(test_http_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
