@@ -998,6 +998,36 @@ export async function runSuite({ clientModule, mode, link, baseUrl, print = cons
     assert.ok(Array.isArray(unwrapData(r2.json[1]?.result?.data)), `all-ok batch[1] (category.list) should be an array: ${r2.text.slice(0, 300)}`);
   });
 
+  // A batch as long as the server allows (100 calls): its comma-joined path is far over 255 bytes
+  // and, for queries, the inputs make a URL of several KiB. httpBatchLink runs without
+  // maxURLLength, so each group of calls below is one request.
+  await test(`100 calls ${link === 'batch' ? 'in one batch' : 'in parallel'}: every call gets its own tRPC answer`, async () => {
+    need('published');
+    const missing = fakeCuid();
+    const requests = [];
+    const watched = client(null, requests);
+    const queries = await Promise.allSettled(Array.from({ length: 100 }, (_, i) =>
+      call(watched, 'gig.getGigPackages', { id: i % 2 === 0 ? state.gig.id : missing })));
+    eq(requests.length, link === 'batch' ? 1 : 100, 'HTTP requests sent for 100 queries');
+    queries.forEach((q, i) => {
+      if (i % 2 === 0) {
+        assert.equal(q.status, 'fulfilled', `query ${i} should resolve: ${q.reason && describe(q.reason)}`);
+        eq(q.value?.basic?.id, state.packages.ids.basic, `query ${i} basic.id`);
+      } else {
+        assert.equal(q.status, 'rejected', `query ${i} should reject, got ${show(q.value)}`);
+        eq(q.reason?.data?.code, 'NOT_FOUND', `query ${i} data.code`);
+      }
+    });
+    const mreq = [];
+    const owner = client(state.owner.token, mreq);
+    const drafts = await Promise.all(Array.from({ length: 100 }, () => call(owner, 'gig.createDraft')));
+    const ids = drafts.map((d) => d?.id);
+    assert.ok(ids.every((id) => CUID_RE.test(id)) && new Set(ids).size === 100, `100 distinct draft ids: ${show(ids)}`);
+    const deleted = await Promise.all(ids.map((id) => call(owner, 'gig.delete', { id })));
+    eq(deleted.map((d) => d?.id), ids, 'deleted ids, in order');
+    eq(mreq.length, link === 'batch' ? 2 : 200, 'HTTP requests sent for 100 creates and 100 deletes');
+  });
+
   await test('raw: single error shape, wrong method -> METHOD_NOT_SUPPORTED, no email in public bodies', async () => {
     need('published');
     const r = await raw('GET', `gig.getGigPackages?input=${encodeURIComponent(JSON.stringify(wrapInput({ id: fakeCuid() })))}`);
