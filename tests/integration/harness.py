@@ -7,7 +7,9 @@ tests by hand against a stack started with `KHEDMA_VAR=var/test KHEDMA_PORT=1808
 run `python3 tests/integration/run.py` with KHEDMA_TEST_VAR=var/test.
 
 nginx limits POST /api/auth/login to 5 requests/s per address (burst 10) and signup to 20/s
-(burst 40): tests that log in many times in a row should expect 429.
+(burst 40): tests that log in many times in a row should expect 429. khedmad also refuses logins
+after 10 failed ones per account or 50 per address within 15 minutes (test_edges.py clears the
+address counter around the tests that spend it).
 """
 
 import http.client as httpclient
