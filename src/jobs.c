@@ -21,6 +21,7 @@
 #include "khedma/jobs.h"
 #include "khedma/log.h"
 #include "khedma/procs.h"
+#include "khedma/supervise.h"
 #include "khedma/webhook_sender.h"
 
 #define TICK_MS_DEFAULT 5000L
@@ -124,6 +125,7 @@ int jobs_run(void)
     long interval = tick_ms();
     warn_missing_secret();
     log_info("jobs ready (tick %ld ms)", interval);
+    slot_mark_ready();
     while (!stop_requested) {
         struct jobs_clock clock;
         jobs_clock_read(&clock);
