@@ -129,6 +129,7 @@ int jobs_run(void)
     while (!stop_requested) {
         struct jobs_clock clock;
         jobs_clock_read(&clock);
+        clock.tick_ms = interval;
         jobs_tick(db, &clock);
         /* poll() as an interruptible sleep: SIGTERM ends it at once. */
         if (!stop_requested)
@@ -157,6 +158,8 @@ int jobs_run_once(void)
     warn_missing_secret();
     struct jobs_clock clock;
     jobs_clock_read(&clock);
+    clock.tick_ms =
+        tick_ms(); /* the running jobs process's tick picks up what this one schedules */
     jobs_tick(db, &clock);
     db_close(db);
     httpc_cleanup();

@@ -35,6 +35,15 @@ long whs_retry_delay(int attempts)
     return retry_delays[attempts - 1];
 }
 
+long long whs_retry_after_ms(int attempts, long tick_ms)
+{
+    long delay = whs_retry_delay(attempts);
+    if (delay < 0)
+        return -1;
+    long long ms = delay * 1000LL, early = ms - (tick_ms > 0 ? tick_ms : 0);
+    return early > ms / 2 ? early : ms / 2;
+}
+
 int whs_signature_header(const char *secret, long long t, const char *body, size_t len, char *out,
                          size_t outlen)
 {

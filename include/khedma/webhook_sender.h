@@ -38,6 +38,12 @@
  * 30 min, 1 h, 3 h, 6 h, 12 h. -1 when that attempt was the last one (WHS_MAX_ATTEMPTS) or the
  * number makes no sense: the delivery is then failed. */
 long whs_retry_delay(int attempts);
+/* When, in milliseconds after attempt number `attempts` failed, the delivery is due again, for a
+ * jobs loop that wakes every tick_ms: the delay of whs_retry_delay() minus one tick, since the
+ * retry can wait up to a tick after it is due, so it goes out at most the delay after the failure
+ * (the contract's "first retry within 30 s"). Never less than half the delay, so a long tick
+ * cannot turn the back-off into immediate retries. -1 when there is no retry. */
+long long whs_retry_after_ms(int attempts, long tick_ms);
 
 /* Writes the X-Khedma-Signature value for an attempt at unix time t. Returns the length written,
  * or -1 when out is too small (out is then ""). */

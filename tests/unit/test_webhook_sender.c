@@ -82,6 +82,36 @@ static void test_retry_schedule(void **state)
     assert_int_equal(whs_retry_delay(1000), -1);
 }
 
+/* Regression: the first retry came 30-35 s after a failed attempt (the 30 s delay, then up to one
+ * jobs tick before the loop noticed it was due). The schedule now leaves room for the tick. */
+static void test_retry_schedule_includes_the_tick(void **state)
+{
+    long ticks[] = {10, 1000, 5000, 15000};
+    for (size_t i = 0; i < sizeof ticks / sizeof ticks[0]; i++) {
+        long tick = ticks[i];
+        /* Due, plus at most one tick of waiting: never later than 30 s after the failure. */
+        long long first = whs_retry_after_ms(1, tick);
+        assert_true(first > 0);
+        assert_true(first + tick <= 30000);
+        /* ...and no sooner than needed. */
+        assert_int_equal(first, 30000 - tick);
+        for (int a = 1; a < WHS_MAX_ATTEMPTS; a++)
+            assert_true(whs_retry_after_ms(a, tick) + tick <= whs_retry_delay(a) * 1000LL);
+    }
+    /* The default tick (5 s): due 25 s after the failure. */
+    assert_int_equal(whs_retry_after_ms(1, 5000), 25000);
+    assert_int_equal(whs_retry_after_ms(2, 5000), 115000);
+    /* Without a loop (tick 0) the delay is the delay. */
+    assert_int_equal(whs_retry_after_ms(1, 0), 30000);
+    /* A tick as long as the delay still leaves half of it: a back-off, not a hammering. */
+    assert_int_equal(whs_retry_after_ms(1, 30000), 15000);
+    assert_int_equal(whs_retry_after_ms(1, 600000), 15000);
+    assert_int_equal(whs_retry_after_ms(8, 600000), 12 * 3600 * 1000LL - 600000);
+    /* No retry after the last attempt. */
+    assert_int_equal(whs_retry_after_ms(WHS_MAX_ATTEMPTS, 5000), -1);
+    assert_int_equal(whs_retry_after_ms(0, 5000), -1);
+}
+
 static enum whs_addr_class v4(const char *text)
 {
     struct sockaddr_in sa;
@@ -245,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_signature_header),
         cmocka_unit_test(test_signature_header_small_buffer),
         cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test(test_retry_schedule_includes_the_tick),
         cmocka_unit_test(test_classify_ipv4),
         cmocka_unit_test(test_classify_ipv6),
         cmocka_unit_test(test_classify_other_and_names),
