@@ -130,8 +130,9 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
 static curl_socket_t open_vetted(void *userdata, curlsocktype purpose, struct curl_sockaddr *a)
 {
     const struct delivery *d = userdata;
+    char why[128];
     (void)purpose;
-    if (!whs_addr_allowed(whs_classify(&a->addr), d->allow_private))
+    if (whs_vet_address(&a->addr, d->allow_private, why, sizeof why) != 0)
         return CURL_SOCKET_BAD;
     return socket(a->family, a->socktype, a->protocol);
 }
