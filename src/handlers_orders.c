@@ -8,12 +8,14 @@
 #include <string.h>
 
 #include "khedma/app.h"
+#include "khedma/config.h"
 #include "khedma/idempotency.h"
 #include "khedma/jsonx.h"
 #include "khedma/orders.h"
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
+#include "khedma/webhook_sender.h"
 
 #define META_MAX 4096
 #define PAYMENT_REFERENCE_MAX 128
@@ -68,10 +70,20 @@ static void check_webhook_urls(json_object *urls, struct err *e)
         err_field(e, "webhookUrls", "Must be an array of at most 5 http(s) URLs");
         return;
     }
+    /* Obvious SSRF targets are refused at once; delivery vets every address again (DNS can
+     * change). KHEDMA_WEBHOOK_ALLOW_PRIVATE=1 lifts both, as test stacks need loopback URLs. */
+    bool allow_private = g_config && g_config->webhook_allow_private;
     for (size_t i = 0; i < json_object_array_length(urls); i++) {
         json_object *u = json_object_array_get_idx(urls, i);
-        if (!json_object_is_type(u, json_type_string) || !valid_http_url(json_object_get_string(u)))
+        const char *url =
+            json_object_is_type(u, json_type_string) ? json_object_get_string(u) : NULL;
+        char why[128];
+        if (!url || !valid_http_url(url))
             err_field(e, "webhookUrls", "Each URL must be an http(s) URL");
+        else if (!whs_url_acceptable(url, allow_private, why, sizeof why))
+            err_field(e, "webhookUrls",
+                      "Each URL must point at a public host (not localhost, a private, reserved "
+                      "or special-purpose address, or this server)");
     }
 }
 

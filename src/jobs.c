@@ -21,6 +21,7 @@
 #include "khedma/jobs.h"
 #include "khedma/log.h"
 #include "khedma/procs.h"
+#include "khedma/supervise.h"
 #include "khedma/webhook_sender.h"
 
 #define TICK_MS_DEFAULT 5000L
@@ -128,9 +129,11 @@ int jobs_run(void)
     long interval = tick_ms();
     warn_missing_secret();
     log_info("jobs ready (tick %ld ms)", interval);
+    slot_mark_ready();
     while (!stop_requested) {
         struct jobs_clock clock;
         jobs_clock_read(&clock);
+        clock.tick_ms = interval;
         jobs_tick(db, &clock);
         /* poll() as an interruptible sleep: SIGTERM ends it at once. */
         if (!stop_requested)
@@ -159,6 +162,8 @@ int jobs_run_once(void)
     warn_missing_secret();
     struct jobs_clock clock;
     jobs_clock_read(&clock);
+    clock.tick_ms =
+        tick_ms(); /* the running jobs process's tick picks up what this one schedules */
     jobs_tick(db, &clock);
     db_close(db);
     httpc_cleanup();

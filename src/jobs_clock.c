@@ -44,6 +44,7 @@ bool jobs_parse_offset(const char *text, long long *out)
 void jobs_clock_read(struct jobs_clock *clock)
 {
     clock->offset_s = 0;
+    clock->tick_ms = 0;
     const char *path = getenv("KHEDMA_TEST_CLOCK_FILE");
     if (!path || !*path)
         return;

@@ -2,9 +2,14 @@
  * master.c - the khedmad master: opens the FastCGI listening socket, forks the workers and one
  * jobs process, and supervises them. It holds no database connection and serves no request.
  *
- *   child dies        -> replaced; a child that dies within a second of starting is replaced
- *                        after an exponential back-off (0.1 s doubling to 10 s) so a broken build
- *                        or a missing database does not make the master spin.
+ *   child dies        -> replaced at once (SIGCHLD wakes the master), unless it died before it
+ *                        could serve (see supervise.h): that is a crash loop (a broken build or
+ *                        configuration), and its replacement waits an exponential back-off
+ *                        (0.1 s doubling to 10 s) so the master does not spin. Only the crashed
+ *                        children's replacements wait: a worker killed or crashed while serving
+ *                        is replaced at once even during a back-off, so outside kills never empty
+ *                        the pool. A worker that dies in the middle of a request is logged with
+ *                        that request's id.
  *   SIGHUP            -> graceful reload: a new generation of workers and jobs is started first,
  *                        then the old generation gets SIGTERM and finishes its current request.
  *   SIGTERM / SIGINT  -> graceful stop: children get SIGTERM, stragglers SIGKILL after
@@ -14,6 +19,7 @@
 #include <fcgiapp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -28,24 +34,27 @@
 #include "khedma/ids.h"
 #include "khedma/log.h"
 #include "khedma/procs.h"
+#include "khedma/supervise.h"
 #include "khedma/timeutil.h"
 
 #define MAX_CHILDREN 1024
-#define FAST_DEATH_MS 1000
 #define LISTEN_BACKLOG 1024
+/* After a failed fork, try again this soon. */
+#define FORK_RETRY_MS 100
 
 struct child {
     pid_t pid;
     bool jobs;
     int generation;
-    long long started_ms;
+    int slot; /* index in the shared slots (supervise.h) */
 };
 
 static struct child children[MAX_CHILDREN];
+static bool slot_used[MAX_CHILDREN];
 static int nchildren;
 static int generation;
-static int fast_deaths;         /* consecutive children that died right after starting */
-static long long next_spawn_ms; /* back-off: no spawning before this time */
+static struct spawn_gate worker_gate, jobs_gate;
+static bool fork_failed; /* retry spawning after FORK_RETRY_MS */
 static int listen_fd = -1;
 static pid_t master_pid;
 
@@ -109,8 +118,9 @@ void child_signals(void (*on_stop)(int))
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void child_main(bool jobs)
+static void child_main(bool jobs, int slot)
 {
+    slot_attach(slot);
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     /* Names that ps and the process tests can tell apart. */
     prctl(PR_SET_NAME, jobs ? "khedmad-jobs" : "khedmad-worker");
@@ -129,19 +139,31 @@ static void child_main(bool jobs)
     exit(rc);
 }
 
+static int free_slot(void)
+{
+    for (int i = 0; i < MAX_CHILDREN; i++)
+        if (!slot_used[i])
+            return i;
+    return -1;
+}
+
 static void spawn(bool jobs)
 {
-    if (nchildren >= MAX_CHILDREN)
+    int slot = free_slot();
+    if (nchildren >= MAX_CHILDREN || slot < 0)
         return;
+    slot_reset(slot);
     pid_t pid = fork();
     if (pid < 0) {
         log_error("fork failed: %s", strerror(errno));
+        fork_failed = true;
         return;
     }
     if (pid == 0)
-        child_main(jobs);
+        child_main(jobs, slot);
+    slot_used[slot] = true;
     children[nchildren++] =
-        (struct child){.pid = pid, .jobs = jobs, .generation = generation, .started_ms = wall_ms()};
+        (struct child){.pid = pid, .jobs = jobs, .generation = generation, .slot = slot};
 }
 
 static void count_current(int *workers, int *jobs)
@@ -157,37 +179,67 @@ static void count_current(int *workers, int *jobs)
     }
 }
 
-/* Bring the current generation up to strength, unless a back-off is in force. */
+/* Bring the current generation up to strength, except the replacements a back-off holds. */
 static void ensure_children(void)
 {
-    if (wall_ms() < next_spawn_ms)
-        return;
     int workers, jobs;
     count_current(&workers, &jobs);
-    for (; workers < g_config->workers; workers++)
+    long long now = wall_ms();
+    fork_failed = false;
+    for (int n = gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
         spawn(false);
-    if (jobs == 0)
+    if (gate_to_start(&jobs_gate, 1, jobs, now) > 0)
         spawn(true);
+}
+
+/* How long the master may wait for a signal before it has spawning to do: -1 for no limit. */
+static long long wait_limit_ms(void)
+{
+    if (fork_failed)
+        return FORK_RETRY_MS;
+    long long now = wall_ms(), a = gate_wait_ms(&worker_gate, now),
+              b = gate_wait_ms(&jobs_gate, now);
+    if (a < 0)
+        return b;
+    return b < 0 || a < b ? a : b;
+}
+
+static void log_death(const struct child *ch, int status, enum death_kind kind)
+{
+    const char *what = ch->jobs ? "jobs" : "worker";
+    char how[32] = "";
+    if (WIFSIGNALED(status))
+        snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+    else if (WEXITSTATUS(status) != 0)
+        snprintf(how, sizeof how, "exited with %d", WEXITSTATUS(status));
+    else
+        return;
+    char rid[SLOT_REQUEST_ID_MAX + 1];
+    slot_request_in_flight(ch->slot, rid);
+    if (rid[0]) {
+        /* The request's id goes in the line's own field too, so grepping for it finds this. */
+        log_set_request_id(rid);
+        log_error("%s %d %s while serving request %s", what, (int)ch->pid, how, rid);
+        log_set_request_id(NULL);
+    } else if (kind == DEATH_START_FAILURE) {
+        log_warn("%s %d %s before it was ready (a crash loop if it repeats)", what, (int)ch->pid,
+                 how);
+    } else {
+        log_warn("%s %d %s", what, (int)ch->pid, how);
+    }
 }
 
 static void note_death(const struct child *ch, int status)
 {
-    long long lived = wall_ms() - ch->started_ms;
-    if (WIFSIGNALED(status))
-        log_warn("%s %d killed by signal %d", ch->jobs ? "jobs" : "worker", (int)ch->pid,
-                 WTERMSIG(status));
-    else if (WEXITSTATUS(status) != 0)
-        log_warn("%s %d exited with %d", ch->jobs ? "jobs" : "worker", (int)ch->pid,
-                 WEXITSTATUS(status));
+    enum death_kind kind = death_classify(slot_was_ready(ch->slot), status);
+    log_death(ch, status, kind);
     if (ch->generation != generation)
         return; /* an old generation retiring after a reload */
-    if (lived < FAST_DEATH_MS && (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)) {
-        fast_deaths = fast_deaths < 7 ? fast_deaths + 1 : 7;
-        long long delay = 100LL << fast_deaths;
-        next_spawn_ms = wall_ms() + (delay > 10000 ? 10000 : delay);
-    } else {
-        fast_deaths = 0;
-    }
+    struct spawn_gate *g = ch->jobs ? &jobs_gate : &worker_gate;
+    gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
+    if (kind == DEATH_START_FAILURE)
+        log_warn("%s replacement in %lld ms", ch->jobs ? "jobs" : "worker",
+                 gate_wait_ms(g, wall_ms()));
 }
 
 static void reap(void)
@@ -199,6 +251,7 @@ static void reap(void)
             if (children[i].pid != pid)
                 continue;
             note_death(&children[i], status);
+            slot_used[children[i].slot] = false;
             children[i] = children[--nchildren];
             break;
         }
@@ -216,8 +269,8 @@ static void reload(void)
 {
     log_info("reload: starting generation %d", generation + 1);
     generation++;
-    fast_deaths = 0;
-    next_spawn_ms = 0;
+    memset(&worker_gate, 0, sizeof worker_gate);
+    memset(&jobs_gate, 0, sizeof jobs_gate);
     ensure_children();
     signal_generation_below(generation, SIGTERM);
 }
@@ -241,11 +294,14 @@ static void shutdown_children(void)
         while (nchildren > 0 && waitpid(-1, NULL, 0) > 0)
             reap();
         nchildren = 0;
+        memset(slot_used, 0, sizeof slot_used);
     }
 }
 
 /* Signals are blocked and taken synchronously with sigtimedwait, so no handler races the
- * supervision loop. */
+ * supervision loop, and a SIGCHLD that arrives while the master is busy stays pending and ends the
+ * next wait at once: a dead child is replaced within a fork's time. The wait has no timeout of its
+ * own, only the end of a back-off or a fork retry. */
 static int supervise(void)
 {
     sigset_t set;
@@ -257,8 +313,9 @@ static int supervise(void)
     for (;;) {
         reap();
         ensure_children();
-        struct timespec wait = {0, 200 * 1000 * 1000};
-        int sig = sigtimedwait(&set, NULL, &wait);
+        long long limit = wait_limit_ms();
+        struct timespec wait = {limit / 1000, (limit % 1000) * 1000 * 1000};
+        int sig = limit < 0 ? sigwaitinfo(&set, NULL) : sigtimedwait(&set, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("stopping");
             shutdown_children();
@@ -283,6 +340,10 @@ int master_run(void)
 
     if (FCGX_Init() != 0)
         return 1;
+    if (slots_init(MAX_CHILDREN) != 0) {
+        log_error("cannot map the children's shared slots: %s", strerror(errno));
+        return 1;
+    }
     listen_fd = open_listener(g_config->listen);
     if (listen_fd < 0)
         return 1;

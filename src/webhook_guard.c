@@ -6,11 +6,14 @@
  * Why a guard at all: webhook URLs come from clients, and the jobs process sits inside the
  * hosting network. Without it a client could make the server POST to the database host, a cloud
  * metadata endpoint (169.254.169.254) or an admin interface on loopback. The guard resolves the
- * host once, refuses if any address is not public, and the sender pins the vetted address for the
- * request, so a DNS answer that changes between the check and the connect cannot get around it.
+ * host once, refuses if any address is in a special-purpose range or is one of this host's own
+ * interface addresses, and the sender pins the vetted address for the request, so a DNS answer
+ * that changes between the check and the connect cannot get around it. URLs handed in with an
+ * order get a cheaper first check (localhost names and IP literals, no DNS): whs_url_acceptable.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -33,6 +36,15 @@ long whs_retry_delay(int attempts)
     if (attempts < 1 || attempts >= WHS_MAX_ATTEMPTS)
         return -1;
     return retry_delays[attempts - 1];
+}
+
+long long whs_retry_after_ms(int attempts, long tick_ms)
+{
+    long delay = whs_retry_delay(attempts);
+    if (delay < 0)
+        return -1;
+    long long ms = delay * 1000LL, early = ms - (tick_ms > 0 ? tick_ms : 0);
+    return early > ms / 2 ? early : ms / 2;
 }
 
 int whs_signature_header(const char *secret, long long t, const char *body, size_t len, char *out,
@@ -65,6 +77,30 @@ int whs_signature_header(const char *secret, long long t, const char *body, size
 
 /* ---- address classification ---- */
 
+/* Special-purpose blocks (IANA's IPv4 Special-Purpose Address Registry) that are not loopback,
+ * private, link-local, unspecified or multicast: none of them is a webhook receiver. */
+static enum whs_addr_class classify_v4_special(uint32_t a)
+{
+    static const struct {
+        uint32_t net;
+        int bits;
+        enum whs_addr_class c;
+    } blocks[] = {
+        {0xC0000000u, 24, WHS_ADDR_RESERVED},      /* 192.0.0.0/24 IETF protocol assignments */
+        {0xC0000200u, 24, WHS_ADDR_DOCUMENTATION}, /* 192.0.2.0/24 TEST-NET-1 */
+        {0xC0586300u, 24, WHS_ADDR_RESERVED},      /* 192.88.99.0/24 6to4 relay anycast */
+        {0xC6120000u, 15, WHS_ADDR_RESERVED},      /* 198.18.0.0/15 benchmarking */
+        {0xC6336400u, 24, WHS_ADDR_DOCUMENTATION}, /* 198.51.100.0/24 TEST-NET-2 */
+        {0xCB007100u, 24, WHS_ADDR_DOCUMENTATION}, /* 203.0.113.0/24 TEST-NET-3 */
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        uint32_t mask = 0xFFFFFFFFu << (32 - blocks[i].bits);
+        if ((a & mask) == blocks[i].net)
+            return blocks[i].c;
+    }
+    return WHS_ADDR_PUBLIC;
+}
+
 static enum whs_addr_class classify_v4(uint32_t a)
 {
     unsigned b0 = a >> 24, b1 = (a >> 16) & 0xff;
@@ -81,7 +117,7 @@ static enum whs_addr_class classify_v4(uint32_t a)
         return WHS_ADDR_MULTICAST;
     if (b0 >= 240)
         return WHS_ADDR_RESERVED;
-    return WHS_ADDR_PUBLIC;
+    return classify_v4_special(a);
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -108,6 +144,12 @@ static enum whs_addr_class classify_v6(const unsigned char *b)
                             : WHS_ADDR_RESERVED;
     if (memcmp(b, zeros, 12) == 0) /* deprecated IPv4-compatible ::a.b.c.d */
         return WHS_ADDR_RESERVED;
+    if (b[0] == 0x01 && memcmp(b + 1, zeros, 7) == 0)
+        return WHS_ADDR_RESERVED; /* discard-only 100::/64 */
+    if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
+        return WHS_ADDR_RESERVED; /* local-use NAT64 64:ff9b:1::/48 */
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
+        return WHS_ADDR_DOCUMENTATION; /* 2001:db8::/32 */
     if ((b[0] & 0xfe) == 0xfc)
         return WHS_ADDR_PRIVATE; /* unique local fc00::/7 */
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
@@ -134,10 +176,51 @@ enum whs_addr_class whs_classify(const struct sockaddr *sa)
     return WHS_ADDR_RESERVED;
 }
 
+/* The address bytes that say where a connection goes: IPv4 as 4 bytes, and the IPv6 forms that
+ * carry an IPv4 address (mapped, NAT64, 6to4) reduced to it; other IPv6 as 16 bytes. */
+static size_t reach_key(const struct sockaddr *sa, unsigned char key[16])
+{
+    if (sa->sa_family == AF_INET) {
+        memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        return 4;
+    }
+    if (sa->sa_family != AF_INET6)
+        return 0;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0) {
+        memcpy(key, b + 12, 4);
+        return 4;
+    }
+    if (b[0] == 0x20 && b[1] == 0x02) {
+        memcpy(key, b + 2, 4);
+        return 4;
+    }
+    memcpy(key, b, 16);
+    return 16;
+}
+
+int whs_is_own_address(const struct sockaddr *sa)
+{
+    unsigned char want[16], have[16];
+    size_t n = sa ? reach_key(sa, want) : 0;
+    if (n == 0)
+        return 0;
+    struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) != 0)
+        return -1;
+    int own = 0;
+    for (const struct ifaddrs *i = list; i && !own; i = i->ifa_next)
+        own = i->ifa_addr && reach_key(i->ifa_addr, have) == n && memcmp(want, have, n) == 0;
+    freeifaddrs(list);
+    return own;
+}
+
 const char *whs_addr_class_name(enum whs_addr_class c)
 {
-    static const char *const names[] = {"public",      "loopback",  "private", "link-local",
-                                        "unspecified", "multicast", "reserved"};
+    static const char *const names[] = {"public",      "loopback",  "private",  "link-local",
+                                        "unspecified", "multicast", "reserved", "documentation"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "reserved";
 }
 
@@ -234,6 +317,76 @@ static void write_pin(const struct whs_target *t, const struct addrinfo *res, ch
         pin[0] = '\0';
 }
 
+int whs_vet_address(const struct sockaddr *sa, bool allow_private, char *why, size_t whylen)
+{
+    if (allow_private)
+        return 0;
+    enum whs_addr_class c = whs_classify(sa);
+    if (!whs_addr_allowed(c, false)) {
+        snprintf(why, whylen, "refused: the host resolves to a %s address", whs_addr_class_name(c));
+        return 1;
+    }
+    /* A public address of this very host (its own interface) reaches services bound to it. */
+    int own = whs_is_own_address(sa);
+    if (own < 0)
+        snprintf(why, whylen, "cannot list this host's own addresses");
+    else if (own > 0)
+        snprintf(why, whylen, "refused: the host resolves to this server's own address");
+    return own < 0 ? -1 : own;
+}
+
+static bool is_localhost_name(const char *host)
+{
+    size_t n = strlen(host);
+    if (n > 0 && host[n - 1] == '.')
+        n--; /* "localhost." is the same name */
+    static const char name[] = "localhost";
+    size_t m = sizeof name - 1;
+    if (n == m)
+        return strncmp(host, name, m) == 0;
+    /* Every name under .localhost is loopback (RFC 6761). */
+    return n > m && host[n - m - 1] == '.' && strncmp(host + n - m, name, m) == 0;
+}
+
+/* The host as an address when it is an IP literal: IPv6, or IPv4 in any form the resolver also
+ * accepts (127.1, 0x7f.0.0.1, 2130706433). */
+static bool literal_address(const char *host, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        return true;
+    }
+    if (inet_aton(host, &in->sin_addr) != 0) {
+        in->sin_family = AF_INET;
+        return true;
+    }
+    return false;
+}
+
+bool whs_url_acceptable(const char *url, bool allow_private, char *why, size_t whylen)
+{
+    why[0] = '\0';
+    struct whs_target t;
+    if (!whs_parse_target(url, &t)) {
+        snprintf(why, whylen, "not an absolute http(s) URL");
+        return false;
+    }
+    if (allow_private)
+        return true;
+    if (is_localhost_name(t.host)) {
+        snprintf(why, whylen, "refused: localhost");
+        return false;
+    }
+    struct sockaddr_storage ss;
+    if (!literal_address(t.host, &ss))
+        return true; /* a name: vetted at each delivery, since what it resolves to can change */
+    /* A failure to list this host's addresses is not the URL's fault: delivery checks again. */
+    return whs_vet_address((const struct sockaddr *)&ss, false, why, whylen) <= 0;
+}
+
 int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen, char *why,
                 size_t whylen)
 {
@@ -252,12 +405,10 @@ int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_
     }
     /* Every address must pass: a name that also resolves to a private address is refused. */
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        enum whs_addr_class c = whs_classify(ai->ai_addr);
-        if (!whs_addr_allowed(c, allow_private)) {
-            snprintf(why, whylen, "refused: the host resolves to a %s address",
-                     whs_addr_class_name(c));
+        int verdict = whs_vet_address(ai->ai_addr, allow_private, why, whylen);
+        if (verdict != 0) {
             freeaddrinfo(res);
-            return 1;
+            return verdict;
         }
     }
     if (!is_ip_literal(t->host))

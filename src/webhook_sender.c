@@ -130,8 +130,9 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
 static curl_socket_t open_vetted(void *userdata, curlsocktype purpose, struct curl_sockaddr *a)
 {
     const struct delivery *d = userdata;
+    char why[128];
     (void)purpose;
-    if (!whs_addr_allowed(whs_classify(&a->addr), d->allow_private))
+    if (whs_vet_address(&a->addr, d->allow_private, why, sizeof why) != 0)
         return CURL_SOCKET_BAD;
     return socket(a->family, a->socktype, a->protocol);
 }
@@ -266,7 +267,7 @@ static int record(struct db *db, const struct jobs_clock *clock, const struct de
 {
     struct db_param st = d->status > 0 ? DBP_I(d->status) : DBP_NUL;
     struct db_param err = d->error[0] ? DBP_S(d->error) : DBP_NUL;
-    long delay = whs_retry_delay((int)d->attempts);
+    long long delay_ms = whs_retry_after_ms((int)d->attempts, clock->tick_ms);
     if (d->outcome == OUT_DELIVERED)
         return db_exec(db,
                        "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = " JOBS_NOW
@@ -280,18 +281,18 @@ static int record(struct db *db, const struct jobs_clock *clock, const struct de
             "UPDATE webhook_deliveries SET attempts = attempts - 1, next_attempt_at = " JOBS_NOW
             " WHERE id = ? AND state = 'pending' AND attempts = ?",
             DB_PARAMS(DBP_I(clock->offset_s), DBP_S(d->id), DBP_I(d->attempts)), NULL, NULL);
-    if (d->outcome == OUT_REFUSED || delay < 0)
+    if (d->outcome == OUT_REFUSED || delay_ms < 0)
         return db_exec(db,
                        "UPDATE webhook_deliveries SET state = 'failed', last_status = ?, "
                        "last_error = ? WHERE id = ? AND state = 'pending' AND attempts = ?",
                        DB_PARAMS(st, err, DBP_S(d->id), DBP_I(d->attempts)), NULL, NULL);
-    return db_exec(
-        db,
-        "UPDATE webhook_deliveries SET next_attempt_at = " JOBS_NOW
-        " + INTERVAL ? SECOND, last_status = ?, last_error = ? "
-        "WHERE id = ? AND state = 'pending' AND attempts = ?",
-        DB_PARAMS(DBP_I(clock->offset_s), DBP_I(delay), st, err, DBP_S(d->id), DBP_I(d->attempts)),
-        NULL, NULL);
+    return db_exec(db,
+                   "UPDATE webhook_deliveries SET next_attempt_at = " JOBS_NOW
+                   " + INTERVAL ? MICROSECOND, last_status = ?, last_error = ? "
+                   "WHERE id = ? AND state = 'pending' AND attempts = ?",
+                   DB_PARAMS(DBP_I(clock->offset_s), DBP_I(delay_ms * 1000), st, err, DBP_S(d->id),
+                             DBP_I(d->attempts)),
+                   NULL, NULL);
 }
 
 static void log_outcome(const struct delivery *d)

@@ -18,6 +18,7 @@
 
 struct jobs_clock {
     long long offset_s; /* added to the database's UTC_TIMESTAMP(3); 0 outside tests */
+    long tick_ms;       /* KHEDMA_JOBS_TICK_MS: schedules leave room for one tick (0: none) */
 };
 
 /* The test clock file's content: an integer number of seconds, optionally signed, surrounded by

@@ -38,6 +38,12 @@
  * 30 min, 1 h, 3 h, 6 h, 12 h. -1 when that attempt was the last one (WHS_MAX_ATTEMPTS) or the
  * number makes no sense: the delivery is then failed. */
 long whs_retry_delay(int attempts);
+/* When, in milliseconds after attempt number `attempts` failed, the delivery is due again, for a
+ * jobs loop that wakes every tick_ms: the delay of whs_retry_delay() minus one tick, since the
+ * retry can wait up to a tick after it is due, so it goes out at most the delay after the failure
+ * (the contract's "first retry within 30 s"). Never less than half the delay, so a long tick
+ * cannot turn the back-off into immediate retries. -1 when there is no retry. */
+long long whs_retry_after_ms(int attempts, long tick_ms);
 
 /* Writes the X-Khedma-Signature value for an attempt at unix time t. Returns the length written,
  * or -1 when out is too small (out is then ""). */
@@ -48,18 +54,28 @@ int whs_signature_header(const char *secret, long long t, const char *body, size
  * NAT64 (64:ff9b::a.b.c.d) IPv6 addresses are classified by the IPv4 address they carry. */
 enum whs_addr_class {
     WHS_ADDR_PUBLIC,
-    WHS_ADDR_LOOPBACK,    /* 127/8, ::1 */
-    WHS_ADDR_PRIVATE,     /* 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7 */
-    WHS_ADDR_LINK_LOCAL,  /* 169.254/16, fe80::/10 */
-    WHS_ADDR_UNSPECIFIED, /* 0/8, :: */
-    WHS_ADDR_MULTICAST,   /* 224/4, ff00::/8 */
-    WHS_ADDR_RESERVED,    /* 240/4 (with the broadcast address), other families */
+    WHS_ADDR_LOOPBACK,      /* 127/8, ::1 */
+    WHS_ADDR_PRIVATE,       /* 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), fc00::/7 */
+    WHS_ADDR_LINK_LOCAL,    /* 169.254/16, fe80::/10 */
+    WHS_ADDR_UNSPECIFIED,   /* 0/8, :: */
+    WHS_ADDR_MULTICAST,     /* 224/4, ff00::/8 */
+    WHS_ADDR_RESERVED,      /* 240/4 (with the broadcast address), 192.0.0/24, 192.88.99/24,
+                               198.18/15, ::/96, 100::/64, 64:ff9b:1::/48, other families */
+    WHS_ADDR_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 */
 };
 enum whs_addr_class whs_classify(const struct sockaddr *sa);
 /* "public", "loopback", "private", "link-local", "unspecified", "multicast", "reserved". */
 const char *whs_addr_class_name(enum whs_addr_class c);
 /* Whether a request may go to an address of this class. */
 bool whs_addr_allowed(enum whs_addr_class c, bool allow_private);
+
+/* Whether sa is one of this host's own interface addresses (getifaddrs; an IPv6 form carrying an
+ * IPv4 address counts as that IPv4 address): 1 yes, 0 no, -1 when they cannot be listed. */
+int whs_is_own_address(const struct sockaddr *sa);
+/* The guard's verdict on one address: 0 allowed, 1 refused for good (a class the guard forbids,
+ * or this host's own address), -1 cannot tell now (retry); why says why. allow_private (the
+ * KHEDMA_WEBHOOK_ALLOW_PRIVATE switch) allows everything. */
+int whs_vet_address(const struct sockaddr *sa, bool allow_private, char *why, size_t whylen);
 
 /* Where a webhook URL points. host is without the brackets of an IPv6 literal. */
 struct whs_target {
@@ -69,6 +85,12 @@ struct whs_target {
 };
 /* False for anything but an absolute http(s) URL with a host (and a port in 1..65535). */
 bool whs_parse_target(const char *url, struct whs_target *t);
+
+/* The check when a client hands a webhook URL in (no DNS lookup): false, with why, for a URL that
+ * is not absolute http(s), whose host is `localhost` or a name under .localhost, or an IP literal
+ * whs_vet_address() refuses. Everything passes with allow_private. Names that resolve to refused
+ * addresses are caught at delivery. */
+bool whs_url_acceptable(const char *url, bool allow_private, char *why, size_t whylen);
 
 /* Resolve the target's host and vet every address it resolves to. Returns 0 with pin set to the
  * CURLOPT_RESOLVE entry "host:port:address" that fixes the address the request will connect to

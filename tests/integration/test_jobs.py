@@ -4,7 +4,8 @@ Outgoing webhooks go to receivers started here (http.server threads on 127.0.0.1
 runs with KHEDMA_WEBHOOK_ALLOW_PRIVATE=1): retried until a 2xx with a valid signature every time,
 given up after the last attempt, none lost when khedmad is SIGKILLed mid-delivery, none sent
 twice by jobs processes racing each other, refused for loopback targets when private addresses
-are not allowed. Time-based jobs (auto-completion after 3 days, checkout expiry after 24 h,
+are not allowed (and refused with 422 when the order is created, for localhost and
+special-purpose IP literals). Time-based jobs (auto-completion after 3 days, checkout expiry after 24 h,
 reconciliation and refunds with PayTabs, purges) run through `khedmad jobs-once` with a test
 clock (KHEDMA_TEST_CLOCK_FILE) instead of sleeps; the stack's own jobs process keeps running
 beside it on the real clock, which is part of what is tested (claims never overlap).
@@ -403,6 +404,30 @@ def test_loopback_refused_when_private_addresses_are_not_allowed():
         assert len(rx.requests) == before, "a refused URL must not be sent to"
     finally:
         rx.close()
+
+
+def test_special_purpose_urls_are_refused_at_creation():
+    """Regression: a webhook URL naming the host's own documentation-range address (192.0.2.2)
+    was accepted and delivered to. Without KHEDMA_WEBHOOK_ALLOW_PRIVATE, POST /api/orders refuses
+    URLs whose host is localhost or an IP literal in a special-purpose range with 422 naming
+    webhookUrls (names are vetted at delivery, where DNS is asked), and the order is untouched."""
+    original = khedmad_env()[0].get("KHEDMA_WEBHOOK_ALLOW_PRIVATE")
+    khedmad_restart({"KHEDMA_WEBHOOK_ALLOW_PRIVATE": "0"})
+    try:
+        oid = checkout()["order_id"]
+        for url in ["http://192.0.2.2/hook", "http://198.51.100.7/hook", "http://203.0.113.5/",
+                    "http://198.18.0.1/", "http://192.88.99.1/", "http://192.0.0.9/",
+                    "http://[2001:db8::1]/", "http://[::ffff:192.0.2.2]/", "http://[100::1]/",
+                    "http://[2002:c000:0202::1]/", "http://[64:ff9b::c000:202]/",
+                    "http://localhost:9/hook", "http://api.localhost/hook", "http://127.1/",
+                    "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data"]:
+            r = submit(oid, webhookUrls=["https://hooks.example.com/ok", url])
+            assert_envelope(r, 422)
+            assert "webhookUrls" in (r.json.get("errors") or {}), f"{url}: {r!r}"
+        assert order(oid)["status"] == "pending"
+        assert sql(f"SELECT COUNT(*) FROM webhook_deliveries WHERE order_id = '{oid}'") == [["0"]]
+    finally:
+        khedmad_restart({"KHEDMA_WEBHOOK_ALLOW_PRIVATE": original})
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <curl/curl.h>
 
@@ -82,6 +84,36 @@ static void test_retry_schedule(void **state)
     assert_int_equal(whs_retry_delay(1000), -1);
 }
 
+/* Regression: the first retry came 30-35 s after a failed attempt (the 30 s delay, then up to one
+ * jobs tick before the loop noticed it was due). The schedule now leaves room for the tick. */
+static void test_retry_schedule_includes_the_tick(void **state)
+{
+    long ticks[] = {10, 1000, 5000, 15000};
+    for (size_t i = 0; i < sizeof ticks / sizeof ticks[0]; i++) {
+        long tick = ticks[i];
+        /* Due, plus at most one tick of waiting: never later than 30 s after the failure. */
+        long long first = whs_retry_after_ms(1, tick);
+        assert_true(first > 0);
+        assert_true(first + tick <= 30000);
+        /* ...and no sooner than needed. */
+        assert_int_equal(first, 30000 - tick);
+        for (int a = 1; a < WHS_MAX_ATTEMPTS; a++)
+            assert_true(whs_retry_after_ms(a, tick) + tick <= whs_retry_delay(a) * 1000LL);
+    }
+    /* The default tick (5 s): due 25 s after the failure. */
+    assert_int_equal(whs_retry_after_ms(1, 5000), 25000);
+    assert_int_equal(whs_retry_after_ms(2, 5000), 115000);
+    /* Without a loop (tick 0) the delay is the delay. */
+    assert_int_equal(whs_retry_after_ms(1, 0), 30000);
+    /* A tick as long as the delay still leaves half of it: a back-off, not a hammering. */
+    assert_int_equal(whs_retry_after_ms(1, 30000), 15000);
+    assert_int_equal(whs_retry_after_ms(1, 600000), 15000);
+    assert_int_equal(whs_retry_after_ms(8, 600000), 12 * 3600 * 1000LL - 600000);
+    /* No retry after the last attempt. */
+    assert_int_equal(whs_retry_after_ms(WHS_MAX_ATTEMPTS, 5000), -1);
+    assert_int_equal(whs_retry_after_ms(0, 5000), -1);
+}
+
 static enum whs_addr_class v4(const char *text)
 {
     struct sockaddr_in sa;
@@ -145,6 +177,191 @@ static void test_classify_ipv6(void **state)
     assert_int_equal(v6("::127.0.0.1"), WHS_ADDR_RESERVED);
 }
 
+/* Every IPv4 special-purpose block the guard refuses: its first and last address are refused,
+ * the addresses just outside it are public (unless they belong to a neighbouring block). */
+static void test_classify_ipv4_block_boundaries(void **state)
+{
+    static const struct {
+        const char *before, *first, *last, *after;
+    } blocks[] = {
+        {NULL, "0.0.0.0", "0.255.255.255", "1.0.0.0"},
+        {"9.255.255.255", "10.0.0.0", "10.255.255.255", "11.0.0.0"},
+        {"100.63.255.255", "100.64.0.0", "100.127.255.255", "100.128.0.0"},
+        {"126.255.255.255", "127.0.0.0", "127.255.255.255", "128.0.0.0"},
+        {"169.253.255.255", "169.254.0.0", "169.254.255.255", "169.255.0.0"},
+        {"172.15.255.255", "172.16.0.0", "172.31.255.255", "172.32.0.0"},
+        {"191.255.255.255", "192.0.0.0", "192.0.0.255", "192.0.1.0"},
+        {"192.0.1.255", "192.0.2.0", "192.0.2.255", "192.0.3.0"},
+        {"192.88.98.255", "192.88.99.0", "192.88.99.255", "192.88.100.0"},
+        {"192.167.255.255", "192.168.0.0", "192.168.255.255", "192.169.0.0"},
+        {"198.17.255.255", "198.18.0.0", "198.19.255.255", "198.20.0.0"},
+        {"198.51.99.255", "198.51.100.0", "198.51.100.255", "198.51.101.0"},
+        {"203.0.112.255", "203.0.113.0", "203.0.113.255", "203.0.114.0"},
+        {"223.255.255.255", "224.0.0.0", "239.255.255.255", NULL},
+        {NULL, "240.0.0.0", "255.255.255.255", NULL},
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        assert_int_not_equal(v4(blocks[i].first), WHS_ADDR_PUBLIC);
+        assert_int_not_equal(v4(blocks[i].last), WHS_ADDR_PUBLIC);
+        if (blocks[i].before)
+            assert_int_equal(v4(blocks[i].before), WHS_ADDR_PUBLIC);
+        if (blocks[i].after)
+            assert_int_equal(v4(blocks[i].after), WHS_ADDR_PUBLIC);
+    }
+    /* The documentation ranges say so (the address the report was delivered to). */
+    assert_int_equal(v4("192.0.2.2"), WHS_ADDR_DOCUMENTATION);
+    assert_int_equal(v4("198.51.100.7"), WHS_ADDR_DOCUMENTATION);
+    assert_int_equal(v4("203.0.113.9"), WHS_ADDR_DOCUMENTATION);
+    assert_int_equal(v4("198.18.0.1"), WHS_ADDR_RESERVED);
+    assert_int_equal(v4("192.88.99.1"), WHS_ADDR_RESERVED);
+    assert_int_equal(v4("192.0.0.8"), WHS_ADDR_RESERVED);
+}
+
+static void test_classify_ipv6_block_boundaries(void **state)
+{
+    static const struct {
+        const char *before, *first, *last, *after;
+    } blocks[] = {
+        {"0:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "100::", "100::ffff:ffff:ffff:ffff",
+         "100:0:0:1::"},
+        {"2001:db7:ffff:ffff:ffff:ffff:ffff:ffff",
+         "2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:db9::"},
+        {"fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+         "fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::"},
+        /* fe80::/10 is followed by the deprecated site-local fec0::/10, refused too */
+        {"fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+         "fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL},
+        {NULL, "ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL},
+        {NULL, "64:ff9b:1::", "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "64:ff9b:2::"},
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        assert_int_not_equal(v6(blocks[i].first), WHS_ADDR_PUBLIC);
+        assert_int_not_equal(v6(blocks[i].last), WHS_ADDR_PUBLIC);
+        if (blocks[i].before)
+            assert_int_equal(v6(blocks[i].before), WHS_ADDR_PUBLIC);
+        if (blocks[i].after)
+            assert_int_equal(v6(blocks[i].after), WHS_ADDR_PUBLIC);
+    }
+    assert_int_equal(v6("::"), WHS_ADDR_UNSPECIFIED);
+    assert_int_equal(v6("::1"), WHS_ADDR_LOOPBACK);
+    assert_int_equal(v6("::2"), WHS_ADDR_RESERVED);
+    assert_int_equal(v6("2001:db8::1"), WHS_ADDR_DOCUMENTATION);
+    assert_int_equal(v6("100::1"), WHS_ADDR_RESERVED);
+}
+
+/* IPv4-mapped, NAT64 and 6to4 addresses are judged by the IPv4 address inside, the new IPv4
+ * blocks included, at both ends of each. */
+static void test_classify_ipv6_embedded_ipv4(void **state)
+{
+    static const char *const prefixes[] = {"::ffff:", "64:ff9b::"};
+    static const char *const refused[] = {
+        "192.0.2.0",      "192.0.2.255", "198.51.100.1",  "203.0.113.255", "198.18.0.0",
+        "198.19.255.255", "192.0.0.1",   "192.88.99.255", "127.0.0.1",     "10.0.0.1",
+        "100.64.0.0",     "0.0.0.0",     "240.0.0.1",     "224.0.0.1"};
+    static const char *const allowed[] = {"192.0.3.0", "198.20.0.0", "203.0.114.0", "8.8.8.8"};
+    char text[64];
+    for (size_t p = 0; p < 2; p++) {
+        for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+            snprintf(text, sizeof text, "%s%s", prefixes[p], refused[i]);
+            assert_int_equal(v6(text), v4(refused[i]));
+        }
+        for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+            snprintf(text, sizeof text, "%s%s", prefixes[p], allowed[i]);
+            assert_int_equal(v6(text), WHS_ADDR_PUBLIC);
+        }
+    }
+    /* 6to4 2002:AABB:CCDD::/48 carries AA.BB.CC.DD. */
+    assert_int_equal(v6("2002:c000:0200::1"), WHS_ADDR_DOCUMENTATION); /* 192.0.2.0 */
+    assert_int_equal(v6("2002:cb00:71ff::"), WHS_ADDR_DOCUMENTATION);  /* 203.0.113.255 */
+    assert_int_equal(v6("2002:c612:0000::1"), WHS_ADDR_RESERVED);      /* 198.18.0.0 */
+    assert_int_equal(v6("2002:7f00:0001::"), WHS_ADDR_LOOPBACK);       /* 127.0.0.1 */
+    assert_int_equal(v6("2002:c000:0300::1"), WHS_ADDR_PUBLIC);        /* 192.0.3.0 */
+}
+
+/* This host's own interface addresses are refused, whatever their class, in every form. */
+static void test_own_addresses_are_refused(void **state)
+{
+    struct ifaddrs *list = NULL;
+    assert_int_equal(getifaddrs(&list), 0);
+    int seen = 0;
+    char why[256];
+    for (struct ifaddrs *i = list; i; i = i->ifa_next) {
+        if (!i->ifa_addr ||
+            (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+            continue;
+        seen++;
+        assert_int_equal(whs_is_own_address(i->ifa_addr), 1);
+        assert_int_equal(whs_vet_address(i->ifa_addr, false, why, sizeof why), 1);
+        assert_int_equal(whs_vet_address(i->ifa_addr, true, why, sizeof why), 0);
+        if (i->ifa_addr->sa_family == AF_INET) {
+            /* ...also through an IPv4-mapped IPv6 address. */
+            struct sockaddr_in6 m;
+            memset(&m, 0, sizeof m);
+            m.sin6_family = AF_INET6;
+            m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+            memcpy(&m.sin6_addr.s6_addr[12], &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+            assert_int_equal(whs_is_own_address((struct sockaddr *)&m), 1);
+        }
+    }
+    freeifaddrs(list);
+    assert_true(seen > 0);
+    /* A public address that is not ours passes. */
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    inet_pton(AF_INET, "8.8.8.8", &sa.sin_addr);
+    assert_int_equal(whs_is_own_address((struct sockaddr *)&sa), 0);
+    assert_int_equal(whs_vet_address((struct sockaddr *)&sa, false, why, sizeof why), 0);
+}
+
+/* The check when a URL is handed in: no DNS, only localhost names and IP literals. */
+static void test_url_acceptable_at_creation(void **state)
+{
+    char why[128];
+    const char *refused[] = {
+        "http://localhost/hook",
+        "http://LOCALHOST:8080/hook",
+        "http://localhost./hook",
+        "https://api.localhost/hook",
+        "http://127.0.0.1:9000/",
+        "http://127.1/",
+        "http://2130706433/",
+        "http://0x7f.0.0.1/",
+        "http://[::1]/",
+        "http://[::ffff:192.0.2.2]/",
+        "http://192.0.2.2/hook",
+        "http://198.51.100.255/",
+        "http://203.0.113.0/",
+        "http://198.18.0.1/",
+        "http://192.88.99.1/",
+        "http://192.0.0.9/",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[fe80::1]/",
+        "http://[2001:db8::1]/",
+        "http://[64:ff9b::c000:0201]/",
+        "http://[2002:cb00:7101::]/",
+        "http://[100::1]/",
+        "http://0.0.0.0/",
+        "ftp://example.com/",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_false(whs_url_acceptable(refused[i], false, why, sizeof why));
+        assert_true(why[0] != '\0');
+    }
+    const char *accepted[] = {
+        "https://hooks.example.com/khedma", "http://8.8.8.8/hook",
+        "http://[2001:4860:4860::8888]/",   "http://notlocalhost/x",
+        "http://localhost.example.com/x",   "http://192.0.3.1/",
+    };
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted[0]; i++)
+        assert_true(whs_url_acceptable(accepted[i], false, why, sizeof why));
+    /* KHEDMA_WEBHOOK_ALLOW_PRIVATE=1: test stacks deliver to loopback receivers. */
+    assert_true(whs_url_acceptable("http://127.0.0.1:9000/", true, why, sizeof why));
+    assert_true(whs_url_acceptable("http://localhost:9000/", true, why, sizeof why));
+    assert_false(whs_url_acceptable("ftp://127.0.0.1/", true, why, sizeof why));
+}
+
 static void test_classify_other_and_names(void **state)
 {
     struct sockaddr sa;
@@ -155,8 +372,9 @@ static void test_classify_other_and_names(void **state)
     assert_string_equal(whs_addr_class_name(WHS_ADDR_LOOPBACK), "loopback");
     assert_string_equal(whs_addr_class_name(WHS_ADDR_LINK_LOCAL), "link-local");
     assert_string_equal(whs_addr_class_name(WHS_ADDR_PUBLIC), "public");
+    assert_string_equal(whs_addr_class_name(WHS_ADDR_DOCUMENTATION), "documentation");
     assert_true(whs_addr_allowed(WHS_ADDR_PUBLIC, false));
-    for (int c = WHS_ADDR_LOOPBACK; c <= WHS_ADDR_RESERVED; c++) {
+    for (int c = WHS_ADDR_LOOPBACK; c <= WHS_ADDR_DOCUMENTATION; c++) {
         assert_false(whs_addr_allowed((enum whs_addr_class)c, false));
         assert_true(whs_addr_allowed((enum whs_addr_class)c, true));
     }
@@ -245,8 +463,14 @@ int main(void)
         cmocka_unit_test(test_signature_header),
         cmocka_unit_test(test_signature_header_small_buffer),
         cmocka_unit_test(test_retry_schedule),
+        cmocka_unit_test(test_retry_schedule_includes_the_tick),
         cmocka_unit_test(test_classify_ipv4),
         cmocka_unit_test(test_classify_ipv6),
+        cmocka_unit_test(test_classify_ipv4_block_boundaries),
+        cmocka_unit_test(test_classify_ipv6_block_boundaries),
+        cmocka_unit_test(test_classify_ipv6_embedded_ipv4),
+        cmocka_unit_test(test_own_addresses_are_refused),
+        cmocka_unit_test(test_url_acceptable_at_creation),
         cmocka_unit_test(test_classify_other_and_names),
         cmocka_unit_test(test_parse_target),
         cmocka_unit_test(test_parse_target_refuses),
