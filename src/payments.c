@@ -13,22 +13,34 @@
 #include "khedma/ids.h"
 #include "khedma/orders.h"
 
+/* The package's delivery days, read without a lock: the package row is shared by every order of
+ * it, and a confirmation that locked it would queue behind (or deadlock with) each concurrent
+ * checkout and order.create, which share-lock it. A package edited meanwhile changes only which
+ * committed value is read, as it could a moment earlier. */
+static int package_delivery(struct db *db, const char *order_id, long long *days)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT p.delivery FROM orders o JOIN packages p ON p.id = o.package_id "
+                     "WHERE o.id = ?",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc == DB_OK)
+        *days = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
+    db_result_free(r);
+    return rc;
+}
+
 enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
                                     const char *actor_id, struct err *e)
 {
     struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT o.status, p.delivery FROM orders o JOIN packages p "
-                     "ON p.id = o.package_id WHERE o.id = ? FOR UPDATE",
+    int rc = db_exec(db, "SELECT status FROM orders WHERE id = ? FOR UPDATE",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     char status[16] = "";
-    long long days = 0;
-    if (r->rows == 1) {
+    if (r->rows == 1)
         snprintf(status, sizeof(status), "%s", dbr_get(r, 0, 0));
-        days = dbr_int(r, 0, 1, 0);
-    }
     db_result_free(r);
     if (!status[0]) {
         db_rollback(db);
@@ -40,10 +52,13 @@ enum errkind payment_confirm_locked(struct db *db, const char *order_id, const c
         db_rollback(db);
         return err_set(e, E_CONFLICT, "Order is cancelled");
     }
-    rc = db_exec(db,
-                 "UPDATE payments SET status = 'success', "
-                 "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
-                 DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
+    long long days = 0;
+    rc = package_delivery(db, order_id, &days);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE payments SET status = 'success', "
+                     "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
+                     DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
     if (rc == DB_DUPLICATE) {
         db_rollback(db);
         return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
