@@ -36,8 +36,20 @@ ATTEMPTS = 3  # DB_TX_ATTEMPTS (dberr.h)
 # --------------------------------------------------------------------------------------------
 # Fixtures
 
+_transformer = {}
+
+
+def superjson():
+    """Whether the stack speaks superjson over tRPC (KHEDMA_TRPC_TRANSFORMER), probed once."""
+    if "superjson" not in _transformer:
+        data = http("GET", "/api/trpc/category.list").json["result"]["data"]
+        _transformer["superjson"] = isinstance(data, dict) and "json" in data
+    return _transformer["superjson"]
+
+
 def trpc(path, body, token):
-    return http("POST", "/api/trpc/" + path, json_body=body, token=token, timeout=90)
+    payload = {"json": body} if superjson() else body
+    return http("POST", "/api/trpc/" + path, json_body=payload, token=token, timeout=90)
 
 
 def trpc_data(r, what):

@@ -34,8 +34,24 @@ LOG = os.path.join(VAR, "log", "khedmad.log")
 LOCK_FAILURE = re.compile(r"^db: (1213|1205) |Deadlock found|Lock wait timeout")
 
 
+_transformer = {}
+
+
+def superjson():
+    """Whether the stack speaks superjson over tRPC (KHEDMA_TRPC_TRANSFORMER), probed once."""
+    if "superjson" not in _transformer:
+        data = http("GET", "/api/trpc/category.list").json["result"]["data"]
+        _transformer["superjson"] = isinstance(data, dict) and "json" in data
+    return _transformer["superjson"]
+
+
+def trpc_call(path, body, token):
+    payload = {"json": body} if superjson() else body
+    return http("POST", "/api/trpc/" + path, json_body=payload, token=token, timeout=60)
+
+
 def trpc_mutation(path, body, token):
-    r = http("POST", "/api/trpc/" + path, json_body=body, token=token)
+    r = trpc_call(path, body, token)
     assert r.status == 200, f"{path}: {r!r}"
     data = r.json["result"]["data"]
     return data["json"] if isinstance(data, dict) and "json" in data else data
@@ -151,7 +167,7 @@ def purchase_by_create(token, gig_id, package_id, price):
                                      status=1)["id"]
     body = {"amount": price, "transactionId": txn, "orderId": order_id, "gigId": gig_id,
             "packageId": package_id}
-    r = http("POST", "/api/trpc/order.create", json_body=body, token=token, timeout=60)
+    r = trpc_call("order.create", body, token)
     if r.status == 200:
         data = r.json["result"]["data"]
         order_id = (data.get("json") or data)["id"]
