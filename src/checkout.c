@@ -120,6 +120,26 @@ static enum errkind write_pending(struct db *db, const struct user *client, cons
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
+/* The checkout's transaction: the offer checked under its share lock, the pending order and
+ * payment written, committed. Run by db_tx_retry, so it may run again from its BEGIN. */
+struct pending_tx {
+    const struct user *client;
+    const struct checkout_input *in;
+    struct offer *o;
+    const char *method, *provider, *order_id, *reference;
+};
+
+static enum errkind pending_tx(struct db *db, void *arg, struct err *e)
+{
+    const struct pending_tx *x = arg;
+    int rc = db_begin(db);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    if (load_offer(db, x->client, x->in, x->o, e) != E_OK)
+        return e->kind;
+    return write_pending(db, x->client, x->o, x->method, x->provider, x->order_id, x->reference, e);
+}
+
 static json_object *base_data(const char *order_id, const struct offer *o, const char *method,
                               const char *provider)
 {
@@ -134,25 +154,50 @@ static json_object *base_data(const char *order_id, const struct offer *o, const
 
 /* The gateway refused or could not be reached: the order cannot be paid, so it is cancelled and
  * its payment failed, in one transaction, with the event that says why. */
-static void abandon_checkout(struct db *db, const char *order_id)
+static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 {
-    struct err e = {0};
-    if (db_begin(db) != DB_OK)
-        return;
-    int rc = db_exec(db,
+    const char *order_id = arg;
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = db_exec(db,
                      "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
                      "cancel_reason = 'Payment gateway failed' WHERE id = ? AND status = 'pending'",
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
     if (rc == DB_OK)
         rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
     struct order_move m = {order_id, "payment_failed",        "pending", "cancelled",
                            NULL,     "Payment gateway failed"};
-    if (rc == DB_OK && order_event_record(db, &m, &e) == E_OK)
-        rc = db_commit(db);
-    if (rc != DB_OK || e.kind != E_OK)
-        db_fail(db, rc != DB_OK ? rc : DB_ERR, &e);
+    if (order_event_record(db, &m, e) != E_OK)
+        return e->kind;
+    rc = db_commit(db);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+static void abandon_checkout(struct db *db, const char *order_id)
+{
+    struct err e = {0};
+    if (db_tx_retry(db, abandon_tx, (void *)order_id, &e) != E_OK)
+        log_warn("order %s: the failed checkout could not be cancelled; the jobs will", order_id);
     err_clear(&e);
+}
+
+/* Where the gateway's reference for the checkout is kept: the client may pay only once it is
+ * kept, since the payment page is answered only then (the jobs rely on that: a YouCan Pay
+ * checkout without a token was never offered to the customer). */
+struct gateway_ref {
+    const char *sql;
+    const char *ref;
+    const char *order_id;
+};
+
+static enum errkind keep_ref_tx(struct db *db, void *arg, struct err *e)
+{
+    const struct gateway_ref *g = arg;
+    int rc = db_exec(db, g->sql, DB_PARAMS(DBP_S(g->ref), DBP_S(g->order_id)), NULL, NULL);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
 static enum errkind call_gateway(struct db *db, const struct user *client,
@@ -175,13 +220,13 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
         abandon_checkout(db, order_id);
         return e->kind;
     }
-    const char *ref = p == GW_YOUCANPAY ? res.token_id : res.tran_ref;
-    const char *sql = p == GW_YOUCANPAY ? "UPDATE payments SET token_id = ? WHERE order_id = ?"
-                                        : "UPDATE payments SET tran_ref = ? WHERE order_id = ?";
-    int rc = db_exec(db, sql, DB_PARAMS(DBP_S(ref), DBP_S(order_id)), NULL, NULL);
-    if (rc != DB_OK) {
+    struct gateway_ref g = {p == GW_YOUCANPAY
+                                ? "UPDATE payments SET token_id = ? WHERE order_id = ?"
+                                : "UPDATE payments SET tran_ref = ? WHERE order_id = ?",
+                            p == GW_YOUCANPAY ? res.token_id : res.tran_ref, order_id};
+    if (db_tx_retry(db, keep_ref_tx, &g, e) != E_OK) {
         gw_checkout_result_free(&res);
-        return db_fail(db, rc, e);
+        return e->kind;
     }
     if (p == GW_YOUCANPAY) {
         jx_add_str(data, "token_id", res.token_id);
@@ -209,18 +254,13 @@ enum errkind orders_checkout(struct db *db, const struct user *client,
         return err_set(e, E_NOT_FOUND, "Package not found");
     bool card = strcmp(method, "card") == 0;
     const char *provider = card ? gw_provider_name(gw_card_provider()) : "bank_transfer";
-    int rc = db_begin(db);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    struct offer o;
-    if (load_offer(db, client, in, &o, e) != E_OK)
-        return e->kind;
     char order_id[CUID_LEN + 1], reference[BANK_REFERENCE_LEN + 4];
     cuid_new(order_id);
     if (!card)
         bank_reference(reference);
-    if (write_pending(db, client, &o, method, provider, order_id, card ? NULL : reference, e) !=
-        E_OK)
+    struct offer o;
+    struct pending_tx x = {client, in, &o, method, provider, order_id, card ? NULL : reference};
+    if (db_tx_retry(db, pending_tx, &x, e) != E_OK)
         return e->kind;
     json_object *d = base_data(order_id, &o, method, provider);
     if (!card) {

@@ -234,6 +234,22 @@ static int classify(unsigned int code)
     }
 }
 
+bool db_status_transient(int status)
+{
+    return status == DB_DEADLOCK || status == DB_DOWN;
+}
+
+int db_status_of_errno(unsigned int code)
+{
+    int rc = classify(code);
+    return rc == DB_STALE ? DB_ERR : rc;
+}
+
+bool db_errno_transient(unsigned int code)
+{
+    return db_status_transient(db_status_of_errno(code));
+}
+
 /* Forget the connection and every statement prepared on it. A transaction open on it is over
  * (the server rolls it back), which later calls must learn about. */
 static void drop_connection(struct db *db)

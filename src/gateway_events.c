@@ -164,17 +164,26 @@ static json_object *answer(const char *outcome)
     return o;
 }
 
-/* The shared path for an authentic, parsed event: one transaction for row + effect. */
-static enum errkind handle_event(struct db *db, const struct event *ev, const char *body,
-                                 size_t len, json_object **out, struct err *e)
+/* The shared path for an authentic, parsed event: one transaction for row + effect, run by
+ * db_tx_retry (a deadlock runs it again from its BEGIN rather than making the gateway retry). */
+struct event_tx {
+    const struct event *ev;
+    const char *body;
+    size_t len;
+    const char *outcome; /* what happened, once committed */
+};
+
+static enum errkind event_tx(struct db *db, void *arg, struct err *e)
 {
+    struct event_tx *x = arg;
+    const struct event *ev = x->ev;
     char row_id[CUID_LEN + 1];
     int rc = db_begin(db);
     if (rc == DB_OK)
-        rc = store_event(db, ev, true, body, len, NULL, row_id);
+        rc = store_event(db, ev, true, x->body, x->len, NULL, row_id);
     if (rc == DB_DUPLICATE) {
         db_rollback(db);
-        *out = answer("duplicate");
+        x->outcome = "duplicate";
         return E_OK;
     }
     if (rc != DB_OK)
@@ -185,16 +194,28 @@ static enum errkind handle_event(struct db *db, const struct event *ev, const ch
         return e->kind;
     if (s.found && apply(db, ev, s.status, s.payment_status, s.total, &outcome, e) != E_OK)
         return e->kind;
+    x->outcome = s.found ? outcome : "unknown_order";
     rc = db_exec(db, "UPDATE gateway_events SET outcome = ? WHERE id = ?",
-                 DB_PARAMS(DBP_S(s.found ? outcome : "unknown_order"), DBP_S(row_id)), NULL, NULL);
+                 DB_PARAMS(DBP_S(x->outcome), DBP_S(row_id)), NULL, NULL);
     if (rc == DB_OK)
         rc = db_commit(db);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+static enum errkind handle_event(struct db *db, const struct event *ev, const char *body,
+                                 size_t len, json_object **out, struct err *e)
+{
+    struct event_tx x = {ev, body, len, "ignored"};
+    if (db_tx_retry(db, event_tx, &x, e) != E_OK)
+        return e->kind;
+    if (strcmp(x.outcome, "duplicate") == 0) {
+        *out = answer("duplicate");
+        return E_OK;
+    }
     log_info("%s event %s for %s: %s", gw_provider_name(ev->provider), ev->type, ev->order_id,
-             s.found ? outcome : "unknown_order");
-    *out = answer(s.found ? outcome : "unknown_order");
-    if (!s.found)
+             x.outcome);
+    *out = answer(x.outcome);
+    if (strcmp(x.outcome, "unknown_order") == 0)
         jx_add_bool(*out, "ignored", true);
     return E_OK;
 }

@@ -588,6 +588,8 @@ void response_body(struct response *resp, const char *body, size_t len)
     }
 }
 
+#define RETRY_AFTER_S "1"
+
 void response_json(struct response *resp, int status, json_object *obj)
 {
     /* A NULL object serialises as "null", which is what json-c does for it anyway. */
@@ -596,6 +598,10 @@ void response_json(struct response *resp, int status, json_object *obj)
     resp->status = status;
     response_body(resp, text, strlen(text));
     response_set_header(resp, "Content-Type", "application/json");
+    /* Every 503 the server writes means "the database could not do it just now": say when to
+     * come back (RFC 9110 section 10.2.3). */
+    if (status == 503)
+        response_set_header(resp, "Retry-After", RETRY_AFTER_S);
     json_object_put(obj);
 }
 

@@ -1,18 +1,23 @@
 /*
  * jobs_payments.c - the jobs that ask a card gateway something (contract section 7):
- *   expiry     checkouts pending over 24 h: one last query (PayTabs), then confirmed if paid,
- *              otherwise cancelled with their payment failed: event `cancelled` (a cancel by the
- *              system, as a client's cancel of a checkout is) or, when PayTabs says the payment
- *              failed, `payment_failed` (as its callback would have written).
- *   reconcile  PayTabs payments pending for a minute to 24 h: confirmed when PayTabs says paid,
- *              for the callback that never came. Anything else is left to the callback or expiry.
+ *   expiry     checkouts pending over 24 h: one last query when there is anything to ask about,
+ *              then confirmed if paid, cancelled with their payment failed when they provably
+ *              were not (event `cancelled`, a cancel by the system as a client's cancel of a
+ *              checkout is, or `payment_failed` when PayTabs says the payment failed), and kept
+ *              pending, flagged for an operator, when the payment may have succeeded but the
+ *              gateway cannot tell (jobs_expiry_decide has the rule).
+ *   reconcile  payments pending for a minute to 24 h that have something to ask about (a PayTabs
+ *              tran_ref, a YouCan Pay transaction id the client named): confirmed when the
+ *              gateway says paid, for the callback or confirmation that never came. Anything
+ *              else is left to the callback or expiry.
  *   refunds    PayTabs payments in 'refunding' (a paid order was cancelled): the refund request,
  *              then 'refunded' with its event.
- * What the gateways allow decides the rest: a pending YouCan Pay checkout has a token but no
- * transaction id, and its API looks transactions up by id only, so YouCan Pay checkouts can only
- * expire (its transaction.paid webhook confirms them before that); YouCan Pay refunds are
- * confirmed by its transaction.refunded event; bank transfers have no gateway at all, so a pending
- * transfer simply expires and a refunding one waits for an admin who pays it back by hand.
+ * What the gateways allow decides the rest: YouCan Pay looks transactions up by id only, and a
+ * checkout's token may be paid (after a failed card, even) without our ever learning the id, so a
+ * YouCan Pay checkout whose page was issued is never cancelled on our own: only the gateway's
+ * transaction.failed event or an operator does it. YouCan Pay refunds are confirmed by its
+ * transaction.refunded event; bank transfers have no gateway at all, so a pending transfer simply
+ * expires and a refunding one waits for an admin who pays it back by hand.
  *
  * Never a row lock during a gateway call: each item is claimed alone in a short transaction
  * (FOR UPDATE SKIP LOCKED) that moves payments.next_check_at past the call's worst case (a lease
@@ -36,6 +41,9 @@
 #define ITEMS_PER_TICK 1000
 #define TICK_BUDGET_MS 10000L
 #define EXPIRY_RETRY_S 300L /* the gateway could not be asked: ask again in 5 minutes */
+/* A checkout flagged for an operator is looked at again this often: its client may have named a
+ * transaction meanwhile, or a pending one may have been paid. */
+#define REVIEW_RECHECK_S (6L * 3600)
 #define EXPIRED_REASON "Checkout expired: not paid within 24 hours"
 
 enum job { JOB_EXPIRE, JOB_RECONCILE, JOB_REFUND };
@@ -49,6 +57,8 @@ struct pay {
     char currency[8];
     int checks;
     long long horizon_s; /* seconds left before the 24 h mark; -1 when it does not matter */
+    bool page_issued; /* the gateway issued a payment page (YouCan Pay token, PayTabs tran_ref) */
+    bool flagged;     /* already flagged for an operator */
 };
 
 /* A payment is due when it has no schedule, its schedule has run out, or the schedule was made
@@ -59,25 +69,31 @@ struct pay {
 /* The gateway checks made in the current phase. */
 #define PHASE_CHECKS "IF(p.check_status <=> p.status, p.checks, 0)"
 
-/* Each SELECT returns: order id, provider, reference, amount, currency, checks, horizon; its only
- * parameters are the clock's offset, once per JOBS_NOW (claim_now_params). */
+/* Each SELECT returns: order id, provider, reference to ask about, amount, currency, checks,
+ * horizon, page issued, flagged; its only parameters are the clock's offset, once per JOBS_NOW
+ * (claim_now_params). A pending payment has no transaction_id yet (a confirmation writes it), so
+ * the reference to ask YouCan Pay about is the one its client named. */
 static const char *const claim_sql[] = {
     [JOB_EXPIRE] =
-        "SELECT o.id, p.provider, COALESCE(p.tran_ref, ''), o.total_amount, "
-        "o.currency, " PHASE_CHECKS ", NULL FROM orders o JOIN payments p ON p.order_id = o.id "
+        "SELECT o.id, p.provider, COALESCE(p.tran_ref, p.transaction_id, "
+        "p.client_transaction_id, ''), o.total_amount, o.currency, " PHASE_CHECKS ", NULL, "
+        "(p.provider = 'youcanpay' AND p.token_id IS NOT NULL) OR "
+        "(p.provider = 'paytabs' AND p.tran_ref IS NOT NULL), o.review_reason IS NOT NULL "
+        "FROM orders o JOIN payments p ON p.order_id = o.id "
         "WHERE o.status = 'pending' AND o.created_at <= " JOBS_NOW " - INTERVAL 24 HOUR AND " DUE
         " ORDER BY o.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
     [JOB_RECONCILE] =
-        "SELECT o.id, p.provider, p.tran_ref, o.total_amount, o.currency, " PHASE_CHECKS
-        ", TIMESTAMPDIFF(SECOND, " JOBS_NOW ", p.created_at + INTERVAL 24 HOUR) "
+        "SELECT o.id, p.provider, COALESCE(p.tran_ref, p.client_transaction_id), o.total_amount, "
+        "o.currency, " PHASE_CHECKS ", TIMESTAMPDIFF(SECOND, " JOBS_NOW
+        ", p.created_at + INTERVAL 24 HOUR), 1, 0 "
         "FROM payments p JOIN orders o ON o.id = p.order_id "
-        "WHERE p.status = 'pending' AND p.provider = 'paytabs' "
-        "AND p.tran_ref IS NOT NULL AND p.created_at > " JOBS_NOW
-        " - INTERVAL 24 HOUR AND p.created_at <= " JOBS_NOW " - INTERVAL 60 SECOND AND " DUE
-        " AND o.status = 'pending' "
+        "WHERE p.status = 'pending' AND ((p.provider = 'paytabs' AND p.tran_ref IS NOT NULL) OR "
+        "(p.provider = 'youcanpay' AND p.client_transaction_id IS NOT NULL)) "
+        "AND p.created_at > " JOBS_NOW " - INTERVAL 24 HOUR AND p.created_at <= " JOBS_NOW
+        " - INTERVAL 60 SECOND AND " DUE " AND o.status = 'pending' "
         "ORDER BY p.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
     [JOB_REFUND] = "SELECT o.id, p.provider, COALESCE(p.tran_ref, p.transaction_id, ''), p.amount, "
-                   "p.currency, " PHASE_CHECKS ", NULL "
+                   "p.currency, " PHASE_CHECKS ", NULL, 1, 0 "
                    "FROM payments p JOIN orders o ON o.id = p.order_id "
                    "WHERE p.status = 'refunding' AND p.provider = 'paytabs' AND " DUE
                    " ORDER BY p.created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
@@ -105,6 +121,8 @@ static void copy_pay(const struct db_result *r, struct pay *p)
     snprintf(p->currency, sizeof p->currency, "%s", dbr_get(r, 0, 4));
     p->checks = (int)dbr_int(r, 0, 5, 0);
     p->horizon_s = dbr_int(r, 0, 6, -1);
+    p->page_issued = dbr_int(r, 0, 7, 0) == 1;
+    p->flagged = dbr_int(r, 0, 8, 0) == 1;
 }
 
 /* Claims the next due payment of this job. Returns 1 (p filled), 0 (none due) or -1. */
@@ -191,7 +209,7 @@ static int confirm_paid(struct db *db, const struct pay *p, const struct gw_tran
     err_clear(&e);
     rc = finish_tx(db, rc, k, "confirming the payment", p->order_id);
     if (rc > 0)
-        log_info("order %s confirmed: PayTabs reports %s paid", p->order_id, t->id);
+        log_info("order %s confirmed: %s reports %s paid", p->order_id, p->provider, t->id);
     return rc;
 }
 
@@ -256,6 +274,42 @@ static int mark_refunded(struct db *db, const struct pay *p, const char *refund_
     return rc;
 }
 
+/* Expired, but its payment may have succeeded and the gateway cannot tell: the order stays
+ * pending and is flagged for an operator (orders.review_reason, kept from the first time on),
+ * and is looked at again after REVIEW_RECHECK_S. Returns 1 the first time, 0 after. */
+static int flag_for_review(struct db *db, const struct jobs_clock *clock, const struct pay *p,
+                           const char *reason)
+{
+    char os[16], ps[16];
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = lock_state(db, p->order_id, os, ps);
+    if (rc == DB_OK && (strcmp(os, "pending") != 0 || strcmp(ps, "pending") != 0)) {
+        db_rollback(db);
+        return 0;
+    }
+    /* updated_at = updated_at: the flag is for operators, not a change the order shows. */
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE orders SET review_reason = ?, review_flagged_at = "
+                     "COALESCE(review_flagged_at, " JOBS_NOW "), updated_at = updated_at "
+                     "WHERE id = ?",
+                     DB_PARAMS(DBP_S(reason), DBP_I(clock->offset_s), DBP_S(p->order_id)), NULL,
+                     NULL);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE payments SET next_check_at = " JOBS_NOW " + INTERVAL ? SECOND, "
+                     "updated_at = updated_at WHERE order_id = ?",
+                     DB_PARAMS(DBP_I(clock->offset_s), DBP_I(REVIEW_RECHECK_S), DBP_S(p->order_id)),
+                     NULL, NULL);
+    rc = finish_tx(db, rc, E_OK, "flagging the expired checkout", p->order_id);
+    if (rc < 0 || p->flagged)
+        return rc < 0 ? rc : 0;
+    /* The order id only: no transaction id or token in the log. */
+    log_warn("order %s kept pending for an operator: %s", p->order_id, reason);
+    return 1;
+}
+
 /* Paid, and for this order in its amount and currency: the only answer that confirms. */
 static bool paid_for(const struct pay *p, const struct gw_transaction *t)
 {
@@ -266,38 +320,104 @@ static bool paid_for(const struct pay *p, const struct gw_transaction *t)
         money_normalize(t->amount, got) && strcmp(want, got) == 0 &&
         strcmp(t->currency, p->currency) == 0)
         return true;
-    log_error("PayTabs reports %s paid but not for order %s as recorded (order, amount or "
+    log_error("%s reports a payment paid but not for order %s as recorded (order, amount or "
               "currency differ); left for an admin",
-              t->id, p->order_id);
+              p->provider, p->order_id);
     return false;
+}
+
+static bool provider_of(const struct pay *p, enum gw_provider *g)
+{
+    if (strcmp(p->provider, "youcanpay") == 0)
+        *g = GW_YOUCANPAY;
+    else if (strcmp(p->provider, "paytabs") == 0)
+        *g = GW_PAYTABS;
+    else
+        return false;
+    return true;
+}
+
+/* Ask the payment's gateway about its reference, when there is one. */
+static enum expiry_lookup ask_gateway(const struct pay *p, struct gw_transaction *t)
+{
+    enum gw_provider g;
+    if (!p->ref[0] || !provider_of(p, &g))
+        return LOOKUP_NONE;
+    struct err e = {0};
+    enum errkind k = gw_lookup(g, p->ref, t, &e);
+    err_clear(&e);
+    if (k == E_NOT_FOUND)
+        return LOOKUP_NOT_FOUND;
+    if (k != E_OK)
+        return LOOKUP_UNREACHABLE;
+    if (t->status == GW_TXN_PAID)
+        return paid_for(p, t) ? LOOKUP_PAID : LOOKUP_PAID_ELSEWHERE;
+    return t->status == GW_TXN_FAILED ? LOOKUP_FAILED : LOOKUP_PENDING;
+}
+
+enum expiry_action jobs_expiry_decide(const struct expiry_facts *f)
+{
+    if (f->lookup == LOOKUP_PAID)
+        return EXPIRE_CONFIRM;
+    if (f->lookup == LOOKUP_UNREACHABLE)
+        return EXPIRE_ASK_LATER;
+    bool youcanpay = strcmp(f->provider, "youcanpay") == 0;
+    bool paytabs = strcmp(f->provider, "paytabs") == 0;
+    /* No gateway at all (an admin confirms transfers), or no payment page was ever handed out
+     * (the gateway call failed or its answer was never kept, and the page is only answered to
+     * the client once kept): nothing can have been paid. */
+    if (strcmp(f->provider, "bank_transfer") == 0 || ((youcanpay || paytabs) && !f->page_issued))
+        return EXPIRE_CANCEL;
+    /* PayTabs answers for the page itself (by its tran_ref): its word is final. */
+    if (paytabs && f->lookup == LOOKUP_FAILED)
+        return EXPIRE_CANCEL_FAILED;
+    if (paytabs && (f->lookup == LOOKUP_PENDING || f->lookup == LOOKUP_NOT_FOUND))
+        return EXPIRE_CANCEL;
+    /* YouCan Pay answers for one transaction only, and its page may have been paid by another
+     * (after a declined card, say) that we never heard of; a payment the gateway reports for
+     * another order or amount, whichever gateway, needs a person too. */
+    return EXPIRE_REVIEW;
+}
+
+static const char *review_reason(const struct expiry_facts *f)
+{
+    switch (f->lookup) {
+    case LOOKUP_NONE:
+        return "Payment page issued but no transaction known; the payment may have succeeded";
+    case LOOKUP_PAID_ELSEWHERE:
+        return "The gateway reports a payment that does not match the order";
+    default:
+        return "The transaction named for the order is not paid; another one may be";
+    }
 }
 
 static int expire_one(struct db *db, const struct jobs_clock *clock, const struct pay *p)
 {
-    if (strcmp(p->provider, "paytabs") != 0 || !p->ref[0])
-        return cancel_expired(db, clock, p, false);
     struct gw_transaction t;
-    struct err e = {0};
-    enum errkind k = gw_lookup(GW_PAYTABS, p->ref, &t, &e);
-    err_clear(&e);
-    if (k == E_OK && t.status == GW_TXN_PAID)
-        return paid_for(p, &t) ? confirm_paid(db, p, &t) : 0;
-    if (k == E_OK || k == E_NOT_FOUND)
-        return cancel_expired(db, clock, p, k == E_OK && t.status == GW_TXN_FAILED);
-    log_warn("checkout expiry: PayTabs could not be asked about order %s; trying again later",
-             p->order_id);
-    return 0;
+    memset(&t, 0, sizeof(t));
+    struct expiry_facts f = {p->provider, p->page_issued, ask_gateway(p, &t)};
+    switch (jobs_expiry_decide(&f)) {
+    case EXPIRE_CONFIRM:
+        return confirm_paid(db, p, &t);
+    case EXPIRE_ASK_LATER:
+        log_warn("checkout expiry: %s could not be asked about order %s; trying again later",
+                 p->provider, p->order_id);
+        return 0;
+    case EXPIRE_CANCEL:
+        return cancel_expired(db, clock, p, false);
+    case EXPIRE_CANCEL_FAILED:
+        return cancel_expired(db, clock, p, true);
+    case EXPIRE_REVIEW:
+    default:
+        return flag_for_review(db, clock, p, review_reason(&f));
+    }
 }
 
 static int reconcile_one(struct db *db, const struct pay *p)
 {
     struct gw_transaction t;
-    struct err e = {0};
-    enum errkind k = gw_lookup(GW_PAYTABS, p->ref, &t, &e);
-    err_clear(&e);
-    if (k == E_OK && paid_for(p, &t))
-        return confirm_paid(db, p, &t);
-    return 0;
+    memset(&t, 0, sizeof(t));
+    return ask_gateway(p, &t) == LOOKUP_PAID ? confirm_paid(db, p, &t) : 0;
 }
 
 static int refund_one(struct db *db, const struct pay *p)

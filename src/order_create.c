@@ -8,7 +8,8 @@
  * Checks, in the contract's order: transaction already used for another order (CONFLICT; the
  * same input again returns the same order), then amount / currency / package-gig / orderId
  * mismatches (UNPROCESSABLE_CONTENT), then an unpaid transaction (PRECONDITION_FAILED). An
- * unreachable gateway is BAD_GATEWAY and writes nothing.
+ * unreachable gateway is BAD_GATEWAY and changes no order (the transaction id named for the
+ * client's own YouCan Pay checkout is kept for the jobs to ask about, see payments.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -140,21 +141,30 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
 }
 
 /* One transaction: confirm the pending checkout, or write a new order and confirm it. A
- * concurrent identical call loses on the unique transaction key and gets CONFLICT. */
-static enum errkind confirm(struct db *db, const struct user *client, const struct order_create *in,
-                            const struct package_row *p, const char *provider, bool own,
-                            char order_id[CUID_LEN + 1], struct err *e)
+ * concurrent identical call loses on the unique transaction key and gets CONFLICT. Run by
+ * db_tx_retry: a transient failure runs it again from its BEGIN, with a new order id. */
+struct confirm_tx {
+    const struct user *client;
+    const struct order_create *in;
+    const struct package_row *p;
+    const char *provider;
+    bool own;
+    char *order_id; /* CUID_LEN + 1 */
+};
+
+static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
 {
+    const struct confirm_tx *x = arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (own)
-        snprintf(order_id, CUID_LEN + 1, "%s", in->order_id);
+    if (x->own)
+        snprintf(x->order_id, CUID_LEN + 1, "%s", x->in->order_id);
     else
-        cuid_new(order_id);
-    if (!own && insert_paid(db, client, p, provider, in, order_id, e) != E_OK)
+        cuid_new(x->order_id);
+    if (!x->own && insert_paid(db, x->client, x->p, x->provider, x->in, x->order_id, e) != E_OK)
         return e->kind;
-    if (payment_confirm_locked(db, order_id, in->transaction_id, client->id, e) != E_OK)
+    if (payment_confirm_locked(db, x->order_id, x->in->transaction_id, x->client->id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
@@ -177,6 +187,9 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     bool own = false;
     if (load_package(db, in, &p, e) != E_OK || is_own_checkout(db, client, in, &own, e) != E_OK)
         return e->kind;
+    /* Kept on the client's own checkout before the gateway is asked (see payments.c). */
+    if (own && gp == GW_YOUCANPAY)
+        payment_note_client_transaction(db, in->order_id, in->transaction_id);
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     enum errkind k = gw_lookup(gp, in->transaction_id, &t, e);
@@ -186,7 +199,8 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     }
     if (k != E_OK || check_transaction(client, in, &p, &t, e) != E_OK)
         return e->kind;
-    if (confirm(db, client, in, &p, provider, own, order_id, e) != E_OK)
+    struct confirm_tx x = {client, in, &p, provider, own, order_id};
+    if (db_tx_retry(db, confirm_tx, &x, e) != E_OK)
         return e->kind;
     return order_load(db, order_id, order, e);
 }

@@ -121,38 +121,54 @@ static int apply_move(struct db *db, const char *order_id, enum lc_move move,
     return rc;
 }
 
-enum errkind orders_move(struct db *db, const struct user *user, const char *order_id,
-                         enum lc_move move, const char *reason, json_object **order, struct err *e)
+/* The move's transaction, run by db_tx_retry: it may run again from its BEGIN. */
+struct move_tx {
+    const struct user *user;
+    const char *order_id;
+    enum lc_move move;
+    const char *reason;
+};
+
+static enum errkind move_tx(struct db *db, void *arg, struct err *e)
 {
+    const struct move_tx *x = arg;
+    const struct user *user = x->user;
     struct locked_order lo;
     memset(&lo, 0, sizeof(lo));
     int rc = db_begin(db);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (lock_order(db, order_id, &lo, e) != E_OK)
+    if (lock_order(db, x->order_id, &lo, e) != E_OK)
         return e->kind;
     enum lc_role role =
         lifecycle_role(strcmp(user->id, lo.client) == 0, strcmp(user->id, lo.freelancer) == 0,
-                       strcmp(user->role, "admin") == 0, move);
-    struct lc_decision d = lifecycle_decide(&lo.facts, role, move);
+                       strcmp(user->role, "admin") == 0, x->move);
+    struct lc_decision d = lifecycle_decide(&lo.facts, role, x->move);
     if (d.kind != E_OK) {
         db_rollback(db);
         return err_set(e, d.kind, "%s", d.message);
     }
-    rc = apply_move(db, order_id, move, &lo, &d, reason);
+    rc = apply_move(db, x->order_id, x->move, &lo, &d, x->reason);
     if (rc == DB_DUPLICATE) { /* an earning already there: completed by someone else */
         db_rollback(db);
         return err_set(e, E_CONFLICT, "Order is completed");
     }
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_move m = {order_id, d.event, lc_status_name(lo.facts.status), lc_status_name(d.to),
-                           user->id, reason};
+    struct order_move m = {x->order_id,          d.event,  lc_status_name(lo.facts.status),
+                           lc_status_name(d.to), user->id, x->reason};
     if (order_event_record(db, &m, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+enum errkind orders_move(struct db *db, const struct user *user, const char *order_id,
+                         enum lc_move move, const char *reason, json_object **order, struct err *e)
+{
+    struct move_tx x = {user, order_id, move, reason};
+    if (db_tx_retry(db, move_tx, &x, e) != E_OK)
+        return e->kind;
     return order_load(db, order_id, order, e);
 }
 

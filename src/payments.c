@@ -11,24 +11,37 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/log.h"
 #include "khedma/orders.h"
+
+/* The package's delivery days, read without a lock: the package row is shared by every order of
+ * it, and a confirmation that locked it would queue behind (or deadlock with) each concurrent
+ * checkout and order.create, which share-lock it. A package edited meanwhile changes only which
+ * committed value is read, as it could a moment earlier. */
+static int package_delivery(struct db *db, const char *order_id, long long *days)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT p.delivery FROM orders o JOIN packages p ON p.id = o.package_id "
+                     "WHERE o.id = ?",
+                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+    if (rc == DB_OK)
+        *days = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
+    db_result_free(r);
+    return rc;
+}
 
 enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
                                     const char *actor_id, struct err *e)
 {
     struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT o.status, p.delivery FROM orders o JOIN packages p "
-                     "ON p.id = o.package_id WHERE o.id = ? FOR UPDATE",
+    int rc = db_exec(db, "SELECT status FROM orders WHERE id = ? FOR UPDATE",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     char status[16] = "";
-    long long days = 0;
-    if (r->rows == 1) {
+    if (r->rows == 1)
         snprintf(status, sizeof(status), "%s", dbr_get(r, 0, 0));
-        days = dbr_int(r, 0, 1, 0);
-    }
     db_result_free(r);
     if (!status[0]) {
         db_rollback(db);
@@ -40,10 +53,13 @@ enum errkind payment_confirm_locked(struct db *db, const char *order_id, const c
         db_rollback(db);
         return err_set(e, E_CONFLICT, "Order is cancelled");
     }
-    rc = db_exec(db,
-                 "UPDATE payments SET status = 'success', "
-                 "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
-                 DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
+    long long days = 0;
+    rc = package_delivery(db, order_id, &days);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "UPDATE payments SET status = 'success', "
+                     "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
+                     DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
     if (rc == DB_DUPLICATE) {
         db_rollback(db);
         return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
@@ -164,30 +180,24 @@ static int store_submit_fields(struct db *db, const struct order_submit *in)
                    NULL, NULL);
 }
 
-enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
-                           struct err *e)
+static enum errkind store_fields_tx(struct db *db, void *arg, struct err *e)
 {
-    struct checkout_state s;
-    if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
-        return e->kind;
-    if (strcmp(s.status, "cancelled") == 0)
-        return err_set(e, E_CONFLICT, "Order is cancelled");
-    bool confirmed = strcmp(s.status, "pending") != 0, not_yet_paid = false;
-    struct gw_transaction t;
-    memset(&t, 0, sizeof(t));
-    if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
-                                          &not_yet_paid, e) != E_OK) {
-        /* Not paid yet (a bank transfer awaiting the admin, a page not completed): keep what the
-         * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
-        if (not_yet_paid) {
-            int rc = store_submit_fields(db, in);
-            if (rc != DB_OK) {
-                err_clear(e);
-                return db_fail(db, rc, e);
-            }
-        }
-        return e->kind;
-    }
+    int rc = store_submit_fields(db, arg);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+/* The confirming transaction of POST /api/orders, after the gateway said paid (or the order was
+ * confirmed before): run by db_tx_retry, so it may run again from its BEGIN. */
+struct submit_tx {
+    const struct user *client;
+    const struct order_submit *in;
+    const char *gateway_id; /* the transaction the gateway confirmed; "" when none was asked */
+};
+
+static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
+{
+    const struct submit_tx *x = arg;
+    const struct order_submit *in = x->in;
     bool pending_now = false, had_urls = false;
     int rc = db_begin(db);
     if (rc == DB_OK)
@@ -196,7 +206,9 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
         rc = store_submit_fields(db, in);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (pending_now && payment_confirm_locked(db, in->checkout_id, t.id, client->id, e) != E_OK)
+    if (pending_now &&
+        payment_confirm_locked(db, in->checkout_id, x->gateway_id[0] ? x->gateway_id : NULL,
+                               x->client->id, e) != E_OK)
         return e->kind;
     /* Confirmed before (usually by the gateway's webhook) and the URLs arrive only now: they
      * still get order.paid. */
@@ -207,16 +219,74 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
-                                     const char *reference, json_object **order, struct err *e)
+enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
+                           struct err *e)
 {
-    if (strcmp(admin->role, "admin") != 0)
-        return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
+    struct checkout_state s;
+    if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
+        return e->kind;
+    if (strcmp(s.status, "cancelled") == 0)
+        return err_set(e, E_CONFLICT, "Order is cancelled");
+    bool confirmed = strcmp(s.status, "pending") != 0, not_yet_paid = false;
+    /* Kept before the gateway is asked, so that whatever happens next (the gateway unreachable
+     * or saying "not yet", a crash, the database failing the confirmation) the jobs can still
+     * ask about this transaction instead of cancelling an order that may be paid. */
+    if (!confirmed && in->transaction_id && strcmp(s.provider, "youcanpay") == 0)
+        payment_note_client_transaction(db, in->checkout_id, in->transaction_id);
+    struct gw_transaction t;
+    memset(&t, 0, sizeof(t));
+    if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
+                                          &not_yet_paid, e) != E_OK) {
+        /* Not paid yet (a bank transfer awaiting the admin, a page not completed): keep what the
+         * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
+        if (not_yet_paid) {
+            struct err dbe = {0};
+            if (db_tx_retry(db, store_fields_tx, (void *)in, &dbe) != E_OK) {
+                err_clear(e);
+                *e = dbe;
+            }
+        }
+        return e->kind;
+    }
+    struct submit_tx x = {client, in, t.id};
+    return db_tx_retry(db, submit_tx, &x, e);
+}
+
+/* A single statement, outside any other transaction: the payment's own small write. */
+static enum errkind note_client_transaction_tx(struct db *db, void *arg, struct err *e)
+{
+    const char *const *v = arg;
+    int rc = db_exec(db,
+                     "UPDATE payments SET client_transaction_id = ?, updated_at = updated_at "
+                     "WHERE order_id = ? AND provider = 'youcanpay' AND status = 'pending'",
+                     DB_PARAMS(DBP_S(v[1]), DBP_S(v[0])), NULL, NULL);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+void payment_note_client_transaction(struct db *db, const char *order_id,
+                                     const char *transaction_id)
+{
+    const char *v[2] = {order_id, transaction_id};
+    struct err e = {0};
+    if (db_tx_retry(db, note_client_transaction_tx, (void *)v, &e) != E_OK)
+        log_warn("order %s: the transaction id its client named could not be kept", order_id);
+    err_clear(&e);
+}
+
+struct transfer_tx {
+    const struct user *admin;
+    const char *order_id;
+    const char *reference;
+};
+
+static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
+{
+    const struct transfer_tx *x = arg;
     int rc = db_begin(db);
     struct db_result *r = NULL;
     if (rc == DB_OK)
         rc = db_exec(db, "SELECT provider, status FROM orders WHERE id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
+                     DB_PARAMS(DBP_S(x->order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     enum errkind k = E_OK;
@@ -232,13 +302,22 @@ enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, co
         return k;
     }
     rc = db_exec(db, "UPDATE payments SET reference = ? WHERE order_id = ?",
-                 DB_PARAMS(DBP_S(reference), DBP_S(order_id)), NULL, NULL);
+                 DB_PARAMS(DBP_S(x->reference), DBP_S(x->order_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (payment_confirm_locked(db, order_id, NULL, admin->id, e) != E_OK)
+    if (payment_confirm_locked(db, x->order_id, NULL, x->admin->id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+}
+
+enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
+                                     const char *reference, json_object **order, struct err *e)
+{
+    if (strcmp(admin->role, "admin") != 0)
+        return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
+    struct transfer_tx x = {admin, order_id, reference};
+    if (db_tx_retry(db, confirm_transfer_tx, &x, e) != E_OK)
+        return e->kind;
     return order_load(db, order_id, order, e);
 }

@@ -46,10 +46,20 @@ enum db_status {
     DB_ERR = -1,         /* any other error (logged, message kept for logs only) */
     DB_DOWN = -2,        /* could not reach the server (maps to 503) */
     DB_DUPLICATE = -3,   /* unique key violation (ER_DUP_ENTRY 1062) */
-    DB_DEADLOCK = -4,    /* deadlock or lock wait timeout: caller may retry the transaction */
+    DB_DEADLOCK = -4,    /* deadlock or lock wait timeout: the transaction may be run again
+                          * from its BEGIN (dberr.h, db_tx_retry) */
     DB_FOREIGN_KEY = -5, /* foreign key violation: row still referenced (1451) or parent
                           * missing (1452); e.g. deleting a gig that has orders */
 };
+
+/* True for the statuses a new attempt of the whole transaction may cure: DB_DEADLOCK and
+ * DB_DOWN. */
+bool db_status_transient(int status);
+/* The status a server or client error number is reported as (1213 and 1205 DB_DEADLOCK, 2006
+ * and 2013 DB_DOWN, 1062 DB_DUPLICATE, ...); DB_ERR for numbers with no class of their own. */
+int db_status_of_errno(unsigned int code);
+/* Is a failure with this error number worth running the transaction again? */
+bool db_errno_transient(unsigned int code);
 
 /* Connect (or not yet: a down server is allowed; queries reconnect). Returns NULL only when out of
  * memory. Session: utf8mb4, time_zone '+00:00', READ COMMITTED. */

@@ -91,7 +91,8 @@ void response_header(struct response *resp, const char *name, const char *value)
 void response_set_header(struct response *resp, const char *name, const char *value);
 /* Replace the body with a copy of (body, len). */
 void response_body(struct response *resp, const char *body, size_t len);
-/* Body = compact JSON of obj, Content-Type application/json; takes ownership of obj. */
+/* Body = compact JSON of obj, Content-Type application/json (and Retry-After: 1 on a 503: the
+ * database was unavailable for the moment); takes ownership of obj. */
 void response_json(struct response *resp, int status, json_object *obj);
 void response_free(struct response *resp);
 /* Cache headers for one answer, decided in one place for every route. An answer is private when

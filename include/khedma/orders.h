@@ -58,6 +58,15 @@ enum errkind orders_checkout(struct db *db, const struct user *client,
 enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
                                     const char *actor_id, struct err *e);
 
+/* The client of a pending YouCan Pay order named this gateway transaction for it (POST
+ * /api/orders, order.create): keep it in payments.client_transaction_id, in its own small write
+ * retried on transient failures, before the gateway is asked. The last one named wins; it is
+ * only a hint for the jobs, which verify it with the gateway (order, amount, currency) like any
+ * other, and payments.transaction_id, which only a confirmation writes, is never touched. Best
+ * effort: a failure is logged. */
+void payment_note_client_transaction(struct db *db, const char *order_id,
+                                     const char *transaction_id);
+
 /* POST /api/orders body, validated by the handler. */
 struct order_submit {
     const char *checkout_id;

@@ -1,7 +1,8 @@
 /*
  * test_jobs.c - unit tests for the jobs' clock and schedule: parsing the test clock file,
- * reading it through KHEDMA_TEST_CLOCK_FILE (missing, malformed, re-read), and the backoff of
- * gateway checks.
+ * reading it through KHEDMA_TEST_CLOCK_FILE (missing, malformed, re-read), the backoff of
+ * gateway checks, and the rule of the 24-hour checkout expiry (never cancel an order whose
+ * payment may have succeeded without the gateway saying it did not).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,6 +106,49 @@ static void test_check_delay(void **state)
     assert_true(checks <= 20);
 }
 
+static enum expiry_action decide(const char *provider, bool page_issued, enum expiry_lookup l)
+{
+    struct expiry_facts f = {provider, page_issued, l};
+    return jobs_expiry_decide(&f);
+}
+
+static void test_expiry_confirms_or_asks_later(void **state)
+{
+    const char *gateways[] = {"youcanpay", "paytabs"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(decide(gateways[i], true, LOOKUP_PAID), EXPIRE_CONFIRM);
+        assert_int_equal(decide(gateways[i], true, LOOKUP_UNREACHABLE), EXPIRE_ASK_LATER);
+        /* A gateway that cannot be asked is never taken for a "no". */
+        assert_int_equal(decide(gateways[i], false, LOOKUP_UNREACHABLE), EXPIRE_ASK_LATER);
+    }
+}
+
+static void test_expiry_cancels_only_the_provably_unpaid(void **state)
+{
+    /* No gateway: a transfer nobody confirmed. */
+    assert_int_equal(decide("bank_transfer", false, LOOKUP_NONE), EXPIRE_CANCEL);
+    /* No payment page ever handed out. */
+    assert_int_equal(decide("youcanpay", false, LOOKUP_NONE), EXPIRE_CANCEL);
+    assert_int_equal(decide("youcanpay", false, LOOKUP_NOT_FOUND), EXPIRE_CANCEL);
+    assert_int_equal(decide("paytabs", false, LOOKUP_NONE), EXPIRE_CANCEL);
+    /* PayTabs answers for the page itself. */
+    assert_int_equal(decide("paytabs", true, LOOKUP_FAILED), EXPIRE_CANCEL_FAILED);
+    assert_int_equal(decide("paytabs", true, LOOKUP_PENDING), EXPIRE_CANCEL);
+    assert_int_equal(decide("paytabs", true, LOOKUP_NOT_FOUND), EXPIRE_CANCEL);
+}
+
+static void test_expiry_flags_what_may_be_paid(void **state)
+{
+    /* A YouCan Pay page was issued: whatever one transaction says, another may be paid. */
+    enum expiry_lookup l[] = {LOOKUP_NONE, LOOKUP_NOT_FOUND, LOOKUP_PENDING, LOOKUP_FAILED,
+                              LOOKUP_PAID_ELSEWHERE};
+    for (size_t i = 0; i < sizeof l / sizeof l[0]; i++)
+        assert_int_equal(decide("youcanpay", true, l[i]), EXPIRE_REVIEW);
+    assert_int_equal(decide("paytabs", true, LOOKUP_PAID_ELSEWHERE), EXPIRE_REVIEW);
+    /* A provider this version does not know is not cancelled blind. */
+    assert_int_equal(decide("applepay", true, LOOKUP_NONE), EXPIRE_REVIEW);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +156,9 @@ int main(void)
         cmocka_unit_test(test_parse_offset_refuses),
         cmocka_unit_test(test_clock_read),
         cmocka_unit_test(test_check_delay),
+        cmocka_unit_test(test_expiry_confirms_or_asks_later),
+        cmocka_unit_test(test_expiry_cancels_only_the_provably_unpaid),
+        cmocka_unit_test(test_expiry_flags_what_may_be_paid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
