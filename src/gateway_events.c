@@ -8,28 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
+#include "khedma/gateway_wire.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/orders.h"
-
-/* What an event asks for, once parsed from either gateway's format. */
-enum event_action { ACT_PAID, ACT_FAILED, ACT_REFUNDED, ACT_NONE };
-
-struct event {
-    enum gw_provider provider;
-    char id[129];
-    char type[65];
-    char order_id[129];
-    char transaction_id[129];
-    char amount[32]; /* major units, 2 places; empty when absent */
-    char currency[8];
-    enum event_action action;
-};
 
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -37,7 +23,7 @@ static void copy_str(char *dst, size_t n, const char *src)
 }
 
 /* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
-static int store_event(struct db *db, const struct event *ev, bool valid, const char *body,
+static int store_event(struct db *db, const struct gw_event *ev, bool valid, const char *body,
                        size_t len, const char *outcome, char row_id[CUID_LEN + 1])
 {
     cuid_new(row_id);
@@ -81,7 +67,7 @@ static enum errkind mark_refunded(struct db *db, const char *order_id, const cha
 /* Money arrived for an order that was cancelled meanwhile (the client gave up on a slow payment
  * page): nothing is owed, so the payment goes to 'refunding' and the refund job returns it
  * (PayTabs); a YouCan Pay refund is confirmed later by its transaction.refunded event. */
-static enum errkind refund_late_payment(struct db *db, const struct event *ev, struct err *e)
+static enum errkind refund_late_payment(struct db *db, const struct gw_event *ev, struct err *e)
 {
     int rc = db_exec(
         db,
@@ -94,13 +80,13 @@ static enum errkind refund_late_payment(struct db *db, const struct event *ev, s
 }
 
 /* Decide and apply the event's effect on a locked order; *outcome says what happened. */
-static enum errkind apply(struct db *db, const struct event *ev, const char *order_status,
+static enum errkind apply(struct db *db, const struct gw_event *ev, const char *order_status,
                           const char *payment_status, const char *total, const char **outcome,
                           struct err *e)
 {
     bool pending = strcmp(order_status, "pending") == 0;
     *outcome = "ignored";
-    if (ev->action == ACT_PAID) {
+    if (ev->action == GW_EVENT_PAID) {
         char want[32];
         if (!money_normalize(total, want) || strcmp(want, ev->amount) != 0 ||
             strcmp(ev->currency, "MAD") != 0) {
@@ -117,11 +103,11 @@ static enum errkind apply(struct db *db, const struct event *ev, const char *ord
         return payment_confirm_locked(db, ev->order_id,
                                       ev->transaction_id[0] ? ev->transaction_id : NULL, NULL, e);
     }
-    if (ev->action == ACT_FAILED && pending) {
+    if (ev->action == GW_EVENT_FAILED && pending) {
         *outcome = "applied";
         return mark_failed(db, ev->order_id, e);
     }
-    if (ev->action == ACT_REFUNDED &&
+    if (ev->action == GW_EVENT_REFUNDED &&
         (strcmp(payment_status, "refunding") == 0 || strcmp(payment_status, "success") == 0)) {
         *outcome = "applied";
         return mark_refunded(db, ev->order_id, order_status, e);
@@ -167,7 +153,7 @@ static json_object *answer(const char *outcome)
 /* The shared path for an authentic, parsed event: one transaction for row + effect, run by
  * db_tx_retry (a deadlock runs it again from its BEGIN rather than making the gateway retry). */
 struct event_tx {
-    const struct event *ev;
+    const struct gw_event *ev;
     const char *body;
     size_t len;
     const char *outcome; /* what happened, once committed */
@@ -176,7 +162,7 @@ struct event_tx {
 static enum errkind event_tx(struct db *db, void *arg, struct err *e)
 {
     struct event_tx *x = arg;
-    const struct event *ev = x->ev;
+    const struct gw_event *ev = x->ev;
     char row_id[CUID_LEN + 1];
     int rc = db_begin(db);
     if (rc == DB_OK)
@@ -202,7 +188,7 @@ static enum errkind event_tx(struct db *db, void *arg, struct err *e)
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-static enum errkind handle_event(struct db *db, const struct event *ev, const char *body,
+static enum errkind handle_event(struct db *db, const struct gw_event *ev, const char *body,
                                  size_t len, json_object **out, struct err *e)
 {
     struct event_tx x = {ev, body, len, "ignored"};
@@ -221,7 +207,7 @@ static enum errkind handle_event(struct db *db, const struct event *ev, const ch
 }
 
 /* A forged or unsigned event: kept for audit (outside any effect), then refused. */
-static enum errkind reject(struct db *db, const struct event *ev, const char *body, size_t len,
+static enum errkind reject(struct db *db, const struct gw_event *ev, const char *body, size_t len,
                            struct err *e)
 {
     char row_id[CUID_LEN + 1];
@@ -230,47 +216,11 @@ static enum errkind reject(struct db *db, const struct event *ev, const char *bo
     return err_set(e, E_UNAUTHORIZED, "Invalid signature");
 }
 
-/* Amounts arrive in minor units as a number or a numeric string (YouCan Pay). */
-static void minor_amount(json_object *v, char out[32])
-{
-    long long minor = -1;
-    if (json_object_is_type(v, json_type_int))
-        minor = json_object_get_int64(v);
-    else if (json_object_is_type(v, json_type_string)) {
-        const char *s = json_object_get_string(v);
-        char *end = NULL;
-        long long n = strtoll(s, &end, 10);
-        if (*s && end && *end == '\0')
-            minor = n;
-    }
-    out[0] = '\0';
-    if (minor >= 0)
-        money_from_minor(minor, out);
-}
-
-static void parse_youcanpay(json_object *o, struct event *ev)
-{
-    copy_str(ev->id, sizeof(ev->id), jx_str(o, "id"));
-    copy_str(ev->type, sizeof(ev->type), jx_str(o, "event_name"));
-    json_object *t = jx_obj(jx_obj(o, "payload"), "transaction");
-    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(t, "order_id"));
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(t, "id"));
-    copy_str(ev->currency, sizeof(ev->currency), jx_str(t, "currency"));
-    minor_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
-    ev->action = strcmp(ev->type, "transaction.paid") == 0       ? ACT_PAID
-                 : strcmp(ev->type, "transaction.failed") == 0   ? ACT_FAILED
-                 : strcmp(ev->type, "transaction.refunded") == 0 ? ACT_REFUNDED
-                                                                 : ACT_NONE;
-}
-
 enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t len,
                                         const char *signature, json_object **out, struct err *e)
 {
-    struct event ev = {.provider = GW_YOUCANPAY};
-    json_object *o = jx_parse(body, len);
-    if (o && json_object_is_type(o, json_type_object))
-        parse_youcanpay(o, &ev);
-    json_object_put(o);
+    struct gw_event ev;
+    ycp_parse_event(body, len, &ev);
     if (!gw_signature_valid(GW_YOUCANPAY, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0] || !ev.type[0])
@@ -278,44 +228,11 @@ enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t 
     return handle_event(db, &ev, body, len, out, e);
 }
 
-static void parse_paytabs(json_object *o, struct event *ev)
-{
-    /* PayTabs calls back once per status change of a transaction (H on hold, then A), so the
-     * event id is the transaction and its status: a replay repeats both, a change does not. */
-    const char *ref = jx_str(o, "tran_ref");
-    const char *st = jx_str(jx_obj(o, "payment_result"), "response_status");
-    if (ref)
-        snprintf(ev->id, sizeof(ev->id), "%s:%s", ref, st ? st : "?");
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(o, "tran_ref"));
-    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(o, "cart_id"));
-    copy_str(ev->currency, sizeof(ev->currency), jx_str(o, "cart_currency"));
-    json_object *amount = json_object_object_get(o, "cart_amount");
-    if (!amount || !money_normalize(json_object_get_string(amount), ev->amount))
-        ev->amount[0] = '\0';
-    const char *status = jx_str(jx_obj(o, "payment_result"), "response_status");
-    const char *type = jx_str(o, "tran_type");
-    bool refund = type && strcasecmp(type, "refund") == 0;
-    snprintf(ev->type, sizeof(ev->type), "%s.%s", refund ? "refund" : "sale",
-             status ? status : "?");
-    if (!status)
-        ev->action = ACT_NONE;
-    else if (strcmp(status, "A") == 0)
-        ev->action = refund ? ACT_REFUNDED : ACT_PAID;
-    else if (!refund &&
-             (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 || strcmp(status, "V") == 0))
-        ev->action = ACT_FAILED;
-    else
-        ev->action = ACT_NONE;
-}
-
 enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t len,
                                        const char *signature, json_object **out, struct err *e)
 {
-    struct event ev = {.provider = GW_PAYTABS};
-    json_object *o = jx_parse(body, len);
-    if (o && json_object_is_type(o, json_type_object))
-        parse_paytabs(o, &ev);
-    json_object_put(o);
+    struct gw_event ev;
+    pt_parse_event(body, len, &ev);
     if (!gw_signature_valid(GW_PAYTABS, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0])

@@ -1,6 +1,6 @@
 /*
  * paytabs.c - the PayTabs (PT2) client (contract section 8): hosted payment page, transaction
- * query, refund. Callback signatures are checked in gateway.c.
+ * query, refund, reading a callback. Callback signatures are checked in gateway.c.
  *
  * PayTabs takes JSON with the server key in the "authorization" header, so request bodies hold
  * no secret and the checkout keeps the request it sent (cart_*, customer_details) for its answer.
@@ -202,6 +202,54 @@ enum pt_refund_outcome pt_parse_refund(const char *body, size_t len,
         outcome = PT_REFUND_DECLINED;
     json_object_put(root);
     return outcome;
+}
+
+/* ---- callbacks ---- */
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+static void event_fields(json_object *o, struct gw_event *ev)
+{
+    /* PayTabs calls back once per status change of a transaction (H on hold, then A), so the
+     * event id is the transaction and its status: a replay repeats both, a change does not. */
+    const char *ref = jx_str(o, "tran_ref");
+    const char *st = jx_str(jx_obj(o, "payment_result"), "response_status");
+    if (ref)
+        snprintf(ev->id, sizeof(ev->id), "%s:%s", ref, st ? st : "?");
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(o, "tran_ref"));
+    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(o, "cart_id"));
+    copy_str(ev->currency, sizeof(ev->currency), jx_str(o, "cart_currency"));
+    json_object *amount = json_object_object_get(o, "cart_amount");
+    if (!amount || !money_normalize(json_object_get_string(amount), ev->amount))
+        ev->amount[0] = '\0';
+    const char *status = jx_str(jx_obj(o, "payment_result"), "response_status");
+    const char *type = jx_str(o, "tran_type");
+    bool refund = type && strcasecmp(type, "refund") == 0;
+    snprintf(ev->type, sizeof(ev->type), "%s.%s", refund ? "refund" : "sale",
+             status ? status : "?");
+    if (!status)
+        ev->action = GW_EVENT_NONE;
+    else if (strcmp(status, "A") == 0)
+        ev->action = refund ? GW_EVENT_REFUNDED : GW_EVENT_PAID;
+    else if (!refund &&
+             (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 || strcmp(status, "V") == 0))
+        ev->action = GW_EVENT_FAILED;
+    else
+        ev->action = GW_EVENT_NONE;
+}
+
+void pt_parse_event(const char *body, size_t len, struct gw_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->provider = GW_PAYTABS;
+    ev->action = GW_EVENT_NONE;
+    json_object *o = jx_parse(body, len);
+    if (o && json_object_is_type(o, json_type_object))
+        event_fields(o, ev);
+    json_object_put(o);
 }
 
 /* ---- calls ---- */

@@ -1,6 +1,6 @@
 /*
  * youcanpay.c - the YouCan Pay client (contract section 8): tokenize a payment, look a
- * transaction up. Webhook signatures are checked in gateway.c.
+ * transaction up, read a webhook. Webhook signatures are checked in gateway.c.
  *
  * Two wire facts matter more than the rest. Amounts go out in minor units: the original app sent
  * 500 for a 500 MAD order, which YouCan Pay reads as 5.00 MAD. And the lookup carries the private
@@ -8,6 +8,7 @@
  * this file logs only the operation and the order or transaction id).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -160,6 +161,57 @@ bool ycp_lookup_url(const char *api, const char *ref, const char *pri_key, char 
         return false;
     int n = snprintf(out, outlen, "%s/transactions/%s?pri_key=%s", api, ref_esc, key_esc);
     return n > 0 && (size_t)n < outlen;
+}
+
+/* ---- webhooks ---- */
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Amounts arrive in minor units as a number or a numeric string. */
+static void event_amount(json_object *v, char out[32])
+{
+    long long minor = -1;
+    if (json_object_is_type(v, json_type_int))
+        minor = json_object_get_int64(v);
+    else if (json_object_is_type(v, json_type_string)) {
+        const char *s = json_object_get_string(v);
+        char *end = NULL;
+        long long n = strtoll(s, &end, 10);
+        if (*s && end && *end == '\0')
+            minor = n;
+    }
+    out[0] = '\0';
+    if (minor >= 0)
+        money_from_minor(minor, out);
+}
+
+static void event_fields(json_object *o, struct gw_event *ev)
+{
+    copy_str(ev->id, sizeof(ev->id), jx_str(o, "id"));
+    copy_str(ev->type, sizeof(ev->type), jx_str(o, "event_name"));
+    json_object *t = jx_obj(jx_obj(o, "payload"), "transaction");
+    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(t, "order_id"));
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(t, "id"));
+    copy_str(ev->currency, sizeof(ev->currency), jx_str(t, "currency"));
+    event_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
+    ev->action = strcmp(ev->type, "transaction.paid") == 0       ? GW_EVENT_PAID
+                 : strcmp(ev->type, "transaction.failed") == 0   ? GW_EVENT_FAILED
+                 : strcmp(ev->type, "transaction.refunded") == 0 ? GW_EVENT_REFUNDED
+                                                                 : GW_EVENT_NONE;
+}
+
+void ycp_parse_event(const char *body, size_t len, struct gw_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->provider = GW_YOUCANPAY;
+    ev->action = GW_EVENT_NONE;
+    json_object *o = jx_parse(body, len);
+    if (o && json_object_is_type(o, json_type_object))
+        event_fields(o, ev);
+    json_object_put(o);
 }
 
 /* ---- calls ---- */

@@ -33,6 +33,23 @@
 /* The client-safe message of every E_BAD_GATEWAY (the detail goes to the log). */
 #define GW_MSG_UNAVAILABLE "Payment gateway unavailable"
 
+/* ---- incoming notifications (read by youcanpay.c and paytabs.c, applied by gateway_events.c) */
+
+/* What an event asks for, once read from either gateway's format. */
+enum gw_event_action { GW_EVENT_PAID, GW_EVENT_FAILED, GW_EVENT_REFUNDED, GW_EVENT_NONE };
+
+/* One incoming event. Strings are "" when absent (too long ones are cut to fit). */
+struct gw_event {
+    enum gw_provider provider;
+    char id[129];
+    char type[65];
+    char order_id[129];
+    char transaction_id[129];
+    char amount[32]; /* major units, 2 places; empty when absent */
+    char currency[8];
+    enum gw_event_action action;
+};
+
 /* ---- shared (gateway.c) ---- */
 
 /* Percent-encodes every byte outside RFC 3986's unreserved set (A-Z a-z 0-9 - . _ ~), so a value
@@ -82,6 +99,11 @@ bool ycp_parse_transaction(const char *body, size_t len, struct gw_transaction *
 bool ycp_lookup_url(const char *api, const char *ref, const char *pri_key, char *out,
                     size_t outlen);
 
+/* A webhook body ({id, event_name, payload: {transaction: {...}}}) into ev, provider set. A body
+ * that is not a JSON object leaves every field empty (action GW_EVENT_NONE); the signature is
+ * checked separately (gw_signature_valid). Pure: no database, no network. */
+void ycp_parse_event(const char *body, size_t len, struct gw_event *ev);
+
 enum errkind ycp_tokenize(const struct gw_checkout_request *req, struct gw_checkout_result *res,
                           struct err *e);
 enum errkind ycp_lookup(const char *ref, struct gw_transaction *t, struct err *e);
@@ -120,6 +142,11 @@ enum pt_refund_outcome { PT_REFUND_APPROVED, PT_REFUND_DECLINED, PT_REFUND_MALFO
  * malformed (no payment_result.response_status, or A without a tran_ref). */
 enum pt_refund_outcome pt_parse_refund(const char *body, size_t len,
                                        char refund_ref[GW_REF_MAX + 1]);
+
+/* A callback body (the transaction object of a query answer) into ev, provider set. The event id
+ * is "<tran_ref>:<response_status>": PayTabs calls back once per status change. A body that is
+ * not a JSON object leaves every field empty. Pure: no database, no network. */
+void pt_parse_event(const char *body, size_t len, struct gw_event *ev);
 
 enum errkind pt_payment_page(const struct gw_checkout_request *req, struct gw_checkout_result *res,
                              struct err *e);

@@ -635,6 +635,65 @@ static void test_url_escape(void **state)
     assert_false(gw_url_escape(NULL, out, sizeof out));
 }
 
+/* Incoming events: the pure reading both gateways' notifications go through before any
+ * database work (gateway_events.c applies them). */
+static void test_youcanpay_event(void **state)
+{
+    static const char paid[] = "{\"id\":\"evt_1\",\"event_name\":\"transaction.paid\",\"payload\":"
+                               "{\"transaction\":{\"id\":\"t1\",\"order_id\":\"o1\",\"amount\":"
+                               "\"50000\",\"currency\":\"MAD\"}}}";
+    struct gw_event ev;
+    ycp_parse_event(paid, strlen(paid), &ev);
+    assert_int_equal(ev.provider, GW_YOUCANPAY);
+    assert_int_equal(ev.action, GW_EVENT_PAID);
+    assert_string_equal(ev.id, "evt_1");
+    assert_string_equal(ev.transaction_id, "t1");
+    assert_string_equal(ev.order_id, "o1");
+    assert_string_equal(ev.amount, "500.00");
+    assert_string_equal(ev.currency, "MAD");
+
+    static const char refunded[] = "{\"id\":\"e\",\"event_name\":\"transaction.refunded\","
+                                   "\"payload\":{\"transaction\":{\"amount\":-5}}}";
+    ycp_parse_event(refunded, strlen(refunded), &ev);
+    assert_int_equal(ev.action, GW_EVENT_REFUNDED);
+    assert_string_equal(ev.amount, ""); /* a negative amount is no amount */
+
+    ycp_parse_event("[1]", 3, &ev);
+    assert_int_equal(ev.action, GW_EVENT_NONE);
+    assert_string_equal(ev.id, "");
+    assert_string_equal(ev.type, "");
+}
+
+static void test_paytabs_event(void **state)
+{
+    static const char sale[] = "{\"tran_ref\":\"TST1\",\"cart_id\":\"o1\",\"cart_amount\":\"500\","
+                               "\"cart_currency\":\"MAD\",\"payment_result\":{\"response_status\":"
+                               "\"H\"}}";
+    struct gw_event ev;
+    pt_parse_event(sale, strlen(sale), &ev);
+    assert_int_equal(ev.provider, GW_PAYTABS);
+    assert_int_equal(ev.action, GW_EVENT_NONE); /* on hold: nothing to do yet */
+    assert_string_equal(ev.id, "TST1:H");
+    assert_string_equal(ev.type, "sale.H");
+    assert_string_equal(ev.amount, "500.00");
+
+    static const char refund[] =
+        "{\"tran_ref\":\"TST2\",\"tran_type\":\"refund\",\"payment_result\":"
+        "{\"response_status\":\"A\"}}";
+    pt_parse_event(refund, strlen(refund), &ev);
+    assert_int_equal(ev.action, GW_EVENT_REFUNDED);
+    assert_string_equal(ev.type, "refund.A");
+
+    static const char declined[] = "{\"tran_ref\":\"TST3\",\"payment_result\":{\"response_status\":"
+                                   "\"D\"}}";
+    pt_parse_event(declined, strlen(declined), &ev);
+    assert_int_equal(ev.action, GW_EVENT_FAILED);
+
+    pt_parse_event("{", 1, &ev);
+    assert_int_equal(ev.action, GW_EVENT_NONE);
+    assert_string_equal(ev.id, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,6 +715,8 @@ int main(void)
         cmocka_unit_test(test_signature_valid),
         cmocka_unit_test(test_dispatch),
         cmocka_unit_test(test_url_escape),
+        cmocka_unit_test(test_youcanpay_event),
+        cmocka_unit_test(test_paytabs_event),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,62 @@
+/*
+ * fuzz_query.c - query strings and cookies (http.c): the input is parsed as a query string
+ * ("a=1&b=%20"), percent-decoded both ways (path and query rules), and read as a Cookie header;
+ * its first line is also taken as a FastCGI param name (HTTP_* to a header name) and a request
+ * id. Checks what callers rely on: decoded text holds no NUL and is never longer than the input.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "khedma/http.h"
+#include "fuzz.h"
+
+static void check_list(const struct kv_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        FZ_CHECK(l->items[i].key && l->items[i].value);
+}
+
+static void decode(const char *s, size_t len, bool plus_as_space)
+{
+    size_t out_len = 0;
+    char *out = percent_decode(s, len, plus_as_space, &out_len);
+    if (out) {
+        FZ_CHECK(out_len <= len);
+        FZ_CHECK(strlen(out) == out_len); /* no NUL inside */
+    }
+    free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *s = fz_dup(data, size);
+    size_t len = strlen(s);
+
+    struct kv_list query = {0};
+    if (parse_query(s, &query) == 0)
+        check_list(&query);
+    (void)kv_get(&query, "input");
+    kv_free(&query);
+
+    decode(s, len, true);
+    decode(s, len, false);
+
+    struct kv_list cookies = {0};
+    parse_cookies(s, &cookies);
+    check_list(&cookies);
+    kv_free(&cookies);
+
+    const uint8_t *rest;
+    size_t rest_len;
+    char *head = fz_head(data, size, &rest, &rest_len);
+    char name[128];
+    if (header_name_from_param(head, name, sizeof name))
+        FZ_CHECK(strlen(name) < sizeof name);
+    if (request_id_valid(head))
+        FZ_CHECK(strlen(head) >= 1 && strlen(head) <= REQUEST_ID_MAX);
+    free(head);
+    free(s);
+    return 0;
+}
