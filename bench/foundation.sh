@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/foundation.sh - prints the figures issue 2 asks for, on this machine; asserts nothing:
+# bench/foundation.sh - prints the foundation figures on this machine; asserts nothing:
 #   - `deploy/up` wall time (packages already present: a rebuild-if-needed and a restart),
 #   - GET /healthz requests/s through nginx with wrk (2 threads, 32 connections, 10 s),
 #   - each worker's RSS (VmRSS) after it has served at least 10,000 requests.
@@ -68,4 +68,4 @@ for pid in $workers; do
         echo "worker $pid exited during the run (KHEDMA_MAX_REQUESTS recycling?)"
     fi
 done
-echo "targets (issue 2): >= 5000 requests/s, worker RSS <= 10 MB"
+echo "targets: >= 5000 requests/s, worker RSS <= 10 MB"

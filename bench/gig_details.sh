@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gig_details.sh - prints the figures issue 3 asks for, on this machine; asserts nothing:
+# bench/gig_details.sh - prints the gig-page figures, on this machine; asserts nothing:
 #   - gig.getGigDetails through nginx (tRPC GET, rotating over every seeded gig) and GET /healthz
 #     in the same run, at 32 and 64 connections: requests/s and p99 latency (wrk --latency),
 #   - the number of SQL round trips one getGigDetails makes, measured on the database server.
@@ -214,4 +214,4 @@ for conns in 32 64; do
     done
 done
 echo "(wrk -t$THREADS -d${DURATION}s --latency; full output in $K_LOG/bench-gig-details-wrk.out)"
-echo "goal (issue 3): >= 9500 requests/s with p99 < 10 ms for getGigDetails; Node tRPC + mysql2 measured ~950"
+echo "goal: >= 9500 requests/s with p99 < 10 ms for getGigDetails; Node tRPC + mysql2 measured ~950"

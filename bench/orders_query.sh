@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/orders_query.sh - prints the figures issue 5 asks for, on this machine; asserts nothing:
+# bench/orders_query.sh - prints the order-query figures, on this machine; asserts nothing:
 # the p95 latency of four typical GET /api/orders filter shapes at 10,000 and at 1,000,000
 # orders, their ratio, and the EXPLAIN of each shape's two statements (the COUNT and the page)
 # showing the index used on orders. Goal from the issue (reported, never asserted): p95 <= 10 ms
@@ -355,4 +355,4 @@ for label in small large; do
     done
 done
 echo "(wrk -t1 -c1 -d${DURATION}s per shape after a 2 s warm-up; small = $SMALL, large = $LARGE bench orders)"
-echo "goal (issue 5): p95 <= 10 ms at 1,000,000 orders and <= 1.5x the 10,000 figure"
+echo "goal: p95 <= 10 ms at 1,000,000 orders and <= 1.5x the 10,000 figure"

@@ -3,7 +3,7 @@
  * lists of GigSummary, GigDetails, the public parts of one gig, the category tree and the public
  * search. Shared by the tRPC procedures and the REST handlers.
  *
- * Why it is shaped like this (issue 3 asks for few round trips and a fast details page):
+ * Why it is shaped like this (few round trips and a fast details page are the goals):
  *  - A gig page is ONE statement: a UNION ALL whose first part is the gig row (with owner,
  *    category and the owner's review count and sum) and whose other parts are the rows of its
  *    packages, tags, FAQs and attachments, all in one shared column layout (kind, gig id, id,

@@ -1,4 +1,4 @@
-"""test_migrations.py - the migration runner (issue 2, item 4) on a database of its own: three
+"""test_migrations.py - the migration runner on a database of its own: three
 `khedmad migrate` at once (three hosts deploying together) apply every migration exactly once and
 seed the categories once, a second run changes nothing, and the result matches the stack's
 schema. The test database is dropped afterwards."""

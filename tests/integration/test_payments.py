@@ -1,4 +1,4 @@
-"""test_payments.py - checkout and payment confirmation (issue 4; contract sections 5, 6 and 8)
+"""test_payments.py - checkout and payment confirmation (the contract's checkout, payment and gateway rules)
 through nginx, with the development gateway emulators (tests/emulators) standing in for YouCan Pay
 and PayTabs: POST /api/orders/checkout and its errors in the contract's order, the card flow on the
 active gateway (what the gateway received, the signed webhook / callback, POST /api/orders and the

@@ -1,4 +1,4 @@
-"""test_process.py - process-level behaviour of the running stack (issue 2, items 2, 6 and 7):
+"""test_process.py - process-level behaviour of the running stack:
 a killed worker is replaced while traffic goes on, bursts of kill -9 of every worker are
 replaced within 100 ms each time (no crash-loop back-off), a worker crashing in the middle of a
 request is logged with that request's id while the others keep serving, /healthz follows the database down and up

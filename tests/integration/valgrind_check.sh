@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/integration/valgrind_check.sh - the leak test of issue 2: khedmad serve runs under
+# tests/integration/valgrind_check.sh - the leak test: khedmad serve runs under
 # valgrind (memcheck, every forked process logged to its own file) with one worker, serves 1,000
 # mixed requests through nginx, gets SIGTERM, and every process's log must show no definitely
 # lost memory and no memcheck error. Prints `ok - ...` / `not ok - ...` lines and
