@@ -54,9 +54,9 @@ static size_t number_length(const char *buf, size_t len, size_t i)
     return i - start;
 }
 
-/* Rejects what json-c would let through: NUL bytes anywhere, single quotes outside strings
- * (json-c treats them as string delimiters), malformed numbers and control characters inside
- * strings. The tokener still checks the structure afterwards. */
+/* Rejects what json-c would let through: NUL bytes anywhere (raw or as \u0000), single quotes
+ * outside strings (json-c treats them as string delimiters), malformed numbers and control
+ * characters inside strings. The tokener still checks the structure afterwards. */
 static bool lexically_strict(const char *buf, size_t len)
 {
     bool in_string = false;
@@ -67,9 +67,13 @@ static bool lexically_strict(const char *buf, size_t len)
         if (in_string) {
             if (c < 0x20)
                 return false;
-            if (c == '\\')
+            if (c == '\\') {
+                /* \u0000 would reach C strings, which end at it: "a\u0000b" would read as "a"
+                 * and two keys differing only after it would become one. */
+                if (len - i >= 6 && memcmp(buf + i + 1, "u0000", 5) == 0)
+                    return false;
                 i++; /* the escaped character cannot end the string */
-            else if (c == '"')
+            } else if (c == '"')
                 in_string = false;
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             size_t n = number_length(buf, len, i);

@@ -51,6 +51,9 @@ static void test_parse_accepts(void **state)
                      "\"\xd8\xae\xd8\xaf\xd9\x85\xd8\xa9\"");
     assert_parses_to("{\"s\":\"it's\"}", "{\"s\":\"it's\"}");
     assert_parses_to("[\"a\\\"b\"]", "[\"a\\\"b\"]");
+    /* An escaped backslash followed by the letters u0000 is text, not a NUL. */
+    assert_parses_to("\"a\\\\u0000\"", "\"a\\\\u0000\"");
+    assert_parses_to("\"\\u0001\"", "\"\\u0001\"");
 }
 
 static void test_parse_rejects(void **state)
@@ -70,6 +73,11 @@ static void test_parse_rejects(void **state)
     /* An embedded NUL, inside or after a value. */
     assert_null(jx_parse("{}\0", 3));
     assert_null(jx_parse("\"a\0b\"", 5));
+    /* ... or escaped: C strings would end at it, so "a\u0000b" would read as "a" and keys that
+     * differ only after it would be one key. */
+    assert_rejected("\"a\\u0000b\"");
+    assert_rejected("{\"k\\u0000x\":1,\"k\\u0000y\":2}");
+    assert_rejected("[\"\\u0000\"]");
     /* The length, not a terminator, bounds the input. */
     json_object *o = jx_parse("{}garbage", 2);
     assert_non_null(o);
