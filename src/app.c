@@ -49,6 +49,15 @@ static bool is_trpc_path(const char *path)
     return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+void app_refuse(struct ctx *c, int status, enum errkind kind, const char *message)
+{
+    const char *path = c->req->path;
+    if (path && is_trpc_path(path))
+        handle_trpc_refused(c, kind, message);
+    else
+        rest_fail(c, status, message, NULL);
+}
+
 /* False, with the answer written, when the request cannot be routed as it was spelled. */
 static bool target_acceptable(struct ctx *c)
 {

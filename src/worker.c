@@ -90,11 +90,11 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     c.db = db;
     int body = parsed == 0 ? read_body(fr, &req) : 0;
     if (parsed != 0)
-        rest_fail(&c, 400, "Malformed request URI", NULL);
+        app_refuse(&c, 400, E_BAD_REQUEST, "Malformed request URI");
     else if (body > 0)
-        rest_fail(&c, 413, "Request body too large", NULL);
+        app_refuse(&c, 413, E_TOO_LARGE, "Request body too large");
     else if (body < 0)
-        rest_fail(&c, 400, "Incomplete request body", NULL);
+        app_refuse(&c, 400, E_BAD_REQUEST, "Incomplete request body");
     else
         app_handle(&c);
     /* A handler that failed half-way must never leave a transaction open for the next request. */

@@ -10,6 +10,11 @@
 /* Route and run one request; always leaves a complete response in c->resp. */
 void app_handle(struct ctx *c);
 
+/* Refuse a request the worker could not even read (a malformed URI, a body too large or cut
+ * short) in the shape its client expects: a tRPC error under /api/trpc, else the REST envelope
+ * with `status`. */
+void app_refuse(struct ctx *c, int status, enum errkind kind, const char *message);
+
 /* Handlers (one file per area). */
 void handle_healthz(struct ctx *c);
 void handle_auth_signup(struct ctx *c);

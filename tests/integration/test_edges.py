@@ -226,3 +226,19 @@ def test_trpc_url_limit():
     assert r.json and "error" in r.json, r
     # A REST route over the limit gets the REST envelope.
     assert_envelope(http("GET", "/api/gigs?q=" + "x" * (32 * 1024)), 414)
+
+
+def test_unreadable_requests_answer_in_the_transport_shape():
+    # A malformed percent-escape makes the request unreadable before routing: under /api/trpc
+    # the answer is still a tRPC error, elsewhere the REST envelope.
+    r = http("GET", "/api/trpc/gig.getGigPackages?input=%zz")
+    assert r.status == 400, r
+    assert r.json and "error" in r.json, r
+    assert trpc_error(r) == ("BAD_REQUEST", 400), r
+    assert "success" not in r.json, r
+    assert_envelope(http("GET", "/api/gigs?q=%zz"), 400)
+    # The same escape in the path is refused by nginx itself, in the same two shapes.
+    r = http("GET", "/api/trpc/gig.get%zzGigPackages")
+    assert r.status == 400, r
+    assert trpc_error(r) == ("BAD_REQUEST", 400), r
+    assert_envelope(http("GET", "/api/gi%zzgs"), 400)
