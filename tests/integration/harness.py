@@ -178,6 +178,23 @@ def assert_envelope(resp, status, message=None):
     return j["data"]
 
 
+_transformer = {}
+
+
+def trpc_superjson():
+    """Whether the stack speaks superjson over tRPC (KHEDMA_TRPC_TRANSFORMER), probed once."""
+    if "superjson" not in _transformer:
+        data = http("GET", "/api/trpc/category.list").json["result"]["data"]
+        _transformer["superjson"] = isinstance(data, dict) and "json" in data
+    return _transformer["superjson"]
+
+
+def trpc_post(path, body, token, timeout=60):
+    """POST one tRPC mutation, its input wrapped as superjson when the stack speaks it."""
+    payload = {"json": body} if trpc_superjson() else body
+    return http("POST", "/api/trpc/" + path, json_body=payload, token=token, timeout=timeout)
+
+
 # --------------------------------------------------------------------------------------------
 # The stack's processes
 

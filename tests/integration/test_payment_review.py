@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from harness import REPO, VAR, assert_envelope, http, jobs_once, signup, sql, unique
+from harness import REPO, VAR, assert_envelope, http, jobs_once, signup, sql, trpc_post, unique
 
 sys.path.insert(0, os.path.join(REPO, "tests", "emulators"))
 import client as emu  # noqa: E402  (the emulators' control API, tests/emulators/client.py)
@@ -36,20 +36,9 @@ ATTEMPTS = 3  # DB_TX_ATTEMPTS (dberr.h)
 # --------------------------------------------------------------------------------------------
 # Fixtures
 
-_transformer = {}
-
-
-def superjson():
-    """Whether the stack speaks superjson over tRPC (KHEDMA_TRPC_TRANSFORMER), probed once."""
-    if "superjson" not in _transformer:
-        data = http("GET", "/api/trpc/category.list").json["result"]["data"]
-        _transformer["superjson"] = isinstance(data, dict) and "json" in data
-    return _transformer["superjson"]
-
 
 def trpc(path, body, token):
-    payload = {"json": body} if superjson() else body
-    return http("POST", "/api/trpc/" + path, json_body=payload, token=token, timeout=90)
+    return trpc_post(path, body, token, timeout=90)
 
 
 def trpc_data(r, what):

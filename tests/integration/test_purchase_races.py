@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 
-from harness import REPO, VAR, assert_envelope, http, signup, unique
+from harness import REPO, VAR, assert_envelope, http, signup, trpc_post, unique
 
 sys.path.insert(0, os.path.join(REPO, "tests", "emulators"))
 import client as emu  # noqa: E402  (the emulators' control API, tests/emulators/client.py)
@@ -34,20 +34,9 @@ LOG = os.path.join(VAR, "log", "khedmad.log")
 LOCK_FAILURE = re.compile(r"^db: (1213|1205) |Deadlock found|Lock wait timeout")
 
 
-_transformer = {}
-
-
-def superjson():
-    """Whether the stack speaks superjson over tRPC (KHEDMA_TRPC_TRANSFORMER), probed once."""
-    if "superjson" not in _transformer:
-        data = http("GET", "/api/trpc/category.list").json["result"]["data"]
-        _transformer["superjson"] = isinstance(data, dict) and "json" in data
-    return _transformer["superjson"]
-
 
 def trpc_call(path, body, token):
-    payload = {"json": body} if superjson() else body
-    return http("POST", "/api/trpc/" + path, json_body=payload, token=token, timeout=60)
+    return trpc_post(path, body, token, timeout=60)
 
 
 def trpc_mutation(path, body, token):
