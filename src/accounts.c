@@ -92,21 +92,21 @@ static char *dup_or_null(const char *s)
  * the row is not what the schema promises (both are internal errors for the caller). */
 static int user_from_row(const struct db_result *r, size_t col0, struct user *u)
 {
-    const char *id = dbr_get(r, 0, col0);
-    const char *role = dbr_get(r, 0, col0 + 5);
+    const char *id = db_result_get(r, 0, col0);
+    const char *role = db_result_get(r, 0, col0 + 5);
     if (!id || strlen(id) > CUID_LEN || !role || strlen(role) >= sizeof(u->role))
         return -1;
     memset(u, 0, sizeof(*u));
     strcpy(u->id, id);
     strcpy(u->role, role);
-    u->name = dup_or_null(dbr_get(r, 0, col0 + 1));
-    u->username = dup_or_null(dbr_get(r, 0, col0 + 2));
-    u->email = dup_or_null(dbr_get(r, 0, col0 + 3));
-    u->phone = dup_or_null(dbr_get(r, 0, col0 + 4));
-    u->order_updates_notifications = cell_true(dbr_get(r, 0, col0 + 6));
-    u->inbox_notifications = cell_true(dbr_get(r, 0, col0 + 7));
+    u->name = dup_or_null(db_result_get(r, 0, col0 + 1));
+    u->username = dup_or_null(db_result_get(r, 0, col0 + 2));
+    u->email = dup_or_null(db_result_get(r, 0, col0 + 3));
+    u->phone = dup_or_null(db_result_get(r, 0, col0 + 4));
+    u->order_updates_notifications = cell_true(db_result_get(r, 0, col0 + 6));
+    u->inbox_notifications = cell_true(db_result_get(r, 0, col0 + 7));
     if (!u->name || !u->username || !u->email ||
-        iso_from_db(dbr_get(r, 0, col0 + 8), u->created_at) != 0) {
+        iso_from_db(db_result_get(r, 0, col0 + 8), u->created_at) != 0) {
         user_free(u);
         return -1;
     }
@@ -336,8 +336,8 @@ static enum errkind explain_duplicate(struct db *db, const struct signup_in *s, 
                      DB_PARAMS(DBP_S(s->email), DBP_S(s->username)), &r, NULL);
     if (rc != DB_OK)
         return db_failed(db, rc, "signup duplicate check", e);
-    bool email_taken = r->rows > 0 && cell_true(dbr_get(r, 0, 0));
-    bool username_taken = r->rows > 0 && cell_true(dbr_get(r, 0, 1));
+    bool email_taken = r->rows > 0 && cell_true(db_result_get(r, 0, 0));
+    bool username_taken = r->rows > 0 && cell_true(db_result_get(r, 0, 1));
     db_result_free(r);
     db_rollback(db);
     if (email_taken) {
@@ -461,7 +461,7 @@ static enum errkind find_login(struct db *db, const char *email, struct user *u,
     *found = false;
     enum errkind kind = E_OK;
     if (r->rows > 0) {
-        const char *h = dbr_get(r, 0, USER_NCOLS);
+        const char *h = db_result_get(r, 0, USER_NCOLS);
         if (!h || strlen(h) >= PASSWORD_HASH_MAX || user_from_row(r, 0, u) != 0) {
             kind = db_failed(db, DB_ERR, "decode login user", e);
         } else {
@@ -581,12 +581,12 @@ enum errkind accounts_session_user(struct db *db, const char *token_hash, struct
         return db_failed(db, rc, "session lookup", e);
     /* The index found the row; the constant-time comparison makes sure a case-insensitive
      * collation cannot have matched a differently spelled hash. */
-    const char *stored = r->rows > 0 ? dbr_get(r, 0, USER_NCOLS) : NULL;
+    const char *stored = r->rows > 0 ? db_result_get(r, 0, USER_NCOLS) : NULL;
     if (!stored || !secret_equal(stored, token_hash, false)) {
         db_result_free(r);
         return err_set(e, E_UNAUTHORIZED, "Authentication required");
     }
-    bool stale = cell_true(dbr_get(r, 0, USER_NCOLS + 1));
+    bool stale = cell_true(db_result_get(r, 0, USER_NCOLS + 1));
     int bad = user_from_row(r, 0, u);
     db_result_free(r);
     if (bad)

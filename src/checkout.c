@@ -54,18 +54,18 @@ static enum errkind load_offer(struct db *db, const struct user *client,
                      DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    bool found = r->rows == 1 && (!in->gig_id || strcmp(in->gig_id, dbr_get(r, 0, 1)) == 0);
+    bool found = r->rows == 1 && (!in->gig_id || strcmp(in->gig_id, db_result_get(r, 0, 1)) == 0);
     bool available =
-        found && strcmp(dbr_get(r, 0, 7), "published") == 0 && dbr_int(r, 0, 8, 1) == 0;
-    bool own = found && strcmp(dbr_get(r, 0, 2), client->id) == 0;
+        found && strcmp(db_result_get(r, 0, 7), "published") == 0 && db_result_int(r, 0, 8, 1) == 0;
+    bool own = found && strcmp(db_result_get(r, 0, 2), client->id) == 0;
     if (found) {
-        snprintf(o->package_id, sizeof(o->package_id), "%s", dbr_get(r, 0, 0));
-        snprintf(o->gig_id, sizeof(o->gig_id), "%s", dbr_get(r, 0, 1));
-        snprintf(o->owner_id, sizeof(o->owner_id), "%s", dbr_get(r, 0, 2));
-        snprintf(o->price, sizeof(o->price), "%s", dbr_get(r, 0, 3));
-        snprintf(o->type, sizeof(o->type), "%s", dbr_get(r, 0, 4));
-        snprintf(o->title, sizeof(o->title), "%s", dbr_get(r, 0, 5));
-        o->revisions = dbr_int(r, 0, 6, 0);
+        snprintf(o->package_id, sizeof(o->package_id), "%s", db_result_get(r, 0, 0));
+        snprintf(o->gig_id, sizeof(o->gig_id), "%s", db_result_get(r, 0, 1));
+        snprintf(o->owner_id, sizeof(o->owner_id), "%s", db_result_get(r, 0, 2));
+        snprintf(o->price, sizeof(o->price), "%s", db_result_get(r, 0, 3));
+        snprintf(o->type, sizeof(o->type), "%s", db_result_get(r, 0, 4));
+        snprintf(o->title, sizeof(o->title), "%s", db_result_get(r, 0, 5));
+        o->revisions = db_result_int(r, 0, 6, 0);
     }
     db_result_free(r);
     enum errkind k = E_OK;
@@ -144,11 +144,11 @@ static json_object *base_data(const char *order_id, const struct offer *o, const
                               const char *provider)
 {
     json_object *d = json_object_new_object();
-    jx_add_str(d, "order_id", order_id);
-    jx_add_decimal(d, "amount", o->price);
-    jx_add_str(d, "currency", "MAD");
-    jx_add_str(d, "payment_method", method);
-    jx_add_str(d, "provider", provider);
+    jsonx_add_str(d, "order_id", order_id);
+    jsonx_add_decimal(d, "amount", o->price);
+    jsonx_add_str(d, "currency", "MAD");
+    jsonx_add_str(d, "payment_method", method);
+    jsonx_add_str(d, "provider", provider);
     return d;
 }
 
@@ -229,11 +229,11 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
         return e->kind;
     }
     if (p == GW_YOUCANPAY) {
-        jx_add_str(data, "token_id", res.token_id);
-        jx_add_str(data, "payment_url", res.payment_url);
+        jsonx_add_str(data, "token_id", res.token_id);
+        jsonx_add_str(data, "payment_url", res.payment_url);
     } else {
-        jx_add_str(data, "tran_ref", res.tran_ref);
-        jx_add_str(data, "redirect_url", res.redirect_url);
+        jsonx_add_str(data, "tran_ref", res.tran_ref);
+        jsonx_add_str(data, "redirect_url", res.redirect_url);
         json_object_object_foreach(res.paytabs_request, key, val)
         {
             if (strncmp(key, "cart_", 5) == 0 || strcmp(key, "customer_details") == 0)
@@ -264,7 +264,7 @@ enum errkind orders_checkout(struct db *db, const struct user *client,
         return e->kind;
     json_object *d = base_data(order_id, &o, method, provider);
     if (!card) {
-        jx_add_str(d, "reference", reference);
+        jsonx_add_str(d, "reference", reference);
     } else if (call_gateway(db, client, in, &o, order_id, d, e) != E_OK) {
         json_object_put(d);
         return e->kind;

@@ -944,26 +944,26 @@ unsigned long db_round_trips(const struct db *db)
 
 /* ---- result access ---------------------------------------------------------------------- */
 
-const char *dbr_get(const struct db_result *r, size_t row, size_t col)
+const char *db_result_get(const struct db_result *r, size_t row, size_t col)
 {
     if (!r || row >= r->rows || col >= r->cols)
         return NULL;
     return r->cells[row * r->cols + col];
 }
 
-const char *dbr_by_name(const struct db_result *r, size_t row, const char *name)
+const char *db_result_by_name(const struct db_result *r, size_t row, const char *name)
 {
     if (!r)
         return NULL;
     for (size_t i = 0; i < r->cols; i++)
         if (strcasecmp(r->names[i], name) == 0)
-            return dbr_get(r, row, i);
+            return db_result_get(r, row, i);
     return NULL;
 }
 
-long long dbr_int(const struct db_result *r, size_t row, size_t col, long long dflt)
+long long db_result_int(const struct db_result *r, size_t row, size_t col, long long dflt)
 {
-    const char *v = dbr_get(r, row, col);
+    const char *v = db_result_get(r, row, col);
     if (!v || !*v)
         return dflt;
     char *end;

@@ -68,13 +68,13 @@ static enum errkind load_parties(struct db *db, const char *order_id, struct par
         db_result_free(r);
         return db_fail(db, DB_ERR, e);
     }
-    snprintf(p->client, sizeof(p->client), "%s", dbr_get(r, 0, 0));
-    snprintf(p->freelancer, sizeof(p->freelancer), "%s", dbr_get(r, 0, 1));
-    p->client_wants = dbr_int(r, 0, 2, 1) != 0;
-    p->freelancer_wants = dbr_int(r, 0, 3, 1) != 0;
-    snprintf(p->title, sizeof(p->title), "%s", dbr_get(r, 0, 4));
-    const char *urls = dbr_get(r, 0, 5);
-    p->webhook_urls = urls ? jx_parse(urls, strlen(urls)) : NULL;
+    snprintf(p->client, sizeof(p->client), "%s", db_result_get(r, 0, 0));
+    snprintf(p->freelancer, sizeof(p->freelancer), "%s", db_result_get(r, 0, 1));
+    p->client_wants = db_result_int(r, 0, 2, 1) != 0;
+    p->freelancer_wants = db_result_int(r, 0, 3, 1) != 0;
+    snprintf(p->title, sizeof(p->title), "%s", db_result_get(r, 0, 4));
+    const char *urls = db_result_get(r, 0, 5);
+    p->webhook_urls = urls ? jsonx_parse(urls, strlen(urls)) : NULL;
     db_result_free(r);
     return E_OK;
 }
@@ -122,9 +122,9 @@ static json_object *webhook_body(const struct event_kind *k, const char *event_i
     char now[ISO_TIME_LEN + 1];
     iso_from_ms(wall_ms(), now);
     json_object *body = json_object_new_object(), *data = json_object_new_object();
-    jx_add_str(body, "id", event_id);
-    jx_add_str(body, "type", k->webhook);
-    jx_add_str(body, "createdAt", now);
+    jsonx_add_str(body, "id", event_id);
+    jsonx_add_str(body, "type", k->webhook);
+    jsonx_add_str(body, "createdAt", now);
     json_object_object_add(data, "order", order);
     json_object_object_add(data, "meta", json_object_get(json_object_object_get(order, "meta")));
     json_object_object_add(data, "paymentReference",
@@ -144,7 +144,7 @@ static enum errkind queue_webhooks(struct db *db, const struct event_kind *k,
     char event_id[CUID_LEN + 1];
     cuid_new(event_id);
     json_object *body = webhook_body(k, event_id, order);
-    const char *text = jx_to_string(body);
+    const char *text = jsonx_to_string(body);
     int rc = DB_OK;
     for (size_t i = 0; rc == DB_OK && i < json_object_array_length(urls); i++) {
         const char *url = json_object_get_string(json_object_array_get_idx(urls, i));

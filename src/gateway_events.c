@@ -132,9 +132,9 @@ static enum errkind lock_order(struct db *db, const char *order_id, struct order
         return db_fail(db, rc, e);
     s->found = r->rows == 1;
     if (s->found) {
-        copy_str(s->status, sizeof(s->status), dbr_get(r, 0, 0));
-        copy_str(s->payment_status, sizeof(s->payment_status), dbr_get(r, 0, 1));
-        copy_str(s->total, sizeof(s->total), dbr_get(r, 0, 2));
+        copy_str(s->status, sizeof(s->status), db_result_get(r, 0, 0));
+        copy_str(s->payment_status, sizeof(s->payment_status), db_result_get(r, 0, 1));
+        copy_str(s->total, sizeof(s->total), db_result_get(r, 0, 2));
     }
     db_result_free(r);
     return E_OK;
@@ -143,10 +143,10 @@ static enum errkind lock_order(struct db *db, const char *order_id, struct order
 static json_object *answer(const char *outcome)
 {
     json_object *o = json_object_new_object();
-    jx_add_bool(o, "received", true);
+    jsonx_add_bool(o, "received", true);
     if (strcmp(outcome, "applied") != 0)
-        jx_add_bool(o, strcmp(outcome, "duplicate") == 0 ? "duplicate" : "ignored", true);
-    jx_add_str(o, "outcome", outcome);
+        jsonx_add_bool(o, strcmp(outcome, "duplicate") == 0 ? "duplicate" : "ignored", true);
+    jsonx_add_str(o, "outcome", outcome);
     return o;
 }
 
@@ -202,7 +202,7 @@ static enum errkind handle_event(struct db *db, const struct gw_event *ev, const
              x.outcome);
     *out = answer(x.outcome);
     if (strcmp(x.outcome, "unknown_order") == 0)
-        jx_add_bool(*out, "ignored", true);
+        jsonx_add_bool(*out, "ignored", true);
     return E_OK;
 }
 

@@ -135,7 +135,7 @@ static bool int_field(json_object *obj, const char *key, const char *path, const
         fail(e, path, "%s is required", label);
         return false;
     }
-    if (!jx_int(obj, key, &v)) {
+    if (!jsonx_int(obj, key, &v)) {
         fail(e, path, "%s must be a whole number", label);
         return false;
     }
@@ -194,7 +194,7 @@ enum errkind gig_input_offers(json_object *in, struct offers_input *out, struct 
     if (!member(in, "value")) {
         fail(e, "value", "value is required");
         ok = false;
-    } else if (!jx_bool(in, "value", &o.value)) {
+    } else if (!jsonx_bool(in, "value", &o.value)) {
         fail(e, "value", "value must be a boolean");
         ok = false;
     }
@@ -398,14 +398,14 @@ static bool check_description(json_object *d, struct err *e)
         fail(e, "description", "description is required");
         return false;
     }
-    json_object *blocks = jx_array(d, "blocks");
+    json_object *blocks = jsonx_array(d, "blocks");
     if (!json_object_is_type(d, json_type_object) || !blocks) {
         fail(e, "description", "description must be an EditorJS document with a blocks array");
         return false;
     }
     for (size_t i = 0; i < json_object_array_length(blocks); i++) {
         json_object *block = json_object_array_get_idx(blocks, i);
-        const char *type = jx_str(block, "type");
+        const char *type = jsonx_str(block, "type");
         json_object *data = member(block, "data");
         if (!type || !type[0] || (data && !json_object_is_type(data, json_type_object))) {
             char path[PATH_MAX_LEN];

@@ -14,7 +14,7 @@
  *    on-disk-engine temporary table per execution (about 0.25 ms each, five per page), silently
  *    truncates at group_concat_max_len, and raising that limit per statement crashed the server.
  *    Plain rows are streamed without temporary tables and are exact: DECIMAL prices and
- *    DATETIME(3) values arrive as text and become JSON numbers (jx_new_decimal) and ISO-8601
+ *    DATETIME(3) values arrive as text and become JSON numbers (jsonx_new_decimal) and ISO-8601
  *    strings (iso_from_db) here.
  *  - Child rows are ordered here (position, then id), not by an ORDER BY over the union, which
  *    would need a temporary table.
@@ -204,9 +204,9 @@ static void add_iso(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
     if (db_time && iso_from_db(db_time, iso) == 0)
-        jx_add_str(o, key, iso);
+        jsonx_add_str(o, key, iso);
     else
-        jx_add_null(o, key);
+        jsonx_add_null(o, key);
 }
 
 /* BOOLEAN columns arrive as "0" / "1". */
@@ -220,21 +220,21 @@ static bool cell_true(const char *cell)
 static json_object *stored_json(const char *text)
 {
     json_object *v = NULL;
-    if (!text || !jx_parse_value(text, strlen(text), &v))
+    if (!text || !jsonx_parse_value(text, strlen(text), &v))
         return NULL;
     return v;
 }
 
 static bool kind_is(const struct db_result *r, size_t row, char kind)
 {
-    const char *k = dbr_get(r, row, C_KIND);
+    const char *k = db_result_get(r, row, C_KIND);
     return k && k[0] == kind;
 }
 
 /* A child row of that kind (LEFT JOINs give a row with a NULL id when a gig has no children). */
 static bool row_is(const struct db_result *r, size_t row, char kind)
 {
-    return kind_is(r, row, kind) && dbr_get(r, row, C_ID) != NULL;
+    return kind_is(r, row, kind) && db_result_get(r, row, C_ID) != NULL;
 }
 
 /* ---- ordering child rows --------------------------------------------------------------------- */
@@ -279,9 +279,9 @@ static long rows_of_kind(const struct db_result *r, char kind, size_t pos_col, s
     for (size_t i = 0; i < r->rows; i++) {
         if (!row_is(r, i, kind))
             continue;
-        keys[k++] = (struct row_key){.gig = dbr_get(r, i, C_GIG),
-                                     .position = dbr_int(r, i, pos_col, 0),
-                                     .id = dbr_get(r, i, C_ID),
+        keys[k++] = (struct row_key){.gig = db_result_get(r, i, C_GIG),
+                                     .position = db_result_int(r, i, pos_col, 0),
+                                     .id = db_result_get(r, i, C_ID),
                                      .row = i};
     }
     qsort(keys, n, sizeof *keys, row_key_cmp);
@@ -295,20 +295,20 @@ static long rows_of_kind(const struct db_result *r, char kind, size_t pos_col, s
 static json_object *package_json(const struct db_result *r, size_t row, bool full)
 {
     json_object *p = json_object_new_object();
-    jx_add_str(p, "id", dbr_get(r, row, C_ID));
-    jx_add_str(p, "name", dbr_get(r, row, C_F1));
+    jsonx_add_str(p, "id", db_result_get(r, row, C_ID));
+    jsonx_add_str(p, "name", db_result_get(r, row, C_F1));
     if (full)
-        jx_add_str(p, "description", dbr_get(r, row, C_F4));
-    jx_add_decimal(p, "price", dbr_get(r, row, C_F2));
+        jsonx_add_str(p, "description", db_result_get(r, row, C_F4));
+    jsonx_add_decimal(p, "price", db_result_get(r, row, C_F2));
     if (full) {
-        jx_add_int(p, "delivery", dbr_int(r, row, C_F5, 0));
-        jx_add_int(p, "revisions", dbr_int(r, row, C_F6, 0));
+        jsonx_add_int(p, "delivery", db_result_int(r, row, C_F5, 0));
+        jsonx_add_int(p, "revisions", db_result_int(r, row, C_F6, 0));
     }
-    jx_add_str(p, "type", dbr_get(r, row, C_F3));
+    jsonx_add_str(p, "type", db_result_get(r, row, C_F3));
     if (full) {
-        jx_add_str(p, "gigId", dbr_get(r, row, C_GIG));
-        add_iso(p, "createdAt", dbr_get(r, row, C_F7));
-        add_iso(p, "updatedAt", dbr_get(r, row, C_F8));
+        jsonx_add_str(p, "gigId", db_result_get(r, row, C_GIG));
+        add_iso(p, "createdAt", db_result_get(r, row, C_F7));
+        add_iso(p, "updatedAt", db_result_get(r, row, C_F8));
     }
     return p;
 }
@@ -330,24 +330,24 @@ static json_object *packages_json(const struct db_result *r)
     for (size_t i = 0; i < r->rows; i++) {
         if (!row_is(r, i, 'p'))
             continue;
-        int rank = tier_rank(dbr_get(r, i, C_F3));
+        int rank = tier_rank(db_result_get(r, i, C_F3));
         if (rank >= 0 && !tier[rank])
             tier[rank] = package_json(r, i, true);
     }
     json_object *out = json_object_new_object();
     for (int t = 0; t < 3; t++)
         if (tier[t])
-            json_object_object_add(out, jx_str(tier[t], "type"), tier[t]);
+            json_object_object_add(out, jsonx_str(tier[t], "type"), tier[t]);
     return out;
 }
 
 static json_object *attachment_json(const struct db_result *r, size_t row)
 {
     json_object *a = json_object_new_object();
-    jx_add_str(a, "id", dbr_get(r, row, C_ID));
-    jx_add_str(a, "name", dbr_get(r, row, C_F1));
-    jx_add_str(a, "url", dbr_get(r, row, C_F2));
-    jx_add_str(a, "type", dbr_get(r, row, C_F3));
+    jsonx_add_str(a, "id", db_result_get(r, row, C_ID));
+    jsonx_add_str(a, "name", db_result_get(r, row, C_F1));
+    jsonx_add_str(a, "url", db_result_get(r, row, C_F2));
+    jsonx_add_str(a, "type", db_result_get(r, row, C_F3));
     return a;
 }
 
@@ -377,11 +377,11 @@ static json_object *empty_gallery(void)
 /* One attachment row into a gallery object: the Attachment, or only its URL (getGigGallery). */
 static void gallery_add(json_object *gallery, const struct db_result *r, size_t row, bool urls_only)
 {
-    json_object *list = jx_array(gallery, attachment_list(dbr_get(r, row, C_F3)));
+    json_object *list = jsonx_array(gallery, attachment_list(db_result_get(r, row, C_F3)));
     if (!list)
         return;
     if (urls_only)
-        json_object_array_add(list, json_object_new_string(dbr_get(r, row, C_F2)));
+        json_object_array_add(list, json_object_new_string(db_result_get(r, row, C_F2)));
     else
         json_object_array_add(list, attachment_json(r, row));
 }
@@ -404,16 +404,16 @@ static json_object *gallery_json(const struct db_result *r, bool urls_only)
 static json_object *tag_json(const struct db_result *r, size_t row)
 {
     json_object *t = json_object_new_object();
-    jx_add_str(t, "id", dbr_get(r, row, C_ID));
-    jx_add_str(t, "name", dbr_get(r, row, C_F1));
+    jsonx_add_str(t, "id", db_result_get(r, row, C_ID));
+    jsonx_add_str(t, "name", db_result_get(r, row, C_F1));
     return t;
 }
 
 static json_object *faq_json(const struct db_result *r, size_t row)
 {
     json_object *f = json_object_new_object();
-    jx_add_str(f, "question", dbr_get(r, row, C_F1));
-    jx_add_str(f, "answer", dbr_get(r, row, C_F2));
+    jsonx_add_str(f, "question", db_result_get(r, row, C_F1));
+    jsonx_add_str(f, "answer", db_result_get(r, row, C_F2));
     return f;
 }
 
@@ -437,17 +437,17 @@ static json_object *ordered_list(const struct db_result *r, char kind, size_t po
 json_object *gig_plain_json(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, row, 0));
-    jx_add_str(o, "title", dbr_get(r, row, 1));
-    jx_add_str(o, "slug", dbr_get(r, row, 2));
-    json_object_object_add(o, "description", stored_json(dbr_get(r, row, 3)));
-    jx_add_bool(o, "isPaused", cell_true(dbr_get(r, row, 4)));
-    jx_add_str(o, "status", dbr_get(r, row, 5));
-    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, row, 6)));
-    jx_add_str(o, "ownerId", dbr_get(r, row, 7));
-    jx_add_str(o, "categoryId", dbr_get(r, row, 8));
-    add_iso(o, "createdAt", dbr_get(r, row, 9));
-    add_iso(o, "updatedAt", dbr_get(r, row, 10));
+    jsonx_add_str(o, "id", db_result_get(r, row, 0));
+    jsonx_add_str(o, "title", db_result_get(r, row, 1));
+    jsonx_add_str(o, "slug", db_result_get(r, row, 2));
+    json_object_object_add(o, "description", stored_json(db_result_get(r, row, 3)));
+    jsonx_add_bool(o, "isPaused", cell_true(db_result_get(r, row, 4)));
+    jsonx_add_str(o, "status", db_result_get(r, row, 5));
+    jsonx_add_bool(o, "offersMultiplePackages", cell_true(db_result_get(r, row, 6)));
+    jsonx_add_str(o, "ownerId", db_result_get(r, row, 7));
+    jsonx_add_str(o, "categoryId", db_result_get(r, row, 8));
+    add_iso(o, "createdAt", db_result_get(r, row, 9));
+    add_iso(o, "updatedAt", db_result_get(r, row, 10));
     return o;
 }
 
@@ -476,7 +476,7 @@ enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const cha
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
     }
-    *out = json_object_new_boolean(cell_true(dbr_get(r, 0, 0)));
+    *out = json_object_new_boolean(cell_true(db_result_get(r, 0, 0)));
     db_result_free(r);
     return E_OK;
 }
@@ -485,12 +485,12 @@ enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const cha
 
 static json_object *summary_category(const struct db_result *r, size_t row)
 {
-    if (!dbr_get(r, row, S_CAT_ID))
+    if (!db_result_get(r, row, S_CAT_ID))
         return NULL; /* a draft before updateOverview */
     json_object *c = json_object_new_object();
-    jx_add_str(c, "id", dbr_get(r, row, S_CAT_ID));
-    jx_add_str(c, "name", dbr_get(r, row, S_CAT_NAME));
-    jx_add_str(c, "parentId", dbr_get(r, row, S_CAT_PARENT));
+    jsonx_add_str(c, "id", db_result_get(r, row, S_CAT_ID));
+    jsonx_add_str(c, "name", db_result_get(r, row, S_CAT_NAME));
+    jsonx_add_str(c, "parentId", db_result_get(r, row, S_CAT_PARENT));
     return c;
 }
 
@@ -498,19 +498,19 @@ static json_object *summary_category(const struct db_result *r, size_t row)
 static json_object *summary_json(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, row, S_ID));
-    jx_add_str(o, "title", dbr_get(r, row, S_TITLE));
-    jx_add_str(o, "slug", dbr_get(r, row, S_SLUG));
-    jx_add_str(o, "status", dbr_get(r, row, S_STATUS));
+    jsonx_add_str(o, "id", db_result_get(r, row, S_ID));
+    jsonx_add_str(o, "title", db_result_get(r, row, S_TITLE));
+    jsonx_add_str(o, "slug", db_result_get(r, row, S_SLUG));
+    jsonx_add_str(o, "status", db_result_get(r, row, S_STATUS));
     json_object_object_add(o, "category", summary_category(r, row));
     json_object_object_add(o, "attachaments", empty_gallery()); /* sic: seed 002's key */
     json_object *owner = json_object_new_object();
-    jx_add_str(owner, "name", dbr_get(r, row, S_OWNER_NAME));
-    jx_add_str(owner, "username", dbr_get(r, row, S_OWNER_USERNAME));
+    jsonx_add_str(owner, "name", db_result_get(r, row, S_OWNER_NAME));
+    jsonx_add_str(owner, "username", db_result_get(r, row, S_OWNER_USERNAME));
     json_object_object_add(o, "owner", owner);
-    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, row, S_MULTI)));
+    jsonx_add_bool(o, "offersMultiplePackages", cell_true(db_result_get(r, row, S_MULTI)));
     json_object_object_add(o, "packages", json_object_new_object());
-    add_iso(o, "createdAt", dbr_get(r, row, S_CREATED));
+    add_iso(o, "createdAt", db_result_get(r, row, S_CREATED));
     return o;
 }
 
@@ -521,11 +521,11 @@ static bool attach_children(const struct db_result *c, json_object *by_id)
 {
     for (int rank = 0; rank < 3; rank++) {
         for (size_t i = 0; i < c->rows; i++) {
-            if (!row_is(c, i, 'p') || tier_rank(dbr_get(c, i, C_F3)) != rank)
+            if (!row_is(c, i, 'p') || tier_rank(db_result_get(c, i, C_F3)) != rank)
                 continue;
-            json_object *s = jx_obj(by_id, dbr_get(c, i, C_GIG));
+            json_object *s = jsonx_obj(by_id, db_result_get(c, i, C_GIG));
             if (s)
-                json_object_object_add(jx_obj(s, "packages"), dbr_get(c, i, C_F3),
+                json_object_object_add(jsonx_obj(s, "packages"), db_result_get(c, i, C_F3),
                                        package_json(c, i, false));
         }
     }
@@ -534,9 +534,9 @@ static bool attach_children(const struct db_result *c, json_object *by_id)
     if (n < 0)
         return false;
     for (long i = 0; i < n; i++) {
-        json_object *s = jx_obj(by_id, keys[i].gig);
+        json_object *s = jsonx_obj(by_id, keys[i].gig);
         if (s)
-            gallery_add(jx_obj(s, "attachaments"), c, keys[i].row, false);
+            gallery_add(jsonx_obj(s, "attachaments"), c, keys[i].row, false);
     }
     free(keys);
     return true;
@@ -549,8 +549,8 @@ static char *ids_json(json_object *list)
     size_t n = json_object_array_length(list);
     for (size_t i = 0; i < n; i++)
         json_object_array_add(
-            ids, json_object_new_string(jx_str(json_object_array_get_idx(list, i), "id")));
-    char *text = strdup(jx_to_string(ids));
+            ids, json_object_new_string(jsonx_str(json_object_array_get_idx(list, i), "id")));
+    char *text = strdup(jsonx_to_string(ids));
     json_object_put(ids);
     return text;
 }
@@ -584,11 +584,11 @@ static enum errkind summaries_from(struct db *db, struct db_result *r, json_obje
     json_object *list = json_object_new_array();
     json_object *by_id = json_object_new_object();
     for (size_t i = 0; i < r->rows; i++) {
-        if (!dbr_get(r, i, S_ID))
+        if (!db_result_get(r, i, S_ID))
             continue;
         json_object *s = summary_json(r, i);
         json_object_array_add(list, s);
-        json_object_object_add(by_id, dbr_get(r, i, S_ID), json_object_get(s));
+        json_object_object_add(by_id, db_result_get(r, i, S_ID), json_object_get(s));
     }
     db_result_free(r);
     enum errkind k = add_children(db, list, by_id, e);
@@ -640,27 +640,27 @@ static json_object *rating_json(const char *sum, long long count)
 static json_object *details_owner(const struct db_result *r, size_t g, bool with_stats)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, g, D_OWNER_ID));
-    jx_add_str(o, "name", dbr_get(r, g, D_OWNER_NAME));
-    jx_add_str(o, "username", dbr_get(r, g, D_OWNER_USERNAME));
-    jx_add_str(o, "image", dbr_get(r, g, D_OWNER_IMAGE));
+    jsonx_add_str(o, "id", db_result_get(r, g, D_OWNER_ID));
+    jsonx_add_str(o, "name", db_result_get(r, g, D_OWNER_NAME));
+    jsonx_add_str(o, "username", db_result_get(r, g, D_OWNER_USERNAME));
+    jsonx_add_str(o, "image", db_result_get(r, g, D_OWNER_IMAGE));
     if (with_stats) {
-        long long count = dbr_int(r, g, D_RATING_COUNT, 0);
-        json_object_object_add(o, "rating", rating_json(dbr_get(r, g, D_RATING_SUM), count));
-        jx_add_int(o, "numberOfReviews", count);
+        long long count = db_result_int(r, g, D_RATING_COUNT, 0);
+        json_object_object_add(o, "rating", rating_json(db_result_get(r, g, D_RATING_SUM), count));
+        jsonx_add_int(o, "numberOfReviews", count);
     }
     return o;
 }
 
 static json_object *details_category(const struct db_result *r, size_t g)
 {
-    if (!dbr_get(r, g, D_CAT_ID))
+    if (!db_result_get(r, g, D_CAT_ID))
         return NULL;
     json_object *c = json_object_new_object();
-    jx_add_str(c, "id", dbr_get(r, g, D_CAT_ID));
-    jx_add_str(c, "slug", dbr_get(r, g, D_CAT_SLUG));
-    jx_add_str(c, "name", dbr_get(r, g, D_CAT_NAME));
-    jx_add_str(c, "parentId", dbr_get(r, g, D_CAT_PARENT));
+    jsonx_add_str(c, "id", db_result_get(r, g, D_CAT_ID));
+    jsonx_add_str(c, "slug", db_result_get(r, g, D_CAT_SLUG));
+    jsonx_add_str(c, "name", db_result_get(r, g, D_CAT_NAME));
+    jsonx_add_str(c, "parentId", db_result_get(r, g, D_CAT_PARENT));
     return c;
 }
 
@@ -689,17 +689,17 @@ static json_object *details_json(const struct db_result *r, size_t g, bool with_
     if (!details_lists(r, &k))
         return NULL;
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, g, D_ID));
-    jx_add_str(o, "title", dbr_get(r, g, D_TITLE));
-    jx_add_str(o, "slug", dbr_get(r, g, D_SLUG));
-    jx_add_str(o, "status", dbr_get(r, g, D_STATUS));
-    json_object_object_add(o, "description", stored_json(dbr_get(r, g, D_DESCRIPTION)));
-    jx_add_bool(o, "offersMultiplePackages", cell_true(dbr_get(r, g, D_MULTI)));
+    jsonx_add_str(o, "id", db_result_get(r, g, D_ID));
+    jsonx_add_str(o, "title", db_result_get(r, g, D_TITLE));
+    jsonx_add_str(o, "slug", db_result_get(r, g, D_SLUG));
+    jsonx_add_str(o, "status", db_result_get(r, g, D_STATUS));
+    json_object_object_add(o, "description", stored_json(db_result_get(r, g, D_DESCRIPTION)));
+    jsonx_add_bool(o, "offersMultiplePackages", cell_true(db_result_get(r, g, D_MULTI)));
     json_object_object_add(o, "owner", details_owner(r, g, with_stats));
     json_object_object_add(o, "category", details_category(r, g));
     json_object_object_add(o, "tags", k.tags);
     json_object_object_add(o, "packages", packages_json(r));
-    add_iso(o, "createdAt", dbr_get(r, g, D_CREATED));
+    add_iso(o, "createdAt", db_result_get(r, g, D_CREATED));
     json_object_object_add(o, "faqs", k.faqs);
     json_object_object_add(o, "attachments", k.attachments);
     return o;
@@ -788,7 +788,7 @@ enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const ch
     json_object *description = NULL;
     for (size_t i = 0; i < r->rows; i++)
         if (kind_is(r, i, 'g'))
-            description = stored_json(dbr_get(r, i, C_F1));
+            description = stored_json(db_result_get(r, i, C_F1));
     json_object *o = json_object_new_object();
     json_object_object_add(o, "description", description);
     json_object_object_add(o, "faq", faq);
@@ -816,10 +816,10 @@ enum errkind gigs_gallery(struct db *db, const char *viewer_id, const char *gig_
 static json_object *category_json(const struct db_result *r, size_t row)
 {
     json_object *c = json_object_new_object();
-    jx_add_str(c, "id", dbr_get(r, row, 0));
-    jx_add_str(c, "name", dbr_get(r, row, 1));
-    jx_add_str(c, "slug", dbr_get(r, row, 2));
-    jx_add_str(c, "parentId", dbr_get(r, row, 3));
+    jsonx_add_str(c, "id", db_result_get(r, row, 0));
+    jsonx_add_str(c, "name", db_result_get(r, row, 1));
+    jsonx_add_str(c, "slug", db_result_get(r, row, 2));
+    jsonx_add_str(c, "parentId", db_result_get(r, row, 3));
     return c;
 }
 
@@ -831,16 +831,16 @@ enum errkind categories_list(struct db *db, json_object **out, struct err *e)
     json_object *list = json_object_new_array();
     json_object *children = json_object_new_object(); /* top-level id -> its subCategories */
     for (size_t i = 0; i < r->rows; i++) {
-        const char *parent = dbr_get(r, i, 3);
+        const char *parent = db_result_get(r, i, 3);
         json_object *c = category_json(r, i);
         if (!parent) {
             json_object *subs = json_object_new_array();
             json_object_object_add(c, "subCategories", subs);
-            json_object_object_add(children, dbr_get(r, i, 0), json_object_get(subs));
+            json_object_object_add(children, db_result_get(r, i, 0), json_object_get(subs));
             json_object_array_add(list, c);
             continue;
         }
-        json_object *subs = jx_array(children, parent);
+        json_object *subs = jsonx_array(children, parent);
         if (subs)
             json_object_array_add(subs, c);
         else
@@ -960,7 +960,7 @@ static enum errkind search_count(struct db *db, const struct gig_search *s, long
     struct db_result *r;
     if (run(db, "gig search count", q.text, q.params, q.nparams, &r, e) != E_OK)
         return e->kind;
-    *total = dbr_int(r, 0, 0, 0);
+    *total = db_result_int(r, 0, 0, 0);
     db_result_free(r);
     return E_OK;
 }
@@ -968,10 +968,10 @@ static enum errkind search_count(struct db *db, const struct gig_search *s, long
 static json_object *pagination_json(long long total, const struct gig_search *s)
 {
     json_object *p = json_object_new_object();
-    jx_add_int(p, "totalItems", total);
-    jx_add_int(p, "currentPage", s->page);
-    jx_add_int(p, "pageSize", s->limit);
-    jx_add_int(p, "totalPages", (total + s->limit - 1) / s->limit);
+    jsonx_add_int(p, "totalItems", total);
+    jsonx_add_int(p, "currentPage", s->page);
+    jsonx_add_int(p, "pageSize", s->limit);
+    jsonx_add_int(p, "totalPages", (total + s->limit - 1) / s->limit);
     return p;
 }
 
@@ -983,7 +983,7 @@ enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object 
     struct db_result *r;
     if (run(db, "gig search", q.text, q.params, q.nparams, &r, e) != E_OK)
         return e->kind;
-    long long total = r->rows > 0 ? dbr_int(r, 0, S_NCOLS, 0) : 0;
+    long long total = r->rows > 0 ? db_result_int(r, 0, S_NCOLS, 0) : 0;
     json_object *items;
     if (summaries_from(db, r, &items, e) != E_OK)
         return e->kind;

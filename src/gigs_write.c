@@ -36,13 +36,14 @@ static enum errkind begin_owned(struct db *db, const char *owner_id, const char 
                  DB_PARAMS(DBP_S(gig_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    bool mine = r->rows == 1 && strcmp(dbr_get(r, 0, 0), owner_id) == 0 &&
-                strcmp(dbr_get(r, 0, 1), "deleted") != 0;
+    bool mine = r->rows == 1 && strcmp(db_result_get(r, 0, 0), owner_id) == 0 &&
+                strcmp(db_result_get(r, 0, 1), "deleted") != 0;
     if (mine && g) {
-        snprintf(g->status, sizeof(g->status), "%s", dbr_get(r, 0, 1));
-        g->has_title = dbr_get(r, 0, 2) != NULL;
-        snprintf(g->title, sizeof(g->title), "%s", g->has_title ? dbr_get(r, 0, 2) : "");
-        snprintf(g->slug, sizeof(g->slug), "%s", dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
+        snprintf(g->status, sizeof(g->status), "%s", db_result_get(r, 0, 1));
+        g->has_title = db_result_get(r, 0, 2) != NULL;
+        snprintf(g->title, sizeof(g->title), "%s", g->has_title ? db_result_get(r, 0, 2) : "");
+        snprintf(g->slug, sizeof(g->slug), "%s",
+                 db_result_get(r, 0, 3) ? db_result_get(r, 0, 3) : "");
     }
     db_result_free(r);
     if (!mine) {
@@ -96,7 +97,7 @@ static enum errkind resolve_category(struct db *db, const struct overview_input 
         return db_fail(db, rc, e);
     bool found = r->rows == 1;
     if (found)
-        snprintf(sub_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 0));
+        snprintf(sub_id, CUID_LEN + 1, "%s", db_result_get(r, 0, 0));
     db_result_free(r);
     if (found)
         return E_OK;
@@ -210,7 +211,7 @@ enum errkind gigs_update_description_faq(struct db *db, const char *owner_id,
 {
     if (begin_owned(db, owner_id, in->id, E_UNAUTHORIZED, NULL, e) != E_OK)
         return e->kind;
-    const char *description = jx_to_string(in->description);
+    const char *description = jsonx_to_string(in->description);
     if (tx_exec(db, "UPDATE gigs SET description = ? WHERE id = ?",
                 DB_PARAMS(DBP_S(description), DBP_S(in->id)), e) != E_OK)
         return e->kind;
@@ -262,10 +263,10 @@ static enum errkind insert_attachments(struct db *db, const char *gig_id, const 
         if (!images)
             continue;
         json_object *a = json_object_new_object();
-        jx_add_str(a, "id", id);
-        jx_add_str(a, "name", name);
-        jx_add_str(a, "url", urls[i]);
-        jx_add_str(a, "type", type);
+        jsonx_add_str(a, "id", id);
+        jsonx_add_str(a, "name", name);
+        jsonx_add_str(a, "url", urls[i]);
+        jsonx_add_str(a, "type", type);
         json_object_array_add(images, a);
     }
     return E_OK;
@@ -353,10 +354,10 @@ static json_object *publish_output(struct db *db, const char *gig_id, const char
         return NULL;
     }
     json_object *o = json_object_new_object(), *owner = json_object_new_object();
-    jx_add_str(o, "id", gig_id);
-    jx_add_str(o, "slug", slug);
-    jx_add_str(owner, "name", dbr_get(r, 0, 0));
-    jx_add_str(owner, "username", dbr_get(r, 0, 1));
+    jsonx_add_str(o, "id", gig_id);
+    jsonx_add_str(o, "slug", slug);
+    jsonx_add_str(owner, "name", db_result_get(r, 0, 0));
+    jsonx_add_str(owner, "username", db_result_get(r, 0, 1));
     json_object_object_add(o, "owner", owner);
     db_result_free(r);
     return o;
@@ -405,7 +406,7 @@ enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id
     if (tx_exec(db, sql, DB_PARAMS(DBP_S(gig_id)), e) != E_OK || commit(db, e) != E_OK)
         return e->kind;
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", gig_id);
+    jsonx_add_str(o, "id", gig_id);
     *out = o;
     return E_OK;
 }

@@ -66,7 +66,7 @@ static void answer(struct ctx *c, enum errkind k, int status, json_object *data,
 
 /* ---- order moves ---- */
 
-static void order_move(struct ctx *c, enum lc_move move)
+static void order_move(struct ctx *c, enum lifecycle_move move)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -91,22 +91,22 @@ static void order_move(struct ctx *c, enum lc_move move)
 
 void handle_order_deliver(struct ctx *c)
 {
-    order_move(c, LC_DELIVER);
+    order_move(c, LIFECYCLE_DELIVER);
 }
 
 void handle_order_accept(struct ctx *c)
 {
-    order_move(c, LC_ACCEPT);
+    order_move(c, LIFECYCLE_ACCEPT);
 }
 
 void handle_order_revision(struct ctx *c)
 {
-    order_move(c, LC_REVISION);
+    order_move(c, LIFECYCLE_REVISION);
 }
 
 void handle_order_cancel(struct ctx *c)
 {
-    order_move(c, LC_CANCEL);
+    order_move(c, LIFECYCLE_CANCEL);
 }
 
 void handle_order_events(struct ctx *c)
@@ -134,7 +134,7 @@ void handle_order_review(struct ctx *c)
     const char *id = path_id(c, "Order not found");
     struct err e = {0};
     long long rating = 0;
-    if (!jx_int(body, "rating", &rating) || rating < 1 || rating > 5)
+    if (!jsonx_int(body, "rating", &rating) || rating < 1 || rating > 5)
         err_field(&e, "rating", "Must be an integer from 1 to 5");
     const char *comment = opt_text(body, "comment", REVIEW_COMMENT_MAX, false, &e);
     json_object *review = NULL;
@@ -228,7 +228,7 @@ void handle_notifications_read_all(struct ctx *c)
     enum errkind k = notifications_mark_all_read(c->db, u->id, &updated, &e);
     if (k == E_OK) {
         data = json_object_new_object();
-        jx_add_int(data, "updated", updated);
+        jsonx_add_int(data, "updated", updated);
     }
     answer(c, k, 200, data, &e);
 }
@@ -252,12 +252,12 @@ static const struct user *trpc_user(struct ctx *c, struct err *e)
 
 /* Input {id, reason?}; the output is the Order after the move. */
 static enum errkind trpc_move(struct ctx *c, json_object *in, json_object **out, struct err *e,
-                              enum lc_move move)
+                              enum lifecycle_move move)
 {
     const struct user *u = trpc_user(c, e);
     if (!u)
         return e->kind;
-    const char *id = jx_str(in, "id");
+    const char *id = jsonx_str(in, "id");
     if (!id || !*id)
         err_field(e, "id", "Required");
     const char *reason = opt_text(in, "reason", MOVE_REASON_MAX, true, e);
@@ -270,21 +270,21 @@ static enum errkind trpc_move(struct ctx *c, json_object *in, json_object **out,
 
 enum errkind trpc_order_deliver(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return trpc_move(c, in, out, e, LC_DELIVER);
+    return trpc_move(c, in, out, e, LIFECYCLE_DELIVER);
 }
 
 enum errkind trpc_order_accept(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return trpc_move(c, in, out, e, LC_ACCEPT);
+    return trpc_move(c, in, out, e, LIFECYCLE_ACCEPT);
 }
 
 enum errkind trpc_order_request_revision(struct ctx *c, json_object *in, json_object **out,
                                          struct err *e)
 {
-    return trpc_move(c, in, out, e, LC_REVISION);
+    return trpc_move(c, in, out, e, LIFECYCLE_REVISION);
 }
 
 enum errkind trpc_order_cancel(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return trpc_move(c, in, out, e, LC_CANCEL);
+    return trpc_move(c, in, out, e, LIFECYCLE_CANCEL);
 }

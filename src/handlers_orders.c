@@ -26,8 +26,8 @@
 /* A field given in snake_case or camelCase (seed 004 uses snake_case). */
 static const char *either(json_object *body, const char *snake, const char *camel)
 {
-    const char *v = jx_str(body, snake);
-    return v ? v : jx_str(body, camel);
+    const char *v = jsonx_str(body, snake);
+    return v ? v : jsonx_str(body, camel);
 }
 
 void handle_orders_checkout(struct ctx *c)
@@ -80,7 +80,7 @@ static void check_webhook_urls(json_object *urls, struct err *e)
         char why[128];
         if (!url || !valid_http_url(url))
             err_field(e, "webhookUrls", "Each URL must be an http(s) URL");
-        else if (!whs_url_acceptable(url, allow_private, why, sizeof why))
+        else if (!webhook_guard_url_acceptable(url, allow_private, why, sizeof why))
             err_field(e, "webhookUrls",
                       "Each URL must point at a public host (not localhost, a private, reserved "
                       "or special-purpose address, or this server)");
@@ -94,7 +94,7 @@ static bool parse_submit(json_object *body, struct order_submit *in, json_object
 {
     memset(in, 0, sizeof(*in));
     in->checkout_id = opt_string(body, "checkoutId", 64, e);
-    if (!jx_has(body, "checkoutId"))
+    if (!jsonx_has(body, "checkoutId"))
         err_field(e, "checkoutId", "Required");
     in->transaction_id = opt_string(body, "transactionId", TRANSACTION_ID_MAX, e);
     json_object *ref = json_object_object_get(body, "paymentReference");
@@ -103,7 +103,7 @@ static bool parse_submit(json_object *body, struct order_submit *in, json_object
     in->idempotency_key = opt_string(body, "idempotencyKey", IDEMPOTENCY_KEY_MAX, e);
     json_object *meta = json_object_object_get(body, "meta");
     if (meta) {
-        const char *text = jx_to_string(meta);
+        const char *text = jsonx_to_string(meta);
         if (!json_object_is_type(meta, json_type_object) || strlen(text) > META_MAX)
             err_field(e, "meta", "Must be an object of at most 4 KiB");
         json_object_array_add(keep, json_object_new_string(text));
@@ -112,7 +112,7 @@ static bool parse_submit(json_object *body, struct order_submit *in, json_object
     json_object *urls = json_object_object_get(body, "webhookUrls");
     if (urls) {
         check_webhook_urls(urls, e);
-        json_object_array_add(keep, json_object_new_string(jx_to_string(urls)));
+        json_object_array_add(keep, json_object_new_string(jsonx_to_string(urls)));
         in->webhook_urls_json = json_object_get_string(
             json_object_array_get_idx(keep, json_object_array_length(keep) - 1));
     }
@@ -127,7 +127,7 @@ static void submit_and_answer(struct ctx *c, const struct user *u, const struct 
     struct err e = {0};
     if (orders_submit(c->db, u, in, &e) == E_OK) {
         json_object *data = json_object_new_object();
-        jx_add_str(data, "id", in->checkout_id);
+        jsonx_add_str(data, "id", in->checkout_id);
         rest_ok(c, 200, data);
     } else {
         rest_error(c, &e);

@@ -116,14 +116,14 @@ static enum errkind read_claim(struct db *db, const char *user_id, const char *k
                      DB_PARAMS(DBP_I(IDEM_STALE_SECONDS), DBP_S(user_id), DBP_S(key)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    *retry = r->rows == 0 || dbr_int(r, 0, 4, 0) == 1;
+    *retry = r->rows == 0 || db_result_int(r, 0, 4, 0) == 1;
     if (!*retry) {
-        if (strcmp(dbr_get(r, 0, 0), hash) != 0) {
+        if (strcmp(db_result_get(r, 0, 0), hash) != 0) {
             *state = IDEM_MISMATCH;
-        } else if (strcmp(dbr_get(r, 0, 1), "done") == 0) {
+        } else if (strcmp(db_result_get(r, 0, 1), "done") == 0) {
             *state = IDEM_REPLAY;
-            *status = (int)dbr_int(r, 0, 2, 200);
-            *body = strdup(dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
+            *status = (int)db_result_int(r, 0, 2, 200);
+            *body = strdup(db_result_get(r, 0, 3) ? db_result_get(r, 0, 3) : "");
         } else {
             *state = IDEM_RUNNING;
         }

@@ -38,9 +38,9 @@ static int complete_one(struct db *db, const struct jobs_clock *clock)
         return rc == DB_OK ? 0 : -1;
     }
     char order_id[CUID_LEN + 1], freelancer[CUID_LEN + 1], amount[32], earning_id[CUID_LEN + 1];
-    snprintf(order_id, sizeof order_id, "%s", dbr_get(r, 0, 0));
-    snprintf(freelancer, sizeof freelancer, "%s", dbr_get(r, 0, 1));
-    snprintf(amount, sizeof amount, "%s", dbr_get(r, 0, 2));
+    snprintf(order_id, sizeof order_id, "%s", db_result_get(r, 0, 0));
+    snprintf(freelancer, sizeof freelancer, "%s", db_result_get(r, 0, 1));
+    snprintf(amount, sizeof amount, "%s", db_result_get(r, 0, 2));
     db_result_free(r);
     cuid_new(earning_id);
     rc = db_exec(db,

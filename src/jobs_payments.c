@@ -114,15 +114,15 @@ static long lease_seconds(enum job job, const struct pay *p)
 
 static void copy_pay(const struct db_result *r, struct pay *p)
 {
-    snprintf(p->order_id, sizeof p->order_id, "%s", dbr_get(r, 0, 0));
-    snprintf(p->provider, sizeof p->provider, "%s", dbr_get(r, 0, 1));
-    snprintf(p->ref, sizeof p->ref, "%s", dbr_get(r, 0, 2) ? dbr_get(r, 0, 2) : "");
-    snprintf(p->amount, sizeof p->amount, "%s", dbr_get(r, 0, 3));
-    snprintf(p->currency, sizeof p->currency, "%s", dbr_get(r, 0, 4));
-    p->checks = (int)dbr_int(r, 0, 5, 0);
-    p->horizon_s = dbr_int(r, 0, 6, -1);
-    p->page_issued = dbr_int(r, 0, 7, 0) == 1;
-    p->flagged = dbr_int(r, 0, 8, 0) == 1;
+    snprintf(p->order_id, sizeof p->order_id, "%s", db_result_get(r, 0, 0));
+    snprintf(p->provider, sizeof p->provider, "%s", db_result_get(r, 0, 1));
+    snprintf(p->ref, sizeof p->ref, "%s", db_result_get(r, 0, 2) ? db_result_get(r, 0, 2) : "");
+    snprintf(p->amount, sizeof p->amount, "%s", db_result_get(r, 0, 3));
+    snprintf(p->currency, sizeof p->currency, "%s", db_result_get(r, 0, 4));
+    p->checks = (int)db_result_int(r, 0, 5, 0);
+    p->horizon_s = db_result_int(r, 0, 6, -1);
+    p->page_issued = db_result_int(r, 0, 7, 0) == 1;
+    p->flagged = db_result_int(r, 0, 8, 0) == 1;
 }
 
 /* Claims the next due payment of this job. Returns 1 (p filled), 0 (none due) or -1. */
@@ -171,8 +171,8 @@ static int lock_state(struct db *db, const char *order_id, char order_status[16]
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     order_status[0] = payment_status[0] = '\0';
     if (rc == DB_OK && r->rows == 1) {
-        snprintf(order_status, 16, "%s", dbr_get(r, 0, 0));
-        snprintf(payment_status, 16, "%s", dbr_get(r, 0, 1));
+        snprintf(order_status, 16, "%s", db_result_get(r, 0, 0));
+        snprintf(payment_status, 16, "%s", db_result_get(r, 0, 1));
     }
     db_result_free(r);
     return rc;

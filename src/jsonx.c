@@ -1,6 +1,6 @@
 /*
  * jsonx.c - json-c helpers. json-c's parser is lenient even in strict mode (it takes NaN,
- * Infinity, single-quoted strings, "1.", raw control characters and overlong UTF-8), so jx_parse
+ * Infinity, single-quoted strings, "1.", raw control characters and overlong UTF-8), so jsonx_parse
  * adds a strict UTF-8 check, a lexical pre-scan and a check of the parsed numbers to hold
  * request bodies to RFC 8259. Decimals are
  * built with json_object_new_double_s so money prints exactly as stored, never via a binary
@@ -124,7 +124,7 @@ static bool only_space(const char *p, size_t n)
     return true;
 }
 
-bool jx_parse_value(const char *buf, size_t len, json_object **out)
+bool jsonx_parse_value(const char *buf, size_t len, json_object **out)
 {
     *out = NULL;
     if (!buf || len == 0 || len > INT_MAX || only_space(buf, len) || !utf8_valid(buf, len) ||
@@ -152,10 +152,10 @@ bool jx_parse_value(const char *buf, size_t len, json_object **out)
     return true;
 }
 
-json_object *jx_parse(const char *buf, size_t len)
+json_object *jsonx_parse(const char *buf, size_t len)
 {
     json_object *o;
-    return jx_parse_value(buf, len, &o) ? o : NULL;
+    return jsonx_parse_value(buf, len, &o) ? o : NULL;
 }
 
 /* The value under key when obj is an object holding it with the given type, else NULL. */
@@ -168,19 +168,19 @@ static json_object *typed_field(json_object *obj, const char *key, enum json_typ
     return v;
 }
 
-const char *jx_str(json_object *obj, const char *key)
+const char *jsonx_str(json_object *obj, const char *key)
 {
     json_object *v = typed_field(obj, key, json_type_string);
     return v ? json_object_get_string(v) : NULL;
 }
 
-bool jx_has(json_object *obj, const char *key)
+bool jsonx_has(json_object *obj, const char *key)
 {
     return obj && json_object_is_type(obj, json_type_object) &&
            json_object_object_get_ex(obj, key, NULL);
 }
 
-bool jx_int(json_object *obj, const char *key, long long *out)
+bool jsonx_int(json_object *obj, const char *key, long long *out)
 {
     json_object *v = typed_field(obj, key, json_type_int);
     if (v) {
@@ -205,7 +205,7 @@ bool jx_int(json_object *obj, const char *key, long long *out)
     return true;
 }
 
-bool jx_bool(json_object *obj, const char *key, bool *out)
+bool jsonx_bool(json_object *obj, const char *key, bool *out)
 {
     json_object *v = typed_field(obj, key, json_type_boolean);
     if (!v)
@@ -214,12 +214,12 @@ bool jx_bool(json_object *obj, const char *key, bool *out)
     return true;
 }
 
-json_object *jx_obj(json_object *obj, const char *key)
+json_object *jsonx_obj(json_object *obj, const char *key)
 {
     return typed_field(obj, key, json_type_object);
 }
 
-json_object *jx_array(json_object *obj, const char *key)
+json_object *jsonx_array(json_object *obj, const char *key)
 {
     return typed_field(obj, key, json_type_array);
 }
@@ -234,22 +234,22 @@ static void add_value(json_object *obj, const char *key, json_object *val)
     json_object_object_add(obj, key, val);
 }
 
-void jx_add_str(json_object *obj, const char *key, const char *val)
+void jsonx_add_str(json_object *obj, const char *key, const char *val)
 {
     add_value(obj, key, val ? json_object_new_string(val) : NULL);
 }
 
-void jx_add_int(json_object *obj, const char *key, long long val)
+void jsonx_add_int(json_object *obj, const char *key, long long val)
 {
     add_value(obj, key, json_object_new_int64(val));
 }
 
-void jx_add_bool(json_object *obj, const char *key, bool val)
+void jsonx_add_bool(json_object *obj, const char *key, bool val)
 {
     add_value(obj, key, json_object_new_boolean(val));
 }
 
-void jx_add_null(json_object *obj, const char *key)
+void jsonx_add_null(json_object *obj, const char *key)
 {
     add_value(obj, key, NULL);
 }
@@ -294,7 +294,7 @@ static bool normalise_decimal(const char *s, char *out)
     return true;
 }
 
-json_object *jx_new_decimal(const char *decimal)
+json_object *jsonx_new_decimal(const char *decimal)
 {
     if (!decimal)
         return NULL;
@@ -308,12 +308,12 @@ json_object *jx_new_decimal(const char *decimal)
     return o;
 }
 
-void jx_add_decimal(json_object *obj, const char *key, const char *decimal)
+void jsonx_add_decimal(json_object *obj, const char *key, const char *decimal)
 {
-    add_value(obj, key, jx_new_decimal(decimal));
+    add_value(obj, key, jsonx_new_decimal(decimal));
 }
 
-const char *jx_to_string(json_object *obj)
+const char *jsonx_to_string(json_object *obj)
 {
     return json_object_to_json_string_ext(obj,
                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -14,69 +14,74 @@
 
 #include "khedma/lifecycle.h"
 
-static struct lc_decision refuse(enum errkind kind, const char *message)
+static struct lifecycle_decision refuse(enum errkind kind, const char *message)
 {
-    struct lc_decision d = {.kind = kind, .message = message};
+    struct lifecycle_decision d = {.kind = kind, .message = message};
     return d;
 }
 
-static struct lc_decision allow(enum lc_status to, const char *event, enum lc_payment payment)
+static struct lifecycle_decision allow(enum lifecycle_status to, const char *event,
+                                       enum lifecycle_payment payment)
 {
-    struct lc_decision d = {.kind = E_OK, .to = to, .event = event, .payment = payment};
+    struct lifecycle_decision d = {.kind = E_OK, .to = to, .event = event, .payment = payment};
     return d;
 }
 
-static struct lc_decision decide_deliver(const struct lc_order *o, enum lc_role role)
+static struct lifecycle_decision decide_deliver(const struct lifecycle_order *o,
+                                                enum lifecycle_role role)
 {
-    if (role != LC_FREELANCER)
+    if (role != LIFECYCLE_FREELANCER)
         return refuse(E_FORBIDDEN, "Only the freelancer can deliver this order");
-    if (o->status == LC_PENDING)
+    if (o->status == LIFECYCLE_PENDING)
         return refuse(E_CONFLICT, "Order is not paid yet");
     /* One delivery at a time: the client answers it (accept or revision) before the next. */
     if (o->delivered)
         return refuse(E_CONFLICT, "Order is already delivered; waiting for the client's answer");
-    return allow(LC_PROCESSING, "delivered", o->payment);
+    return allow(LIFECYCLE_PROCESSING, "delivered", o->payment);
 }
 
-static struct lc_decision decide_accept(const struct lc_order *o, enum lc_role role)
+static struct lifecycle_decision decide_accept(const struct lifecycle_order *o,
+                                               enum lifecycle_role role)
 {
-    if (role != LC_CLIENT)
+    if (role != LIFECYCLE_CLIENT)
         return refuse(E_FORBIDDEN, "Only the client can accept a delivery");
-    if (o->status == LC_PENDING)
+    if (o->status == LIFECYCLE_PENDING)
         return refuse(E_CONFLICT, "Order is not paid yet");
     if (!o->delivered)
         return refuse(E_CONFLICT, "Order has not been delivered");
-    return allow(LC_COMPLETED, "completed", o->payment);
+    return allow(LIFECYCLE_COMPLETED, "completed", o->payment);
 }
 
-static struct lc_decision decide_revision(const struct lc_order *o, enum lc_role role)
+static struct lifecycle_decision decide_revision(const struct lifecycle_order *o,
+                                                 enum lifecycle_role role)
 {
-    if (role != LC_CLIENT)
+    if (role != LIFECYCLE_CLIENT)
         return refuse(E_FORBIDDEN, "Only the client can request a revision");
-    if (o->status == LC_PENDING)
+    if (o->status == LIFECYCLE_PENDING)
         return refuse(E_CONFLICT, "Order is not paid yet");
     if (!o->delivered)
         return refuse(E_CONFLICT, "Order has not been delivered");
     /* Running out is a state of this order, like a final status, hence 409 rather than 422. */
     if (o->revisions_used >= o->revisions_allowed)
         return refuse(E_CONFLICT, "No revisions left on this order");
-    return allow(LC_PROCESSING, "revision_requested", o->payment);
+    return allow(LIFECYCLE_PROCESSING, "revision_requested", o->payment);
 }
 
 /* A paid order's money goes back (the jobs process or the gateway's refund event finishes it);
  * a checkout that was never paid has its pending payment closed as failed. */
-static enum lc_payment payment_after_cancel(enum lc_payment p)
+static enum lifecycle_payment payment_after_cancel(enum lifecycle_payment p)
 {
-    if (p == LC_PAY_SUCCESS)
-        return LC_PAY_REFUNDING;
-    if (p == LC_PAY_PENDING)
-        return LC_PAY_FAILED;
+    if (p == LIFECYCLE_PAY_SUCCESS)
+        return LIFECYCLE_PAY_REFUNDING;
+    if (p == LIFECYCLE_PAY_PENDING)
+        return LIFECYCLE_PAY_FAILED;
     return p;
 }
 
-static struct lc_decision decide_cancel(const struct lc_order *o, enum lc_role role)
+static struct lifecycle_decision decide_cancel(const struct lifecycle_order *o,
+                                               enum lifecycle_role role)
 {
-    if (role == LC_CLIENT && o->status == LC_PROCESSING) {
+    if (role == LIFECYCLE_CLIENT && o->status == LIFECYCLE_PROCESSING) {
         /* The client may walk away only from work that is late and was never delivered. */
         if (o->delivered)
             return refuse(E_CONFLICT,
@@ -85,91 +90,93 @@ static struct lc_decision decide_cancel(const struct lc_order *o, enum lc_role r
             return refuse(E_CONFLICT, "Order can be cancelled by the client only after its due "
                                       "date has passed without a delivery");
     }
-    if (role == LC_FREELANCER && o->status == LC_PENDING)
+    if (role == LIFECYCLE_FREELANCER && o->status == LIFECYCLE_PENDING)
         return refuse(E_CONFLICT, "A pending order can only be cancelled by its client");
-    return allow(LC_CANCELLED, "cancelled", payment_after_cancel(o->payment));
+    return allow(LIFECYCLE_CANCELLED, "cancelled", payment_after_cancel(o->payment));
 }
 
-struct lc_decision lifecycle_decide(const struct lc_order *o, enum lc_role role, enum lc_move move)
+struct lifecycle_decision lifecycle_decide(const struct lifecycle_order *o,
+                                           enum lifecycle_role role, enum lifecycle_move move)
 {
-    if (role == LC_NONE)
+    if (role == LIFECYCLE_NONE)
         return refuse(E_NOT_FOUND, "Order not found");
-    if (o->status == LC_COMPLETED)
+    if (o->status == LIFECYCLE_COMPLETED)
         return refuse(E_CONFLICT, "Order is completed");
-    if (o->status == LC_CANCELLED)
+    if (o->status == LIFECYCLE_CANCELLED)
         return refuse(E_CONFLICT, "Order is cancelled");
     switch (move) {
-    case LC_DELIVER:
+    case LIFECYCLE_DELIVER:
         return decide_deliver(o, role);
-    case LC_ACCEPT:
+    case LIFECYCLE_ACCEPT:
         return decide_accept(o, role);
-    case LC_REVISION:
+    case LIFECYCLE_REVISION:
         return decide_revision(o, role);
-    case LC_CANCEL:
+    case LIFECYCLE_CANCEL:
         return decide_cancel(o, role);
     }
     return refuse(E_INTERNAL, "Internal error");
 }
 
-enum lc_role lifecycle_role(bool is_client, bool is_freelancer, bool is_admin, enum lc_move move)
+enum lifecycle_role lifecycle_role_for(bool is_client, bool is_freelancer, bool is_admin,
+                                       enum lifecycle_move move)
 {
-    if (move == LC_CANCEL && is_admin)
-        return LC_ADMIN;
+    if (move == LIFECYCLE_CANCEL && is_admin)
+        return LIFECYCLE_ADMIN;
     if (is_client)
-        return LC_CLIENT;
+        return LIFECYCLE_CLIENT;
     if (is_freelancer)
-        return LC_FREELANCER;
-    return is_admin ? LC_ADMIN : LC_NONE;
+        return LIFECYCLE_FREELANCER;
+    return is_admin ? LIFECYCLE_ADMIN : LIFECYCLE_NONE;
 }
 
 static const char *const status_names[] = {"pending", "processing", "completed", "cancelled"};
 static const char *const payment_names[] = {NULL,     "pending",   "success",
                                             "failed", "refunding", "refunded"};
 
-const char *lc_status_name(enum lc_status s)
+const char *lifecycle_status_name(enum lifecycle_status s)
 {
     return (size_t)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s] : NULL;
 }
 
-bool lc_status_parse(const char *name, enum lc_status *out)
+bool lifecycle_status_parse(const char *name, enum lifecycle_status *out)
 {
     for (size_t i = 0; name && i < sizeof(status_names) / sizeof(status_names[0]); i++)
         if (strcmp(status_names[i], name) == 0) {
-            *out = (enum lc_status)i;
+            *out = (enum lifecycle_status)i;
             return true;
         }
     return false;
 }
 
-const char *lc_payment_name(enum lc_payment p)
+const char *lifecycle_payment_name(enum lifecycle_payment p)
 {
     return (size_t)p < sizeof(payment_names) / sizeof(payment_names[0]) ? payment_names[p] : NULL;
 }
 
-bool lc_payment_parse(const char *name, enum lc_payment *out)
+bool lifecycle_payment_parse(const char *name, enum lifecycle_payment *out)
 {
     if (!name) {
-        *out = LC_PAY_NONE;
+        *out = LIFECYCLE_PAY_NONE;
         return true;
     }
     for (size_t i = 1; i < sizeof(payment_names) / sizeof(payment_names[0]); i++)
         if (strcmp(payment_names[i], name) == 0) {
-            *out = (enum lc_payment)i;
+            *out = (enum lifecycle_payment)i;
             return true;
         }
     return false;
 }
 
-bool lc_move_parse(const char *name, enum lc_move *out)
+bool lifecycle_move_parse(const char *name, enum lifecycle_move *out)
 {
     static const struct {
         const char *name;
-        enum lc_move move;
-    } moves[] = {{"deliver", LC_DELIVER},
-                 {"accept", LC_ACCEPT},
-                 {"revision", LC_REVISION},
-                 {"requestRevision", LC_REVISION},
-                 {"cancel", LC_CANCEL}};
+        enum lifecycle_move move;
+    } moves[] = {{"deliver", LIFECYCLE_DELIVER},
+                 {"accept", LIFECYCLE_ACCEPT},
+                 {"revision", LIFECYCLE_REVISION},
+                 {"requestRevision", LIFECYCLE_REVISION},
+                 {"cancel", LIFECYCLE_CANCEL}};
     for (size_t i = 0; name && i < sizeof(moves) / sizeof(moves[0]); i++)
         if (strcmp(moves[i].name, name) == 0) {
             *out = moves[i].move;

@@ -79,10 +79,10 @@ static int count(struct db *db, const struct login_attempt *a, struct login_coun
     if (rc != DB_OK)
         return rc;
     for (size_t i = 0; i < r->rows; i++) {
-        const char *kind = dbr_get(r, i, 0);
+        const char *kind = db_result_get(r, i, 0);
         struct login_count *c = kind && strcmp(kind, "email") == 0 ? email : address;
-        c->failures = (long)dbr_int(r, i, 1, 0);
-        c->oldest_age_s = (long)dbr_int(r, i, 2, -1);
+        c->failures = (long)db_result_int(r, i, 1, 0);
+        c->oldest_age_s = (long)db_result_int(r, i, 2, -1);
     }
     db_result_free(r);
     return DB_OK;

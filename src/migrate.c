@@ -171,7 +171,7 @@ static int take_lock(struct db *db)
         struct db_result *r = NULL;
         int rc = db_exec(db, "SELECT GET_LOCK(?, ?)",
                          DB_PARAMS(DBP_S(LOCK_NAME), DBP_I(LOCK_SLICE_S)), &r, NULL);
-        long long got = rc == DB_OK ? dbr_int(r, 0, 0, -1) : -1;
+        long long got = rc == DB_OK ? db_result_int(r, 0, 0, -1) : -1;
         db_result_free(r);
         if (got == 1)
             return 0;
@@ -199,7 +199,7 @@ static const char create_table_sql[] =
 static bool recorded(const struct db_result *done, const char *version)
 {
     for (size_t i = 0; i < done->rows; i++)
-        if (strcmp(dbr_get(done, i, 0), version) == 0)
+        if (strcmp(db_result_get(done, i, 0), version) == 0)
             return true;
     return false;
 }
@@ -207,7 +207,7 @@ static bool recorded(const struct db_result *done, const char *version)
 static void warn_unknown_versions(const struct db_result *done, const struct names *files)
 {
     for (size_t i = 0; i < done->rows; i++) {
-        const char *v = dbr_get(done, i, 0);
+        const char *v = db_result_get(done, i, 0);
         bool found = false;
         for (size_t j = 0; j < files->n && !found; j++) {
             size_t len = strlen(files->v[j]) - 4;

@@ -17,29 +17,29 @@
 static void add_time(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
-    jx_add_str(o, key, db_time && iso_from_db(db_time, iso) == 0 ? iso : NULL);
+    jsonx_add_str(o, key, db_time && iso_from_db(db_time, iso) == 0 ? iso : NULL);
 }
 
 static json_object *notification_json(const struct db_result *r, size_t row)
 {
     json_object *n = json_object_new_object();
-    jx_add_str(n, "id", dbr_get(r, row, 0));
-    jx_add_str(n, "type", dbr_get(r, row, 1));
-    jx_add_str(n, "orderId", dbr_get(r, row, 2));
-    jx_add_str(n, "title", dbr_get(r, row, 3));
-    jx_add_str(n, "body", dbr_get(r, row, 4));
-    add_time(n, "readAt", dbr_get(r, row, 5));
-    add_time(n, "createdAt", dbr_get(r, row, 6));
+    jsonx_add_str(n, "id", db_result_get(r, row, 0));
+    jsonx_add_str(n, "type", db_result_get(r, row, 1));
+    jsonx_add_str(n, "orderId", db_result_get(r, row, 2));
+    jsonx_add_str(n, "title", db_result_get(r, row, 3));
+    jsonx_add_str(n, "body", db_result_get(r, row, 4));
+    add_time(n, "readAt", db_result_get(r, row, 5));
+    add_time(n, "createdAt", db_result_get(r, row, 6));
     return n;
 }
 
 static json_object *pagination_json(long long total, long page, long limit)
 {
     json_object *p = json_object_new_object();
-    jx_add_int(p, "totalItems", total);
-    jx_add_int(p, "currentPage", page);
-    jx_add_int(p, "pageSize", limit);
-    jx_add_int(p, "totalPages", (total + limit - 1) / limit);
+    jsonx_add_int(p, "totalItems", total);
+    jsonx_add_int(p, "currentPage", page);
+    jsonx_add_int(p, "pageSize", limit);
+    jsonx_add_int(p, "totalPages", (total + limit - 1) / limit);
     return p;
 }
 
@@ -54,7 +54,7 @@ static int count_rows(struct db *db, const char *user_id, bool unread_only, long
                                  : "SELECT COUNT(*) FROM notifications WHERE user_id = ?",
                      DB_PARAMS(DBP_S(user_id)), &r, NULL);
     if (rc == DB_OK)
-        *total = dbr_int(r, 0, 0, 0);
+        *total = db_result_int(r, 0, 0, 0);
     db_result_free(r);
     return rc;
 }

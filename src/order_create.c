@@ -46,9 +46,10 @@ static enum errkind find_used(struct db *db, const struct user *client,
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     *found = r->rows == 1;
-    *repeat = *found && dbr_int(r, 0, 1, 0) == 1 && money_equal(in->amount, dbr_get(r, 0, 2));
+    *repeat =
+        *found && db_result_int(r, 0, 1, 0) == 1 && money_equal(in->amount, db_result_get(r, 0, 2));
     if (*found)
-        snprintf(order_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 0));
+        snprintf(order_id, CUID_LEN + 1, "%s", db_result_get(r, 0, 0));
     db_result_free(r);
     return E_OK;
 }
@@ -63,12 +64,12 @@ static enum errkind load_package(struct db *db, const struct order_create *in,
                      DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    bool ok = r->rows == 1 && strcmp(dbr_get(r, 0, 0), in->gig_id) == 0;
+    bool ok = r->rows == 1 && strcmp(db_result_get(r, 0, 0), in->gig_id) == 0;
     if (ok) {
-        snprintf(p->gig_id, sizeof(p->gig_id), "%s", dbr_get(r, 0, 0));
-        snprintf(p->owner_id, sizeof(p->owner_id), "%s", dbr_get(r, 0, 1));
-        snprintf(p->price, sizeof(p->price), "%s", dbr_get(r, 0, 2));
-        p->revisions = dbr_int(r, 0, 3, 0);
+        snprintf(p->gig_id, sizeof(p->gig_id), "%s", db_result_get(r, 0, 0));
+        snprintf(p->owner_id, sizeof(p->owner_id), "%s", db_result_get(r, 0, 1));
+        snprintf(p->price, sizeof(p->price), "%s", db_result_get(r, 0, 2));
+        p->revisions = db_result_int(r, 0, 3, 0);
     }
     db_result_free(r);
     return ok ? E_OK : err_set(e, E_UNPROCESSABLE, "Package does not belong to the gig");
@@ -108,7 +109,7 @@ static enum errkind is_own_checkout(struct db *db, const struct user *client,
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     bool exists = r->rows == 1;
-    *yes = exists && dbr_int(r, 0, 0, 0) == 1;
+    *yes = exists && db_result_int(r, 0, 0, 0) == 1;
     db_result_free(r);
     if (exists && !*yes)
         return err_set(e, E_UNPROCESSABLE, "orderId names an order this payment cannot confirm");

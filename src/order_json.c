@@ -70,90 +70,90 @@ static void add_time(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
     if (db_time && iso_from_db(db_time, iso) == 0)
-        jx_add_str(o, key, iso);
+        jsonx_add_str(o, key, iso);
     else
-        jx_add_null(o, key);
+        jsonx_add_null(o, key);
 }
 
 static void add_int(json_object *o, const char *key, const char *text)
 {
     if (text)
-        jx_add_int(o, key, strtoll(text, NULL, 10));
+        jsonx_add_int(o, key, strtoll(text, NULL, 10));
     else
-        jx_add_null(o, key);
+        jsonx_add_null(o, key);
 }
 
 /* meta is stored as JSON text written by us; a value that does not parse is shown as null. */
 static void add_json(json_object *o, const char *key, const char *text)
 {
-    json_object *v = text ? jx_parse(text, strlen(text)) : NULL;
+    json_object *v = text ? jsonx_parse(text, strlen(text)) : NULL;
     json_object_object_add(o, key, v);
 }
 
 static json_object *package_part(const struct db_result *r, size_t row)
 {
     json_object *p = json_object_new_object();
-    jx_add_str(p, "id", dbr_get(r, row, C_P_ID));
-    jx_add_str(p, "type", dbr_get(r, row, C_P_TYPE));
-    jx_add_str(p, "name", dbr_get(r, row, C_P_NAME));
-    jx_add_decimal(p, "price", dbr_get(r, row, C_P_PRICE));
-    add_int(p, "delivery", dbr_get(r, row, C_P_DELIVERY));
-    add_int(p, "revisions", dbr_get(r, row, C_P_REVISIONS));
+    jsonx_add_str(p, "id", db_result_get(r, row, C_P_ID));
+    jsonx_add_str(p, "type", db_result_get(r, row, C_P_TYPE));
+    jsonx_add_str(p, "name", db_result_get(r, row, C_P_NAME));
+    jsonx_add_decimal(p, "price", db_result_get(r, row, C_P_PRICE));
+    add_int(p, "delivery", db_result_get(r, row, C_P_DELIVERY));
+    add_int(p, "revisions", db_result_get(r, row, C_P_REVISIONS));
     return p;
 }
 
 static json_object *gig_part(const struct db_result *r, size_t row)
 {
     json_object *g = json_object_new_object(), *owner = json_object_new_object();
-    jx_add_str(g, "id", dbr_get(r, row, C_G_ID));
-    jx_add_str(g, "title", dbr_get(r, row, C_G_TITLE));
-    jx_add_str(g, "slug", dbr_get(r, row, C_G_SLUG));
-    jx_add_str(owner, "id", dbr_get(r, row, C_OWNER_ID));
-    jx_add_str(owner, "username", dbr_get(r, row, C_OWNER_USERNAME));
+    jsonx_add_str(g, "id", db_result_get(r, row, C_G_ID));
+    jsonx_add_str(g, "title", db_result_get(r, row, C_G_TITLE));
+    jsonx_add_str(g, "slug", db_result_get(r, row, C_G_SLUG));
+    jsonx_add_str(owner, "id", db_result_get(r, row, C_OWNER_ID));
+    jsonx_add_str(owner, "username", db_result_get(r, row, C_OWNER_USERNAME));
     json_object_object_add(g, "owner", owner);
     return g;
 }
 
 static json_object *payment_part(const struct db_result *r, size_t row)
 {
-    if (!dbr_get(r, row, C_PAY_ID))
+    if (!db_result_get(r, row, C_PAY_ID))
         return NULL;
     json_object *p = json_object_new_object();
-    jx_add_str(p, "id", dbr_get(r, row, C_PAY_ID));
-    jx_add_str(p, "status", dbr_get(r, row, C_PAY_STATUS));
-    jx_add_decimal(p, "amount", dbr_get(r, row, C_PAY_AMOUNT));
-    jx_add_str(p, "paymentMethod", dbr_get(r, row, C_PAY_METHOD));
-    jx_add_str(p, "provider", dbr_get(r, row, C_PAY_PROVIDER));
-    jx_add_str(p, "transactionId", dbr_get(r, row, C_PAY_TXN));
-    add_time(p, "createdAt", dbr_get(r, row, C_PAY_CREATED));
-    add_time(p, "updatedAt", dbr_get(r, row, C_PAY_UPDATED));
+    jsonx_add_str(p, "id", db_result_get(r, row, C_PAY_ID));
+    jsonx_add_str(p, "status", db_result_get(r, row, C_PAY_STATUS));
+    jsonx_add_decimal(p, "amount", db_result_get(r, row, C_PAY_AMOUNT));
+    jsonx_add_str(p, "paymentMethod", db_result_get(r, row, C_PAY_METHOD));
+    jsonx_add_str(p, "provider", db_result_get(r, row, C_PAY_PROVIDER));
+    jsonx_add_str(p, "transactionId", db_result_get(r, row, C_PAY_TXN));
+    add_time(p, "createdAt", db_result_get(r, row, C_PAY_CREATED));
+    add_time(p, "updatedAt", db_result_get(r, row, C_PAY_UPDATED));
     return p;
 }
 
 json_object *order_from_row(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", dbr_get(r, row, C_ID));
-    jx_add_str(o, "userId", dbr_get(r, row, C_USER));
-    jx_add_str(o, "gigId", dbr_get(r, row, C_GIG));
-    jx_add_str(o, "packageId", dbr_get(r, row, C_PACKAGE));
-    jx_add_str(o, "status", dbr_get(r, row, C_STATUS));
-    jx_add_decimal(o, "totalAmount", dbr_get(r, row, C_TOTAL));
-    jx_add_str(o, "currency", dbr_get(r, row, C_CURRENCY));
-    jx_add_str(o, "paymentMethod", dbr_get(r, row, C_METHOD));
-    jx_add_str(o, "idempotencyKey", dbr_get(r, row, C_IDEM));
-    jx_add_str(o, "paymentReference", dbr_get(r, row, C_PAYREF));
-    add_json(o, "meta", dbr_get(r, row, C_META));
-    add_time(o, "createdAt", dbr_get(r, row, C_CREATED));
-    add_time(o, "updatedAt", dbr_get(r, row, C_UPDATED));
-    add_time(o, "dueAt", dbr_get(r, row, C_DUE));
-    add_time(o, "deliveredAt", dbr_get(r, row, C_DELIVERED));
-    add_time(o, "completedAt", dbr_get(r, row, C_COMPLETED));
-    add_time(o, "cancelledAt", dbr_get(r, row, C_CANCELLED));
-    jx_add_str(o, "cancelReason", dbr_get(r, row, C_REASON));
+    jsonx_add_str(o, "id", db_result_get(r, row, C_ID));
+    jsonx_add_str(o, "userId", db_result_get(r, row, C_USER));
+    jsonx_add_str(o, "gigId", db_result_get(r, row, C_GIG));
+    jsonx_add_str(o, "packageId", db_result_get(r, row, C_PACKAGE));
+    jsonx_add_str(o, "status", db_result_get(r, row, C_STATUS));
+    jsonx_add_decimal(o, "totalAmount", db_result_get(r, row, C_TOTAL));
+    jsonx_add_str(o, "currency", db_result_get(r, row, C_CURRENCY));
+    jsonx_add_str(o, "paymentMethod", db_result_get(r, row, C_METHOD));
+    jsonx_add_str(o, "idempotencyKey", db_result_get(r, row, C_IDEM));
+    jsonx_add_str(o, "paymentReference", db_result_get(r, row, C_PAYREF));
+    add_json(o, "meta", db_result_get(r, row, C_META));
+    add_time(o, "createdAt", db_result_get(r, row, C_CREATED));
+    add_time(o, "updatedAt", db_result_get(r, row, C_UPDATED));
+    add_time(o, "dueAt", db_result_get(r, row, C_DUE));
+    add_time(o, "deliveredAt", db_result_get(r, row, C_DELIVERED));
+    add_time(o, "completedAt", db_result_get(r, row, C_COMPLETED));
+    add_time(o, "cancelledAt", db_result_get(r, row, C_CANCELLED));
+    jsonx_add_str(o, "cancelReason", db_result_get(r, row, C_REASON));
     json_object *rev = json_object_new_object();
-    add_int(rev, "allowed", dbr_get(r, row, C_REV_ALLOWED));
-    add_int(rev, "used", dbr_get(r, row, C_REV_USED));
+    add_int(rev, "allowed", db_result_get(r, row, C_REV_ALLOWED));
+    add_int(rev, "used", db_result_get(r, row, C_REV_USED));
     json_object_object_add(o, "revisions", rev);
     json_object_object_add(o, "package", package_part(r, row));
     json_object_object_add(o, "gig", gig_part(r, row));

@@ -23,22 +23,22 @@ struct locked_order {
     char client[CUID_LEN + 1];
     char freelancer[CUID_LEN + 1];
     char total[32];
-    struct lc_order facts;
+    struct lifecycle_order facts;
 };
 
 /* Reads the locked row into lo; false when a column holds something the state machine does not
  * know (a schema out of step with the code), which the caller treats as an internal error. */
 static bool read_locked(const struct db_result *r, struct locked_order *lo)
 {
-    snprintf(lo->client, sizeof(lo->client), "%s", dbr_get(r, 0, 0));
-    snprintf(lo->freelancer, sizeof(lo->freelancer), "%s", dbr_get(r, 0, 1));
-    snprintf(lo->total, sizeof(lo->total), "%s", dbr_get(r, 0, 7));
-    lo->facts.delivered = dbr_int(r, 0, 3, 0) != 0;
-    lo->facts.due_passed = dbr_int(r, 0, 4, 0) != 0;
-    lo->facts.revisions_used = dbr_int(r, 0, 5, 0);
-    lo->facts.revisions_allowed = dbr_int(r, 0, 6, 0);
-    return lc_status_parse(dbr_get(r, 0, 2), &lo->facts.status) &&
-           lc_payment_parse(dbr_get(r, 0, 8), &lo->facts.payment);
+    snprintf(lo->client, sizeof(lo->client), "%s", db_result_get(r, 0, 0));
+    snprintf(lo->freelancer, sizeof(lo->freelancer), "%s", db_result_get(r, 0, 1));
+    snprintf(lo->total, sizeof(lo->total), "%s", db_result_get(r, 0, 7));
+    lo->facts.delivered = db_result_int(r, 0, 3, 0) != 0;
+    lo->facts.due_passed = db_result_int(r, 0, 4, 0) != 0;
+    lo->facts.revisions_used = db_result_int(r, 0, 5, 0);
+    lo->facts.revisions_allowed = db_result_int(r, 0, 6, 0);
+    return lifecycle_status_parse(db_result_get(r, 0, 2), &lo->facts.status) &&
+           lifecycle_payment_parse(db_result_get(r, 0, 8), &lo->facts.payment);
 }
 
 /* Lock the order and its payment. "Due" is judged by the database clock, the same clock that
@@ -75,7 +75,7 @@ static int record_earning(struct db *db, const char *order_id, const struct lock
 }
 
 static int apply_cancel(struct db *db, const char *order_id, const struct locked_order *lo,
-                        const struct lc_decision *d, const char *reason)
+                        const struct lifecycle_decision *d, const char *reason)
 {
     int rc = db_exec(db,
                      "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
@@ -83,30 +83,31 @@ static int apply_cancel(struct db *db, const char *order_id, const struct locked
                      DB_PARAMS(DBP_S(reason), DBP_S(order_id)), NULL, NULL);
     /* refunding: the jobs process asks PayTabs for the refund; YouCan Pay's transaction.refunded
      * event (gateway_events.c) marks it refunded. failed: a checkout that was never paid. */
-    if (rc == DB_OK && d->payment != lo->facts.payment && lc_payment_name(d->payment))
+    if (rc == DB_OK && d->payment != lo->facts.payment && lifecycle_payment_name(d->payment))
         rc = db_exec(db, "UPDATE payments SET status = ? WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(lc_payment_name(d->payment)), DBP_S(order_id)), NULL, NULL);
+                     DB_PARAMS(DBP_S(lifecycle_payment_name(d->payment)), DBP_S(order_id)), NULL,
+                     NULL);
     return rc;
 }
 
 /* Write what the decision says, inside the move's transaction. */
-static int apply_move(struct db *db, const char *order_id, enum lc_move move,
-                      const struct locked_order *lo, const struct lc_decision *d,
+static int apply_move(struct db *db, const char *order_id, enum lifecycle_move move,
+                      const struct locked_order *lo, const struct lifecycle_decision *d,
                       const char *reason)
 {
     int rc = DB_OK;
     switch (move) {
-    case LC_DELIVER:
+    case LIFECYCLE_DELIVER:
         rc = db_exec(db, "UPDATE orders SET delivered_at = UTC_TIMESTAMP(3) WHERE id = ?",
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
         break;
-    case LC_REVISION:
+    case LIFECYCLE_REVISION:
         rc = db_exec(db,
                      "UPDATE orders SET delivered_at = NULL, revisions_used = revisions_used + 1 "
                      "WHERE id = ?",
                      DB_PARAMS(DBP_S(order_id)), NULL, NULL);
         break;
-    case LC_ACCEPT:
+    case LIFECYCLE_ACCEPT:
         rc = db_exec(db,
                      "UPDATE orders SET status = 'completed', completed_at = UTC_TIMESTAMP(3) "
                      "WHERE id = ?",
@@ -114,7 +115,7 @@ static int apply_move(struct db *db, const char *order_id, enum lc_move move,
         if (rc == DB_OK)
             rc = record_earning(db, order_id, lo);
         break;
-    case LC_CANCEL:
+    case LIFECYCLE_CANCEL:
         rc = apply_cancel(db, order_id, lo, d, reason);
         break;
     }
@@ -125,7 +126,7 @@ static int apply_move(struct db *db, const char *order_id, enum lc_move move,
 struct move_tx {
     const struct user *user;
     const char *order_id;
-    enum lc_move move;
+    enum lifecycle_move move;
     const char *reason;
 };
 
@@ -140,10 +141,10 @@ static enum errkind move_tx(struct db *db, void *arg, struct err *e)
         return db_fail(db, rc, e);
     if (lock_order(db, x->order_id, &lo, e) != E_OK)
         return e->kind;
-    enum lc_role role =
-        lifecycle_role(strcmp(user->id, lo.client) == 0, strcmp(user->id, lo.freelancer) == 0,
-                       strcmp(user->role, "admin") == 0, x->move);
-    struct lc_decision d = lifecycle_decide(&lo.facts, role, x->move);
+    enum lifecycle_role role =
+        lifecycle_role_for(strcmp(user->id, lo.client) == 0, strcmp(user->id, lo.freelancer) == 0,
+                           strcmp(user->role, "admin") == 0, x->move);
+    struct lifecycle_decision d = lifecycle_decide(&lo.facts, role, x->move);
     if (d.kind != E_OK) {
         db_rollback(db);
         return err_set(e, d.kind, "%s", d.message);
@@ -155,8 +156,9 @@ static enum errkind move_tx(struct db *db, void *arg, struct err *e)
     }
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_move m = {x->order_id,          d.event,  lc_status_name(lo.facts.status),
-                           lc_status_name(d.to), user->id, x->reason};
+    struct order_move m = {
+        x->order_id, d.event,  lifecycle_status_name(lo.facts.status), lifecycle_status_name(d.to),
+        user->id,    x->reason};
     if (order_event_record(db, &m, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
@@ -164,7 +166,8 @@ static enum errkind move_tx(struct db *db, void *arg, struct err *e)
 }
 
 enum errkind orders_move(struct db *db, const struct user *user, const char *order_id,
-                         enum lc_move move, const char *reason, json_object **order, struct err *e)
+                         enum lifecycle_move move, const char *reason, json_object **order,
+                         struct err *e)
 {
     struct move_tx x = {user, order_id, move, reason};
     if (db_tx_retry(db, move_tx, &x, e) != E_OK)
@@ -182,9 +185,9 @@ static enum errkind check_visible(struct db *db, const struct user *user, const 
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    bool visible = r->rows == 1 &&
-                   (strcmp(dbr_get(r, 0, 0), user->id) == 0 ||
-                    strcmp(dbr_get(r, 0, 1), user->id) == 0 || strcmp(user->role, "admin") == 0);
+    bool visible = r->rows == 1 && (strcmp(db_result_get(r, 0, 0), user->id) == 0 ||
+                                    strcmp(db_result_get(r, 0, 1), user->id) == 0 ||
+                                    strcmp(user->role, "admin") == 0);
     db_result_free(r);
     return visible ? E_OK : err_set(e, E_NOT_FOUND, "Order not found");
 }
@@ -193,13 +196,13 @@ static json_object *event_json(const struct db_result *r, size_t row)
 {
     json_object *ev = json_object_new_object();
     char at[ISO_TIME_LEN + 1];
-    jx_add_str(ev, "id", dbr_get(r, row, 0));
-    jx_add_str(ev, "type", dbr_get(r, row, 1));
-    jx_add_str(ev, "from", dbr_get(r, row, 2));
-    jx_add_str(ev, "to", dbr_get(r, row, 3));
-    jx_add_str(ev, "actorId", dbr_get(r, row, 4));
-    jx_add_str(ev, "at", iso_from_db(dbr_get(r, row, 5), at) == 0 ? at : NULL);
-    jx_add_str(ev, "reason", dbr_get(r, row, 6));
+    jsonx_add_str(ev, "id", db_result_get(r, row, 0));
+    jsonx_add_str(ev, "type", db_result_get(r, row, 1));
+    jsonx_add_str(ev, "from", db_result_get(r, row, 2));
+    jsonx_add_str(ev, "to", db_result_get(r, row, 3));
+    jsonx_add_str(ev, "actorId", db_result_get(r, row, 4));
+    jsonx_add_str(ev, "at", iso_from_db(db_result_get(r, row, 5), at) == 0 ? at : NULL);
+    jsonx_add_str(ev, "reason", db_result_get(r, row, 6));
     return ev;
 }
 

@@ -486,7 +486,7 @@ static void json_int(json_object *in, const char *key, int min, int max, int *ou
     long long n;
     if (!v)
         return;
-    if (!jx_int(in, key, &n) || n < min || n > max) {
+    if (!jsonx_int(in, key, &n) || n < min || n > max) {
         char msg[96];
         snprintf(msg, sizeof msg, "Expected an integer from %d to %d", min, max);
         err_field(e, key, msg);
@@ -502,12 +502,12 @@ enum errkind order_query_from_json(json_object *in, struct order_query *q, struc
         return E_OK;
     if (!json_object_is_type(in, json_type_object))
         return err_set(e, E_BAD_REQUEST, "Expected an object {as?, status?, page?, limit?}");
-    const char *as = jx_str(in, "as");
+    const char *as = jsonx_str(in, "as");
     if (as && strcmp(as, "freelancer") == 0)
         q->as = OQ_AS_FREELANCER;
     else if ((as && strcmp(as, "client") != 0) || (!as && json_object_object_get(in, "as")))
         err_field(e, "as", "Expected 'client' | 'freelancer'");
-    const char *status = jx_str(in, "status");
+    const char *status = jsonx_str(in, "status");
     if (status && known_status(status)) {
         char spec[32];
         snprintf(spec, sizeof spec, "$eq:%s", status);
@@ -707,7 +707,7 @@ void oq_sql_free(struct oq_sql *s)
 
 static const char *str_of(json_object *o, const char *key)
 {
-    const char *s = jx_str(o, key);
+    const char *s = jsonx_str(o, key);
     return s ? s : "";
 }
 

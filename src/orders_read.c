@@ -80,7 +80,7 @@ static enum errkind count_orders(struct db *db, const struct oq_sql *s, long lon
     struct db_result *r;
     enum errkind k = run(db, JOIN(COUNT_SELECT, s->from, s->where), s->params, s->nwhere, &r, e);
     if (k == E_OK)
-        *total = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
+        *total = r->rows == 1 ? db_result_int(r, 0, 0, 0) : 0;
     db_result_free(r);
     return k;
 }
@@ -101,10 +101,10 @@ static enum errkind page_items(struct db *db, const struct order_query *q, const
 static json_object *pagination(long long total, const struct order_query *q)
 {
     json_object *p = json_object_new_object();
-    jx_add_int(p, "totalItems", total);
-    jx_add_int(p, "currentPage", q->page);
-    jx_add_int(p, "pageSize", q->limit);
-    jx_add_int(p, "totalPages", (total + q->limit - 1) / q->limit);
+    jsonx_add_int(p, "totalItems", total);
+    jsonx_add_int(p, "currentPage", q->page);
+    jsonx_add_int(p, "pageSize", q->limit);
+    jsonx_add_int(p, "totalPages", (total + q->limit - 1) / q->limit);
     return p;
 }
 

@@ -26,7 +26,7 @@ static int package_delivery(struct db *db, const char *order_id, long long *days
                      "WHERE o.id = ?",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc == DB_OK)
-        *days = r->rows == 1 ? dbr_int(r, 0, 0, 0) : 0;
+        *days = r->rows == 1 ? db_result_int(r, 0, 0, 0) : 0;
     db_result_free(r);
     return rc;
 }
@@ -41,7 +41,7 @@ enum errkind payment_confirm_locked(struct db *db, const char *order_id, const c
         return db_fail(db, rc, e);
     char status[16] = "";
     if (r->rows == 1)
-        snprintf(status, sizeof(status), "%s", dbr_get(r, 0, 0));
+        snprintf(status, sizeof(status), "%s", db_result_get(r, 0, 0));
     db_result_free(r);
     if (!status[0]) {
         db_rollback(db);
@@ -97,11 +97,12 @@ static enum errkind load_checkout(struct db *db, const struct user *client, cons
         return db_fail(db, rc, e);
     bool found = r->rows == 1;
     if (found) {
-        snprintf(s->status, sizeof(s->status), "%s", dbr_get(r, 0, 0));
-        snprintf(s->amount, sizeof(s->amount), "%s", dbr_get(r, 0, 1));
-        snprintf(s->currency, sizeof(s->currency), "%s", dbr_get(r, 0, 2));
-        snprintf(s->provider, sizeof(s->provider), "%s", dbr_get(r, 0, 3) ? dbr_get(r, 0, 3) : "");
-        snprintf(s->tran_ref, sizeof(s->tran_ref), "%s", dbr_get(r, 0, 4));
+        snprintf(s->status, sizeof(s->status), "%s", db_result_get(r, 0, 0));
+        snprintf(s->amount, sizeof(s->amount), "%s", db_result_get(r, 0, 1));
+        snprintf(s->currency, sizeof(s->currency), "%s", db_result_get(r, 0, 2));
+        snprintf(s->provider, sizeof(s->provider), "%s",
+                 db_result_get(r, 0, 3) ? db_result_get(r, 0, 3) : "");
+        snprintf(s->tran_ref, sizeof(s->tran_ref), "%s", db_result_get(r, 0, 4));
     }
     db_result_free(r);
     return found ? E_OK : err_set(e, E_NOT_FOUND, "Order not found");
@@ -160,8 +161,8 @@ static int lock_for_submit(struct db *db, const char *order_id, bool *pending, b
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return rc;
-    *pending = r->rows == 1 && dbr_int(r, 0, 0, 0) == 1;
-    *had_urls = r->rows == 1 && dbr_int(r, 0, 1, 0) == 1;
+    *pending = r->rows == 1 && db_result_int(r, 0, 0, 0) == 1;
+    *had_urls = r->rows == 1 && db_result_int(r, 0, 1, 0) == 1;
     db_result_free(r);
     return DB_OK;
 }
@@ -292,9 +293,9 @@ static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
     enum errkind k = E_OK;
     if (r->rows != 1)
         k = err_set(e, E_NOT_FOUND, "Order not found");
-    else if (!dbr_get(r, 0, 0) || strcmp(dbr_get(r, 0, 0), "bank_transfer") != 0)
+    else if (!db_result_get(r, 0, 0) || strcmp(db_result_get(r, 0, 0), "bank_transfer") != 0)
         k = err_set(e, E_CONFLICT, "Order is not paid by bank transfer");
-    else if (strcmp(dbr_get(r, 0, 1), "pending") != 0)
+    else if (strcmp(db_result_get(r, 0, 1), "pending") != 0)
         k = err_set(e, E_CONFLICT, "Order is not pending");
     db_result_free(r);
     if (k != E_OK) {

@@ -47,7 +47,7 @@ static json_object *amount_json(const char *normalised)
 static void add_if(json_object *obj, const char *key, const char *value)
 {
     if (value)
-        jx_add_str(obj, key, value);
+        jsonx_add_str(obj, key, value);
 }
 
 static json_object *customer_details(const struct gw_customer *c)
@@ -56,11 +56,11 @@ static json_object *customer_details(const struct gw_customer *c)
     add_if(d, "name", c->name);
     add_if(d, "email", c->email);
     add_if(d, "phone", c->phone);
-    jx_add_str(d, "street1", PT_DEFAULT_STREET);
-    jx_add_str(d, "city", PT_DEFAULT_CITY);
-    jx_add_str(d, "state", PT_DEFAULT_STATE);
-    jx_add_str(d, "country", PT_DEFAULT_COUNTRY);
-    jx_add_str(d, "zip", PT_DEFAULT_ZIP);
+    jsonx_add_str(d, "street1", PT_DEFAULT_STREET);
+    jsonx_add_str(d, "city", PT_DEFAULT_CITY);
+    jsonx_add_str(d, "state", PT_DEFAULT_STATE);
+    jsonx_add_str(d, "country", PT_DEFAULT_COUNTRY);
+    jsonx_add_str(d, "zip", PT_DEFAULT_ZIP);
     add_if(d, "ip", c->ip);
     return d;
 }
@@ -72,12 +72,12 @@ static json_object *cart_request(const char *profile_id, const char *tran_type,
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
-    jx_add_str(o, "tran_type", tran_type);
-    jx_add_str(o, "tran_class", "ecom");
-    jx_add_str(o, "cart_id", order_id);
-    jx_add_str(o, "cart_currency", currency ? currency : "MAD");
+    jsonx_add_str(o, "tran_type", tran_type);
+    jsonx_add_str(o, "tran_class", "ecom");
+    jsonx_add_str(o, "cart_id", order_id);
+    jsonx_add_str(o, "cart_currency", currency ? currency : "MAD");
     json_object_object_add(o, "cart_amount", amount_json(amount));
-    jx_add_str(o, "cart_description", description);
+    jsonx_add_str(o, "cart_description", description);
     return o;
 }
 
@@ -96,8 +96,8 @@ json_object *pt_build_payment_request(const struct gw_checkout_request *req, con
         cart_request(profile_id, "sale", req->order_id, req->currency, amount,
                      req->description && *req->description ? req->description : description);
     json_object_object_add(o, "customer_details", customer_details(&req->customer));
-    jx_add_str(o, "callback", callback);
-    jx_add_str(o, "return", ret);
+    jsonx_add_str(o, "callback", callback);
+    jsonx_add_str(o, "return", ret);
     return o;
 }
 
@@ -105,7 +105,7 @@ json_object *pt_build_query_request(const char *profile_id, const char *tran_ref
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
-    jx_add_str(o, "tran_ref", tran_ref ? tran_ref : "");
+    jsonx_add_str(o, "tran_ref", tran_ref ? tran_ref : "");
     return o;
 }
 
@@ -119,7 +119,7 @@ json_object *pt_build_refund_request(const char *profile_id, const char *tran_re
     snprintf(description, sizeof description, "Refund of Khedma order %s", order_id);
     json_object *o =
         cart_request(profile_id, "refund", order_id, currency, normalised, description);
-    jx_add_str(o, "tran_ref", tran_ref);
+    jsonx_add_str(o, "tran_ref", tran_ref);
     return o;
 }
 
@@ -133,9 +133,9 @@ static bool is_http_url(const char *s)
 bool pt_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
                            char redirect_url[2048])
 {
-    json_object *root = jx_parse(body, len);
-    const char *url = jx_str(root, "redirect_url");
-    bool ok = gw_copy(tran_ref, GW_REF_MAX + 1, jx_str(root, "tran_ref")) && is_http_url(url) &&
+    json_object *root = jsonx_parse(body, len);
+    const char *url = jsonx_str(root, "redirect_url");
+    bool ok = gw_copy(tran_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref")) && is_http_url(url) &&
               gw_copy(redirect_url, 2048, url);
     if (!ok) {
         tran_ref[0] = '\0';
@@ -171,16 +171,17 @@ static bool parse_status(const char *s, enum gw_txn_status *out)
 bool pt_parse_query(const char *body, size_t len, struct gw_transaction *t)
 {
     memset(t, 0, sizeof *t);
-    json_object *root = jx_parse(body, len);
+    json_object *root = jsonx_parse(body, len);
     json_object *amount = NULL;
-    const char *tran_type = jx_str(root, "tran_type");
-    bool sale = !jx_has(root, "tran_type") || (tran_type && strcasecmp(tran_type, "sale") == 0);
-    bool ok = sale && json_object_object_get_ex(root, "cart_amount", &amount) &&
-              gw_copy(t->id, sizeof t->id, jx_str(root, "tran_ref")) &&
-              gw_copy(t->order_id, sizeof t->order_id, jx_str(root, "cart_id")) &&
-              gw_copy(t->currency, sizeof t->currency, jx_str(root, "cart_currency")) &&
-              parse_amount(amount, t->amount) &&
-              parse_status(jx_str(jx_obj(root, "payment_result"), "response_status"), &t->status);
+    const char *tran_type = jsonx_str(root, "tran_type");
+    bool sale = !jsonx_has(root, "tran_type") || (tran_type && strcasecmp(tran_type, "sale") == 0);
+    bool ok =
+        sale && json_object_object_get_ex(root, "cart_amount", &amount) &&
+        gw_copy(t->id, sizeof t->id, jsonx_str(root, "tran_ref")) &&
+        gw_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "cart_id")) &&
+        gw_copy(t->currency, sizeof t->currency, jsonx_str(root, "cart_currency")) &&
+        parse_amount(amount, t->amount) &&
+        parse_status(jsonx_str(jsonx_obj(root, "payment_result"), "response_status"), &t->status);
     if (!ok)
         memset(t, 0, sizeof *t);
     json_object_put(root);
@@ -191,11 +192,11 @@ enum pt_refund_outcome pt_parse_refund(const char *body, size_t len,
                                        char refund_ref[GW_REF_MAX + 1])
 {
     refund_ref[0] = '\0';
-    json_object *root = jx_parse(body, len);
-    const char *status = jx_str(jx_obj(root, "payment_result"), "response_status");
+    json_object *root = jsonx_parse(body, len);
+    const char *status = jsonx_str(jsonx_obj(root, "payment_result"), "response_status");
     enum pt_refund_outcome outcome = PT_REFUND_MALFORMED;
     if (status && strcasecmp(status, "A") == 0)
-        outcome = gw_copy(refund_ref, GW_REF_MAX + 1, jx_str(root, "tran_ref"))
+        outcome = gw_copy(refund_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref"))
                       ? PT_REFUND_APPROVED
                       : PT_REFUND_MALFORMED;
     else if (status && *status)
@@ -215,18 +216,18 @@ static void event_fields(json_object *o, struct gw_event *ev)
 {
     /* PayTabs calls back once per status change of a transaction (H on hold, then A), so the
      * event id is the transaction and its status: a replay repeats both, a change does not. */
-    const char *ref = jx_str(o, "tran_ref");
-    const char *st = jx_str(jx_obj(o, "payment_result"), "response_status");
+    const char *ref = jsonx_str(o, "tran_ref");
+    const char *st = jsonx_str(jsonx_obj(o, "payment_result"), "response_status");
     if (ref)
         snprintf(ev->id, sizeof(ev->id), "%s:%s", ref, st ? st : "?");
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(o, "tran_ref"));
-    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(o, "cart_id"));
-    copy_str(ev->currency, sizeof(ev->currency), jx_str(o, "cart_currency"));
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(o, "tran_ref"));
+    copy_str(ev->order_id, sizeof(ev->order_id), jsonx_str(o, "cart_id"));
+    copy_str(ev->currency, sizeof(ev->currency), jsonx_str(o, "cart_currency"));
     json_object *amount = json_object_object_get(o, "cart_amount");
     if (!amount || !money_normalize(json_object_get_string(amount), ev->amount))
         ev->amount[0] = '\0';
-    const char *status = jx_str(jx_obj(o, "payment_result"), "response_status");
-    const char *type = jx_str(o, "tran_type");
+    const char *status = jsonx_str(jsonx_obj(o, "payment_result"), "response_status");
+    const char *type = jsonx_str(o, "tran_type");
     bool refund = type && strcasecmp(type, "refund") == 0;
     snprintf(ev->type, sizeof(ev->type), "%s.%s", refund ? "refund" : "sale",
              status ? status : "?");
@@ -246,7 +247,7 @@ void pt_parse_event(const char *body, size_t len, struct gw_event *ev)
     memset(ev, 0, sizeof *ev);
     ev->provider = GW_PAYTABS;
     ev->action = GW_EVENT_NONE;
-    json_object *o = jx_parse(body, len);
+    json_object *o = jsonx_parse(body, len);
     if (o && json_object_is_type(o, json_type_object))
         event_fields(o, ev);
     json_object_put(o);
@@ -278,7 +279,7 @@ static int post(const char *path, json_object *body, struct httpc_response *r)
         return -1;
     }
     const char *headers[] = {auth, NULL};
-    int rc = httpc_post_json(url, headers, jx_to_string(body), r);
+    int rc = httpc_post_json(url, headers, jsonx_to_string(body), r);
     sodium_memzero(auth, sizeof auth);
     return rc;
 }

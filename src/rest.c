@@ -57,7 +57,7 @@ json_object *rest_body_object(struct ctx *c, bool allow_empty)
         rest_fail(c, 400, "Request body is not valid UTF-8", NULL);
         return NULL;
     }
-    json_object *o = jx_parse(r->body, r->body_len);
+    json_object *o = jsonx_parse(r->body, r->body_len);
     if (!o) {
         rest_fail(c, 400, "Malformed JSON", NULL);
         return NULL;

@@ -26,17 +26,17 @@ static enum errkind check_reviewer(struct db *db, const struct user *user, const
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     enum errkind k = E_OK;
-    bool client = r->rows == 1 && strcmp(dbr_get(r, 0, 0), user->id) == 0;
-    bool visible = client || (r->rows == 1 && (strcmp(dbr_get(r, 0, 1), user->id) == 0 ||
+    bool client = r->rows == 1 && strcmp(db_result_get(r, 0, 0), user->id) == 0;
+    bool visible = client || (r->rows == 1 && (strcmp(db_result_get(r, 0, 1), user->id) == 0 ||
                                                strcmp(user->role, "admin") == 0));
     if (!visible)
         k = err_set(e, E_NOT_FOUND, "Order not found");
     else if (!client)
         k = err_set(e, E_FORBIDDEN, "Only the order's client can review it");
-    else if (strcmp(dbr_get(r, 0, 2), "completed") != 0)
+    else if (strcmp(db_result_get(r, 0, 2), "completed") != 0)
         k = err_set(e, E_CONFLICT, "Only a completed order can be reviewed");
     else
-        snprintf(gig_id, CUID_LEN + 1, "%s", dbr_get(r, 0, 3));
+        snprintf(gig_id, CUID_LEN + 1, "%s", db_result_get(r, 0, 3));
     db_result_free(r);
     if (k != E_OK)
         db_rollback(db);
@@ -58,12 +58,12 @@ static enum errkind load_review(struct db *db, const char *id, json_object **out
     }
     json_object *o = json_object_new_object();
     char at[ISO_TIME_LEN + 1];
-    jx_add_str(o, "id", dbr_get(r, 0, 0));
-    jx_add_str(o, "orderId", dbr_get(r, 0, 1));
-    jx_add_str(o, "gigId", dbr_get(r, 0, 2));
-    jx_add_int(o, "rating", dbr_int(r, 0, 3, 0));
-    jx_add_str(o, "comment", dbr_get(r, 0, 4));
-    jx_add_str(o, "createdAt", iso_from_db(dbr_get(r, 0, 5), at) == 0 ? at : NULL);
+    jsonx_add_str(o, "id", db_result_get(r, 0, 0));
+    jsonx_add_str(o, "orderId", db_result_get(r, 0, 1));
+    jsonx_add_str(o, "gigId", db_result_get(r, 0, 2));
+    jsonx_add_int(o, "rating", db_result_int(r, 0, 3, 0));
+    jsonx_add_str(o, "comment", db_result_get(r, 0, 4));
+    jsonx_add_str(o, "createdAt", iso_from_db(db_result_get(r, 0, 5), at) == 0 ? at : NULL);
     db_result_free(r);
     *out = o;
     return E_OK;

@@ -123,7 +123,7 @@ static enum errkind parse_inputs(struct ctx *c, struct batch *b, struct err *e)
     const char *raw = raw_input(c, &len);
     if (raw && !utf8_valid(raw, len))
         return err_set(e, E_PARSE, "Input is not valid UTF-8");
-    if (raw && !jx_parse_value(raw, len, &b->root))
+    if (raw && !jsonx_parse_value(raw, len, &b->root))
         return err_set(e, E_PARSE, "Input is not valid JSON");
     if (!b->is_batch) {
         b->calls[0].input = unwrap(b->root, b->superjson);
@@ -157,10 +157,10 @@ static const struct trpc_proc *find_proc(const struct trpc_proc *procs, size_t n
 static json_object *error_shape(enum errkind kind, struct err *e, const char *path)
 {
     json_object *data = json_object_new_object();
-    jx_add_str(data, "code", errkind_trpc_name(kind));
-    jx_add_int(data, "httpStatus", errkind_http_status(kind));
+    jsonx_add_str(data, "code", errkind_trpc_name(kind));
+    jsonx_add_int(data, "httpStatus", errkind_http_status(kind));
     if (path)
-        jx_add_str(data, "path", path);
+        jsonx_add_str(data, "path", path);
     if (e->fields) {
         json_object *zod = json_object_new_object();
         json_object_object_add(zod, "formErrors", json_object_new_array());
@@ -168,8 +168,8 @@ static json_object *error_shape(enum errkind kind, struct err *e, const char *pa
         json_object_object_add(data, "zodError", zod);
     }
     json_object *shape = json_object_new_object();
-    jx_add_str(shape, "message", e->message[0] ? e->message : errkind_trpc_name(kind));
-    jx_add_int(shape, "code", errkind_trpc_number(kind));
+    jsonx_add_str(shape, "message", e->message[0] ? e->message : errkind_trpc_name(kind));
+    jsonx_add_int(shape, "code", errkind_trpc_number(kind));
     json_object_object_add(shape, "data", data);
     return shape;
 }
@@ -308,7 +308,7 @@ static json_object *superjson_wrap(json_object *output)
     }
     json_object *meta = json_object_new_object();
     json_object_object_add(meta, "values", values);
-    jx_add_int(meta, "v", 1);
+    jsonx_add_int(meta, "v", 1);
     json_object_object_add(out, "meta", meta);
     return out;
 }

@@ -199,15 +199,15 @@ static enum errkind p_order_checkout(struct ctx *c, json_object *in, json_object
     const struct user *u = need_user(c, e);
     if (!u)
         return e->kind;
-    struct checkout_input v = {jx_str(in, "paymentMethod"), jx_str(in, "packageId"),
-                               jx_str(in, "gigId"), c->req->remote_addr};
+    struct checkout_input v = {jsonx_str(in, "paymentMethod"), jsonx_str(in, "packageId"),
+                               jsonx_str(in, "gigId"), c->req->remote_addr};
     return orders_checkout(c->db, u, &v, out, e);
 }
 
 /* A required non-empty string field, reported under its own name. */
 static const char *required_string(json_object *in, const char *key, struct err *e)
 {
-    const char *s = jx_str(in, key);
+    const char *s = jsonx_str(in, key);
     if (!s || !*s || strlen(s) > GIG_REF_MAX)
         err_field(e, key, "Required string");
     return s;
@@ -250,7 +250,7 @@ static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **
     const struct user *u = need_user(c, e);
     if (!u)
         return e->kind;
-    const char *id = jx_str(in, "id");
+    const char *id = jsonx_str(in, "id");
     if (!id) {
         err_field(e, "id", "Expected string");
         return err_set(e, E_BAD_REQUEST, "Invalid input");

@@ -9,7 +9,8 @@
  * host once, refuses if any address is in a special-purpose range or is one of this host's own
  * interface addresses, and the sender pins the vetted address for the request, so a DNS answer
  * that changes between the check and the connect cannot get around it. URLs handed in with an
- * order get a cheaper first check (localhost names and IP literals, no DNS): whs_url_acceptable.
+ * order get a cheaper first check (localhost names and IP literals, no DNS):
+ * webhook_guard_url_acceptable.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -27,28 +28,28 @@
 #include "khedma/webhook_sender.h"
 
 /* Seconds to wait after each failed attempt; the entry after the last attempt is absent. */
-static const long retry_delays[WHS_MAX_ATTEMPTS - 1] = {
+static const long retry_delays[WEBHOOK_SENDER_MAX_ATTEMPTS - 1] = {
     30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
 };
 
-long whs_retry_delay(int attempts)
+long webhook_sender_retry_delay(int attempts)
 {
-    if (attempts < 1 || attempts >= WHS_MAX_ATTEMPTS)
+    if (attempts < 1 || attempts >= WEBHOOK_SENDER_MAX_ATTEMPTS)
         return -1;
     return retry_delays[attempts - 1];
 }
 
-long long whs_retry_after_ms(int attempts, long tick_ms)
+long long webhook_sender_retry_after_ms(int attempts, long tick_ms)
 {
-    long delay = whs_retry_delay(attempts);
+    long delay = webhook_sender_retry_delay(attempts);
     if (delay < 0)
         return -1;
     long long ms = delay * 1000LL, early = ms - (tick_ms > 0 ? tick_ms : 0);
     return early > ms / 2 ? early : ms / 2;
 }
 
-int whs_signature_header(const char *secret, long long t, const char *body, size_t len, char *out,
-                         size_t outlen)
+int webhook_sender_signature_header(const char *secret, long long t, const char *body, size_t len,
+                                    char *out, size_t outlen)
 {
     if (!out || outlen == 0)
         return -1;
@@ -79,44 +80,44 @@ int whs_signature_header(const char *secret, long long t, const char *body, size
 
 /* Special-purpose blocks (IANA's IPv4 Special-Purpose Address Registry) that are not loopback,
  * private, link-local, unspecified or multicast: none of them is a webhook receiver. */
-static enum whs_addr_class classify_v4_special(uint32_t a)
+static enum webhook_guard_addr_class classify_v4_special(uint32_t a)
 {
     static const struct {
         uint32_t net;
         int bits;
-        enum whs_addr_class c;
+        enum webhook_guard_addr_class c;
     } blocks[] = {
-        {0xC0000000u, 24, WHS_ADDR_RESERVED},      /* 192.0.0.0/24 IETF protocol assignments */
-        {0xC0000200u, 24, WHS_ADDR_DOCUMENTATION}, /* 192.0.2.0/24 TEST-NET-1 */
-        {0xC0586300u, 24, WHS_ADDR_RESERVED},      /* 192.88.99.0/24 6to4 relay anycast */
-        {0xC6120000u, 15, WHS_ADDR_RESERVED},      /* 198.18.0.0/15 benchmarking */
-        {0xC6336400u, 24, WHS_ADDR_DOCUMENTATION}, /* 198.51.100.0/24 TEST-NET-2 */
-        {0xCB007100u, 24, WHS_ADDR_DOCUMENTATION}, /* 203.0.113.0/24 TEST-NET-3 */
+        {0xC0000000u, 24, WEBHOOK_GUARD_ADDR_RESERVED}, /* 192.0.0.0/24 IETF protocol assignments */
+        {0xC0000200u, 24, WEBHOOK_GUARD_ADDR_DOCUMENTATION}, /* 192.0.2.0/24 TEST-NET-1 */
+        {0xC0586300u, 24, WEBHOOK_GUARD_ADDR_RESERVED},      /* 192.88.99.0/24 6to4 relay anycast */
+        {0xC6120000u, 15, WEBHOOK_GUARD_ADDR_RESERVED},      /* 198.18.0.0/15 benchmarking */
+        {0xC6336400u, 24, WEBHOOK_GUARD_ADDR_DOCUMENTATION}, /* 198.51.100.0/24 TEST-NET-2 */
+        {0xCB007100u, 24, WEBHOOK_GUARD_ADDR_DOCUMENTATION}, /* 203.0.113.0/24 TEST-NET-3 */
     };
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
         uint32_t mask = 0xFFFFFFFFu << (32 - blocks[i].bits);
         if ((a & mask) == blocks[i].net)
             return blocks[i].c;
     }
-    return WHS_ADDR_PUBLIC;
+    return WEBHOOK_GUARD_ADDR_PUBLIC;
 }
 
-static enum whs_addr_class classify_v4(uint32_t a)
+static enum webhook_guard_addr_class classify_v4(uint32_t a)
 {
     unsigned b0 = a >> 24, b1 = (a >> 16) & 0xff;
     if (b0 == 0)
-        return WHS_ADDR_UNSPECIFIED;
+        return WEBHOOK_GUARD_ADDR_UNSPECIFIED;
     if (b0 == 127)
-        return WHS_ADDR_LOOPBACK;
+        return WEBHOOK_GUARD_ADDR_LOOPBACK;
     if (b0 == 10 || (b0 == 172 && (b1 & 0xf0) == 16) || (b0 == 192 && b1 == 168) ||
         (b0 == 100 && (b1 & 0xc0) == 64))
-        return WHS_ADDR_PRIVATE;
+        return WEBHOOK_GUARD_ADDR_PRIVATE;
     if (b0 == 169 && b1 == 254)
-        return WHS_ADDR_LINK_LOCAL;
+        return WEBHOOK_GUARD_ADDR_LINK_LOCAL;
     if ((b0 & 0xf0) == 224)
-        return WHS_ADDR_MULTICAST;
+        return WEBHOOK_GUARD_ADDR_MULTICAST;
     if (b0 >= 240)
-        return WHS_ADDR_RESERVED;
+        return WEBHOOK_GUARD_ADDR_RESERVED;
     return classify_v4_special(a);
 }
 
@@ -125,7 +126,7 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static enum whs_addr_class classify_v6(const unsigned char *b)
+static enum webhook_guard_addr_class classify_v6(const unsigned char *b)
 {
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -134,37 +135,37 @@ static enum whs_addr_class classify_v6(const unsigned char *b)
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
         return classify_v4(be32(b + 12));
     if (b[0] == 0x20 && b[1] == 0x02) { /* 6to4: 2002:a.b.c.d::/48 */
-        enum whs_addr_class inner = classify_v4(be32(b + 2));
-        if (inner != WHS_ADDR_PUBLIC)
+        enum webhook_guard_addr_class inner = classify_v4(be32(b + 2));
+        if (inner != WEBHOOK_GUARD_ADDR_PUBLIC)
             return inner;
     }
     if (memcmp(b, zeros, 15) == 0)
-        return b[15] == 0   ? WHS_ADDR_UNSPECIFIED
-               : b[15] == 1 ? WHS_ADDR_LOOPBACK
-                            : WHS_ADDR_RESERVED;
+        return b[15] == 0   ? WEBHOOK_GUARD_ADDR_UNSPECIFIED
+               : b[15] == 1 ? WEBHOOK_GUARD_ADDR_LOOPBACK
+                            : WEBHOOK_GUARD_ADDR_RESERVED;
     if (memcmp(b, zeros, 12) == 0) /* deprecated IPv4-compatible ::a.b.c.d */
-        return WHS_ADDR_RESERVED;
+        return WEBHOOK_GUARD_ADDR_RESERVED;
     if (b[0] == 0x01 && memcmp(b + 1, zeros, 7) == 0)
-        return WHS_ADDR_RESERVED; /* discard-only 100::/64 */
+        return WEBHOOK_GUARD_ADDR_RESERVED; /* discard-only 100::/64 */
     if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
-        return WHS_ADDR_RESERVED; /* local-use NAT64 64:ff9b:1::/48 */
+        return WEBHOOK_GUARD_ADDR_RESERVED; /* local-use NAT64 64:ff9b:1::/48 */
     if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8)
-        return WHS_ADDR_DOCUMENTATION; /* 2001:db8::/32 */
+        return WEBHOOK_GUARD_ADDR_DOCUMENTATION; /* 2001:db8::/32 */
     if ((b[0] & 0xfe) == 0xfc)
-        return WHS_ADDR_PRIVATE; /* unique local fc00::/7 */
+        return WEBHOOK_GUARD_ADDR_PRIVATE; /* unique local fc00::/7 */
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-        return WHS_ADDR_LINK_LOCAL;
+        return WEBHOOK_GUARD_ADDR_LINK_LOCAL;
     if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0)
-        return WHS_ADDR_PRIVATE; /* deprecated site-local fec0::/10 */
+        return WEBHOOK_GUARD_ADDR_PRIVATE; /* deprecated site-local fec0::/10 */
     if (b[0] == 0xff)
-        return WHS_ADDR_MULTICAST;
-    return WHS_ADDR_PUBLIC;
+        return WEBHOOK_GUARD_ADDR_MULTICAST;
+    return WEBHOOK_GUARD_ADDR_PUBLIC;
 }
 
-enum whs_addr_class whs_classify(const struct sockaddr *sa)
+enum webhook_guard_addr_class webhook_guard_classify(const struct sockaddr *sa)
 {
     if (!sa)
-        return WHS_ADDR_RESERVED;
+        return WEBHOOK_GUARD_ADDR_RESERVED;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
         return classify_v4(ntohl(in->sin_addr.s_addr));
@@ -173,7 +174,7 @@ enum whs_addr_class whs_classify(const struct sockaddr *sa)
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         return classify_v6(in6->sin6_addr.s6_addr);
     }
-    return WHS_ADDR_RESERVED;
+    return WEBHOOK_GUARD_ADDR_RESERVED;
 }
 
 /* The address bytes that say where a connection goes: IPv4 as 4 bytes, and the IPv6 forms that
@@ -201,7 +202,7 @@ static size_t reach_key(const struct sockaddr *sa, unsigned char key[16])
     return 16;
 }
 
-int whs_is_own_address(const struct sockaddr *sa)
+int webhook_guard_is_own_address(const struct sockaddr *sa)
 {
     unsigned char want[16], have[16];
     size_t n = sa ? reach_key(sa, want) : 0;
@@ -217,21 +218,21 @@ int whs_is_own_address(const struct sockaddr *sa)
     return own;
 }
 
-const char *whs_addr_class_name(enum whs_addr_class c)
+const char *webhook_guard_addr_class_name(enum webhook_guard_addr_class c)
 {
     static const char *const names[] = {"public",      "loopback",  "private",  "link-local",
                                         "unspecified", "multicast", "reserved", "documentation"};
     return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "reserved";
 }
 
-bool whs_addr_allowed(enum whs_addr_class c, bool allow_private)
+bool webhook_guard_addr_allowed(enum webhook_guard_addr_class c, bool allow_private)
 {
-    return c == WHS_ADDR_PUBLIC || allow_private;
+    return c == WEBHOOK_GUARD_ADDR_PUBLIC || allow_private;
 }
 
 /* ---- targets ---- */
 
-static bool copy_host(const char *host, struct whs_target *t)
+static bool copy_host(const char *host, struct webhook_guard_target *t)
 {
     size_t n = strlen(host);
     if (n >= 2 && host[0] == '[' && host[n - 1] == ']') { /* IPv6 literal */
@@ -251,7 +252,7 @@ static bool copy_host(const char *host, struct whs_target *t)
     return true;
 }
 
-bool whs_parse_target(const char *url, struct whs_target *t)
+bool webhook_guard_parse_target(const char *url, struct webhook_guard_target *t)
 {
     memset(t, 0, sizeof *t);
     if (!url)
@@ -288,7 +289,7 @@ static bool is_ip_literal(const char *host)
 /* The CURLOPT_RESOLVE entry "host:port:addr[,addr...]" naming every vetted address (IPv6 in
  * brackets), so libcurl can still fall back from one family to the other but never connects to an
  * address the guard has not seen. Addresses that no longer fit in pin are left out. */
-static void write_pin(const struct whs_target *t, const struct addrinfo *res, char *pin,
+static void write_pin(const struct webhook_guard_target *t, const struct addrinfo *res, char *pin,
                       size_t pinlen)
 {
     int n = snprintf(pin, pinlen, "%s:%u:", t->host, t->port);
@@ -317,17 +318,19 @@ static void write_pin(const struct whs_target *t, const struct addrinfo *res, ch
         pin[0] = '\0';
 }
 
-int whs_vet_address(const struct sockaddr *sa, bool allow_private, char *why, size_t whylen)
+int webhook_guard_vet_address(const struct sockaddr *sa, bool allow_private, char *why,
+                              size_t whylen)
 {
     if (allow_private)
         return 0;
-    enum whs_addr_class c = whs_classify(sa);
-    if (!whs_addr_allowed(c, false)) {
-        snprintf(why, whylen, "refused: the host resolves to a %s address", whs_addr_class_name(c));
+    enum webhook_guard_addr_class c = webhook_guard_classify(sa);
+    if (!webhook_guard_addr_allowed(c, false)) {
+        snprintf(why, whylen, "refused: the host resolves to a %s address",
+                 webhook_guard_addr_class_name(c));
         return 1;
     }
     /* A public address of this very host (its own interface) reaches services bound to it. */
-    int own = whs_is_own_address(sa);
+    int own = webhook_guard_is_own_address(sa);
     if (own < 0)
         snprintf(why, whylen, "cannot list this host's own addresses");
     else if (own > 0)
@@ -366,11 +369,11 @@ static bool literal_address(const char *host, struct sockaddr_storage *ss)
     return false;
 }
 
-bool whs_url_acceptable(const char *url, bool allow_private, char *why, size_t whylen)
+bool webhook_guard_url_acceptable(const char *url, bool allow_private, char *why, size_t whylen)
 {
     why[0] = '\0';
-    struct whs_target t;
-    if (!whs_parse_target(url, &t)) {
+    struct webhook_guard_target t;
+    if (!webhook_guard_parse_target(url, &t)) {
         snprintf(why, whylen, "not an absolute http(s) URL");
         return false;
     }
@@ -384,11 +387,11 @@ bool whs_url_acceptable(const char *url, bool allow_private, char *why, size_t w
     if (!literal_address(t.host, &ss))
         return true; /* a name: vetted at each delivery, since what it resolves to can change */
     /* A failure to list this host's addresses is not the URL's fault: delivery checks again. */
-    return whs_vet_address((const struct sockaddr *)&ss, false, why, whylen) <= 0;
+    return webhook_guard_vet_address((const struct sockaddr *)&ss, false, why, whylen) <= 0;
 }
 
-int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_t pinlen, char *why,
-                size_t whylen)
+int webhook_guard_resolve(const struct webhook_guard_target *t, bool allow_private, char *pin,
+                          size_t pinlen, char *why, size_t whylen)
 {
     pin[0] = why[0] = '\0';
     struct addrinfo hints, *res = NULL;
@@ -405,7 +408,7 @@ int whs_resolve(const struct whs_target *t, bool allow_private, char *pin, size_
     }
     /* Every address must pass: a name that also resolves to a private address is refused. */
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int verdict = whs_vet_address(ai->ai_addr, allow_private, why, whylen);
+        int verdict = webhook_guard_vet_address(ai->ai_addr, allow_private, why, whylen);
         if (verdict != 0) {
             freeaddrinfo(res);
             return verdict;

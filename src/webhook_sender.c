@@ -3,11 +3,11 @@
  * section 6, "Webhooks out"; see webhook_sender.h for the protocol and the guard).
  *
  * One batch: claim (short transaction: the due rows, locked with SKIP LOCKED, get their attempt
- * counted and next_attempt_at moved WHS_LEASE_S ahead), commit, vet and pin every URL, POST them
- * all at once through a libcurl multi handle, then write each outcome with one UPDATE that only
- * applies while the claim is still ours (same attempt count, still pending). No row lock is held
- * while waiting on the network, and a process killed mid-send leaves rows that simply come due
- * again when their lease ends.
+ * counted and next_attempt_at moved WEBHOOK_SENDER_LEASE_S ahead), commit, vet and pin every URL,
+ * POST them all at once through a libcurl multi handle, then write each outcome with one UPDATE
+ * that only applies while the claim is still ours (same attempt count, still pending). No row lock
+ * is held while waiting on the network, and a process killed mid-send leaves rows that simply come
+ * due again when their lease ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@
 #include "khedma/webhook_sender.h"
 
 /* A send must start early enough to end before its lease does, with room to record it. */
-#define SEND_DEADLINE_MS (WHS_LEASE_S * 1000L - WHS_TIMEOUT_MS - 10000L)
+#define SEND_DEADLINE_MS (WEBHOOK_SENDER_LEASE_S * 1000L - WEBHOOK_SENDER_TIMEOUT_MS - 10000L)
 #define ERROR_MAX 500
 
 enum outcome { OUT_PENDING, OUT_DELIVERED, OUT_FAILED, OUT_REFUSED, OUT_SKIPPED };
@@ -59,17 +59,17 @@ static void delivery_free(struct delivery *d)
 static bool copy_row(const struct db_result *r, size_t i, struct delivery *d)
 {
     memset(d, 0, sizeof *d);
-    snprintf(d->id, sizeof d->id, "%s", dbr_get(r, i, 0));
-    snprintf(d->event_type, sizeof d->event_type, "%s", dbr_get(r, i, 1));
-    d->url = strdup(dbr_get(r, i, 2));
+    snprintf(d->id, sizeof d->id, "%s", db_result_get(r, i, 0));
+    snprintf(d->event_type, sizeof d->event_type, "%s", db_result_get(r, i, 1));
+    d->url = strdup(db_result_get(r, i, 2));
     d->body_len = r->lengths[i * r->cols + 3];
     d->body = malloc(d->body_len + 1);
     if (d->body) {
-        memcpy(d->body, dbr_get(r, i, 3), d->body_len);
+        memcpy(d->body, db_result_get(r, i, 3), d->body_len);
         d->body[d->body_len] = '\0';
     }
-    d->attempts = dbr_int(r, i, 4, 0) + 1;
-    snprintf(d->order_id, sizeof d->order_id, "%s", dbr_get(r, i, 5));
+    d->attempts = db_result_int(r, i, 4, 0) + 1;
+    snprintf(d->order_id, sizeof d->order_id, "%s", db_result_get(r, i, 5));
     return d->url && d->body;
 }
 
@@ -95,8 +95,8 @@ static int claim(struct db *db, const struct jobs_clock *clock, struct delivery 
         rc = db_exec(db,
                      "UPDATE webhook_deliveries SET attempts = attempts + 1, "
                      "next_attempt_at = " JOBS_NOW " + INTERVAL ? SECOND WHERE id = ?",
-                     DB_PARAMS(DBP_I(clock->offset_s), DBP_I(WHS_LEASE_S), DBP_S(d->id)), NULL,
-                     NULL);
+                     DB_PARAMS(DBP_I(clock->offset_s), DBP_I(WEBHOOK_SENDER_LEASE_S), DBP_S(d->id)),
+                     NULL, NULL);
     }
     db_result_free(r);
     if (rc == DB_OK)
@@ -132,7 +132,7 @@ static curl_socket_t open_vetted(void *userdata, curlsocktype purpose, struct cu
     const struct delivery *d = userdata;
     char why[128];
     (void)purpose;
-    if (whs_vet_address(&a->addr, d->allow_private, why, sizeof why) != 0)
+    if (webhook_guard_vet_address(&a->addr, d->allow_private, why, sizeof why) != 0)
         return CURL_SOCKET_BAD;
     return socket(a->family, a->socktype, a->protocol);
 }
@@ -150,9 +150,9 @@ static bool add_header(struct delivery *d, const char *name, const char *value)
 /* Signs with the time of this attempt and sets the headers. */
 static bool build_headers(struct delivery *d, const char *secret)
 {
-    char sig[WHS_SIGNATURE_MAX];
-    if (whs_signature_header(secret, (long long)time(NULL), d->body, d->body_len, sig, sizeof sig) <
-        0)
+    char sig[WEBHOOK_SENDER_SIGNATURE_MAX];
+    if (webhook_sender_signature_header(secret, (long long)time(NULL), d->body, d->body_len, sig,
+                                        sizeof sig) < 0)
         return false;
     /* "Expect:" off: a receiver need not speak 100-continue for bodies over 1 KiB. */
     return add_header(d, "Content-Type", "application/json") &&
@@ -172,8 +172,8 @@ static bool set_options(struct delivery *d)
            curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-           curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, WHS_TIMEOUT_MS) == CURLE_OK &&
-           curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, WHS_TIMEOUT_MS) == CURLE_OK &&
+           curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, WEBHOOK_SENDER_TIMEOUT_MS) == CURLE_OK &&
+           curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, WEBHOOK_SENDER_TIMEOUT_MS) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_POSTFIELDS, d->body) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->body_len) == CURLE_OK &&
@@ -188,13 +188,13 @@ static bool set_options(struct delivery *d)
 /* Vets the URL and builds the request; on refusal or failure the outcome is set instead. */
 static void prepare(struct delivery *d, const char *secret, bool allow_private)
 {
-    struct whs_target t;
-    if (!whs_parse_target(d->url, &t)) {
+    struct webhook_guard_target t;
+    if (!webhook_guard_parse_target(d->url, &t)) {
         set_outcome(d, OUT_REFUSED, 0, "refused: not an absolute http(s) URL");
         return;
     }
     char pin[1024], why[256];
-    int rc = whs_resolve(&t, allow_private, pin, sizeof pin, why, sizeof why);
+    int rc = webhook_guard_resolve(&t, allow_private, pin, sizeof pin, why, sizeof why);
     if (rc != 0) {
         set_outcome(d, rc > 0 ? OUT_REFUSED : OUT_FAILED, 0, why);
         return;
@@ -267,7 +267,7 @@ static int record(struct db *db, const struct jobs_clock *clock, const struct de
 {
     struct db_param st = d->status > 0 ? DBP_I(d->status) : DBP_NUL;
     struct db_param err = d->error[0] ? DBP_S(d->error) : DBP_NUL;
-    long long delay_ms = whs_retry_after_ms((int)d->attempts, clock->tick_ms);
+    long long delay_ms = webhook_sender_retry_after_ms((int)d->attempts, clock->tick_ms);
     if (d->outcome == OUT_DELIVERED)
         return db_exec(db,
                        "UPDATE webhook_deliveries SET state = 'delivered', delivered_at = " JOBS_NOW
@@ -306,7 +306,7 @@ static void log_outcome(const struct delivery *d)
         log_warn("webhook %s (%s) to %s not sent: %s", d->id, d->event_type, safe, d->error);
     else if (d->outcome == OUT_FAILED)
         log_warn("webhook %s (%s) to %s failed (attempt %lld of %d): %s", d->id, d->event_type,
-                 safe, d->attempts, WHS_MAX_ATTEMPTS, d->error);
+                 safe, d->attempts, WEBHOOK_SENDER_MAX_ATTEMPTS, d->error);
 }
 
 /* True when an earlier delivery of this batch goes to the same URL about the same order: the
@@ -326,10 +326,10 @@ static bool follows_in_batch(const struct delivery *list, int i)
 static int run_batch(struct db *db, const struct jobs_clock *clock, const char *secret,
                      int *deferred)
 {
-    struct delivery list[WHS_BATCH];
+    struct delivery list[WEBHOOK_SENDER_BATCH];
     long long claimed_ms = wall_ms();
     *deferred = 0;
-    int n = claim(db, clock, list, WHS_BATCH);
+    int n = claim(db, clock, list, WEBHOOK_SENDER_BATCH);
     if (n <= 0)
         return n;
     bool allow_private = g_config && g_config->webhook_allow_private;
@@ -369,6 +369,6 @@ int webhook_sender_run(struct db *db, const struct jobs_clock *clock, long budge
         if (n < 0)
             return -1;
         total += n - deferred;
-    } while ((n == WHS_BATCH || deferred > 0) && wall_ms() - start < budget_ms);
+    } while ((n == WEBHOOK_SENDER_BATCH || deferred > 0) && wall_ms() - start < budget_ms);
     return total;
 }

@@ -71,8 +71,8 @@ bool ycp_build_tokenize_form(const struct gw_checkout_request *req, const char *
 bool ycp_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX + 1])
 {
     token_id[0] = '\0';
-    json_object *root = jx_parse(body, len);
-    const char *id = jx_str(jx_obj(root, "token"), "id");
+    json_object *root = jsonx_parse(body, len);
+    const char *id = jsonx_str(jsonx_obj(root, "token"), "id");
     bool ok = id && *id && strlen(id) <= GW_REF_MAX &&
               strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
                   strlen(id);
@@ -134,15 +134,15 @@ static bool parse_status(json_object *value, enum gw_txn_status *out)
 bool ycp_parse_transaction(const char *body, size_t len, struct gw_transaction *t)
 {
     memset(t, 0, sizeof *t);
-    json_object *root = jx_parse(body, len);
+    json_object *root = jsonx_parse(body, len);
     json_object *amount = NULL, *status = NULL;
     long long minor = 0;
     bool ok = json_object_is_type(root, json_type_object) &&
               json_object_object_get_ex(root, "amount", &amount) &&
               json_object_object_get_ex(root, "status", &status) &&
-              gw_copy(t->id, sizeof t->id, jx_str(root, "id")) &&
-              gw_copy(t->order_id, sizeof t->order_id, jx_str(root, "order_id")) &&
-              gw_copy(t->currency, sizeof t->currency, jx_str(root, "currency")) &&
+              gw_copy(t->id, sizeof t->id, jsonx_str(root, "id")) &&
+              gw_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "order_id")) &&
+              gw_copy(t->currency, sizeof t->currency, jsonx_str(root, "currency")) &&
               parse_status(status, &t->status) && ycp_amount_minor(amount, &minor);
     if (ok)
         money_from_minor(minor, t->amount);
@@ -190,12 +190,12 @@ static void event_amount(json_object *v, char out[32])
 
 static void event_fields(json_object *o, struct gw_event *ev)
 {
-    copy_str(ev->id, sizeof(ev->id), jx_str(o, "id"));
-    copy_str(ev->type, sizeof(ev->type), jx_str(o, "event_name"));
-    json_object *t = jx_obj(jx_obj(o, "payload"), "transaction");
-    copy_str(ev->order_id, sizeof(ev->order_id), jx_str(t, "order_id"));
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jx_str(t, "id"));
-    copy_str(ev->currency, sizeof(ev->currency), jx_str(t, "currency"));
+    copy_str(ev->id, sizeof(ev->id), jsonx_str(o, "id"));
+    copy_str(ev->type, sizeof(ev->type), jsonx_str(o, "event_name"));
+    json_object *t = jsonx_obj(jsonx_obj(o, "payload"), "transaction");
+    copy_str(ev->order_id, sizeof(ev->order_id), jsonx_str(t, "order_id"));
+    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(t, "id"));
+    copy_str(ev->currency, sizeof(ev->currency), jsonx_str(t, "currency"));
     event_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
     ev->action = strcmp(ev->type, "transaction.paid") == 0       ? GW_EVENT_PAID
                  : strcmp(ev->type, "transaction.failed") == 0   ? GW_EVENT_FAILED
@@ -208,7 +208,7 @@ void ycp_parse_event(const char *body, size_t len, struct gw_event *ev)
     memset(ev, 0, sizeof *ev);
     ev->provider = GW_YOUCANPAY;
     ev->action = GW_EVENT_NONE;
-    json_object *o = jx_parse(body, len);
+    json_object *o = jsonx_parse(body, len);
     if (o && json_object_is_type(o, json_type_object))
         event_fields(o, ev);
     json_object_put(o);

@@ -94,10 +94,10 @@ const char *db_last_error(const struct db *db);
 /* Number of statements executed since open (benchmarks count round trips with it). */
 unsigned long db_round_trips(const struct db *db);
 
-const char *dbr_get(const struct db_result *r, size_t row, size_t col);
+const char *db_result_get(const struct db_result *r, size_t row, size_t col);
 /* By column name; NULL if absent or SQL NULL. */
-const char *dbr_by_name(const struct db_result *r, size_t row, const char *name);
-long long dbr_int(const struct db_result *r, size_t row, size_t col, long long dflt);
+const char *db_result_by_name(const struct db_result *r, size_t row, const char *name);
+long long db_result_int(const struct db_result *r, size_t row, size_t col, long long dflt);
 void db_result_free(struct db_result *r);
 
 /* Convenience: number of statements; convenient wrappers for counting params. */

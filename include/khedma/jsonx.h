@@ -13,36 +13,36 @@
  * any error (including trailing garbage and an empty buffer). The caller owns the result.
  * Strict RFC 8259: no NaN/Infinity, single quotes, comments, trailing commas, raw control
  * characters in strings or invalid UTF-8; nesting deeper than 32 levels is rejected.
- * The text "null" also gives NULL; use jx_parse_value() where a bare null is acceptable. */
-json_object *jx_parse(const char *buf, size_t len);
-/* As jx_parse, but tells success apart from a parsed null: returns true and sets *out (NULL for
+ * The text "null" also gives NULL; use jsonx_parse_value() where a bare null is acceptable. */
+json_object *jsonx_parse(const char *buf, size_t len);
+/* As jsonx_parse, but tells success apart from a parsed null: returns true and sets *out (NULL for
  * the JSON value null) or returns false with *out = NULL. */
-bool jx_parse_value(const char *buf, size_t len, json_object **out);
+bool jsonx_parse_value(const char *buf, size_t len, json_object **out);
 
 /* Field access: NULL / false when absent or of another type. obj may be NULL or a non-object. */
-const char *jx_str(json_object *obj, const char *key);
+const char *jsonx_str(json_object *obj, const char *key);
 /* True when the key is present at all, even with the value null. */
-bool jx_has(json_object *obj, const char *key);
+bool jsonx_has(json_object *obj, const char *key);
 /* True and *out set when the field is a JSON integer (or a double with no fraction) in range.
  * The range is JavaScript's safe integers, |n| <= 2^53 - 1: larger values cannot round-trip
  * through a JSON client exactly. Numeric strings ("5") are not integers. */
-bool jx_int(json_object *obj, const char *key, long long *out);
-bool jx_bool(json_object *obj, const char *key, bool *out);
-json_object *jx_obj(json_object *obj, const char *key);   /* object-typed field */
-json_object *jx_array(json_object *obj, const char *key); /* array-typed field */
+bool jsonx_int(json_object *obj, const char *key, long long *out);
+bool jsonx_bool(json_object *obj, const char *key, bool *out);
+json_object *jsonx_obj(json_object *obj, const char *key);   /* object-typed field */
+json_object *jsonx_array(json_object *obj, const char *key); /* array-typed field */
 
 /* Add helpers that accept NULL strings (added as JSON null). */
-void jx_add_str(json_object *obj, const char *key, const char *val);
-void jx_add_int(json_object *obj, const char *key, long long val);
-void jx_add_bool(json_object *obj, const char *key, bool val);
-void jx_add_null(json_object *obj, const char *key);
+void jsonx_add_str(json_object *obj, const char *key, const char *val);
+void jsonx_add_int(json_object *obj, const char *key, long long val);
+void jsonx_add_bool(json_object *obj, const char *key, bool val);
+void jsonx_add_null(json_object *obj, const char *key);
 /* A decimal string such as "500.00" added as a JSON number printed exactly ("500" or "12.5"
  * stays as given without trailing zeros); NULL adds null. Accepted text is what DECIMAL columns
  * give: an optional '-', digits, and optionally '.' and digits; anything else adds null. */
-void jx_add_decimal(json_object *obj, const char *key, const char *decimal);
-json_object *jx_new_decimal(const char *decimal);
+void jsonx_add_decimal(json_object *obj, const char *key, const char *decimal);
+json_object *jsonx_new_decimal(const char *decimal);
 
 /* Compact serialisation ('/' not escaped). The string belongs to obj. */
-const char *jx_to_string(json_object *obj);
+const char *jsonx_to_string(json_object *obj);
 
 #endif

@@ -11,27 +11,32 @@
 #include <stdbool.h>
 #include "khedma/errors.h"
 
-enum lc_status { LC_PENDING, LC_PROCESSING, LC_COMPLETED, LC_CANCELLED };
-
-enum lc_payment {
-    LC_PAY_NONE, /* no payment row (never the case for orders made by checkout) */
-    LC_PAY_PENDING,
-    LC_PAY_SUCCESS,
-    LC_PAY_FAILED,
-    LC_PAY_REFUNDING,
-    LC_PAY_REFUNDED,
+enum lifecycle_status {
+    LIFECYCLE_PENDING,
+    LIFECYCLE_PROCESSING,
+    LIFECYCLE_COMPLETED,
+    LIFECYCLE_CANCELLED
 };
 
-/* Who is asking, as far as this order is concerned. LC_NONE is someone who may not even see the
- * order (neither party nor admin). */
-enum lc_role { LC_NONE, LC_CLIENT, LC_FREELANCER, LC_ADMIN };
+enum lifecycle_payment {
+    LIFECYCLE_PAY_NONE, /* no payment row (never the case for orders made by checkout) */
+    LIFECYCLE_PAY_PENDING,
+    LIFECYCLE_PAY_SUCCESS,
+    LIFECYCLE_PAY_FAILED,
+    LIFECYCLE_PAY_REFUNDING,
+    LIFECYCLE_PAY_REFUNDED,
+};
 
-enum lc_move { LC_DELIVER, LC_ACCEPT, LC_REVISION, LC_CANCEL };
+/* Who is asking, as far as this order is concerned. LIFECYCLE_NONE is someone who may not even see
+ * the order (neither party nor admin). */
+enum lifecycle_role { LIFECYCLE_NONE, LIFECYCLE_CLIENT, LIFECYCLE_FREELANCER, LIFECYCLE_ADMIN };
+
+enum lifecycle_move { LIFECYCLE_DELIVER, LIFECYCLE_ACCEPT, LIFECYCLE_REVISION, LIFECYCLE_CANCEL };
 
 /* The facts the rules depend on. */
-struct lc_order {
-    enum lc_status status;
-    enum lc_payment payment;
+struct lifecycle_order {
+    enum lifecycle_status status;
+    enum lifecycle_payment payment;
     bool delivered;  /* deliveredAt is set: a delivery awaits the client's answer */
     bool due_passed; /* dueAt is set and not in the future */
     long long revisions_used, revisions_allowed;
@@ -39,27 +44,30 @@ struct lc_order {
 
 /* What the move does. kind E_OK: allowed, and to / event / payment say what to write; otherwise
  * kind and message are the refusal (E_NOT_FOUND, E_CONFLICT or E_FORBIDDEN). */
-struct lc_decision {
+struct lifecycle_decision {
     enum errkind kind;
     const char *message;
-    enum lc_status to;
-    const char *event;       /* delivered, revision_requested, completed, cancelled */
-    enum lc_payment payment; /* the payment's status afterwards (unchanged when no effect) */
+    enum lifecycle_status to;
+    const char *event;              /* delivered, revision_requested, completed, cancelled */
+    enum lifecycle_payment payment; /* the payment's status afterwards (unchanged when no effect) */
 };
 
-struct lc_decision lifecycle_decide(const struct lc_order *o, enum lc_role role, enum lc_move move);
+struct lifecycle_decision lifecycle_decide(const struct lifecycle_order *o,
+                                           enum lifecycle_role role, enum lifecycle_move move);
 
 /* The role a user acts in for a move. A user can hold several (an admin who is also the client);
  * the one that can make the move wins: admin for cancel (admins may always cancel), the party for
  * every other move (an admin delivers nothing). */
-enum lc_role lifecycle_role(bool is_client, bool is_freelancer, bool is_admin, enum lc_move move);
+enum lifecycle_role lifecycle_role_for(bool is_client, bool is_freelancer, bool is_admin,
+                                       enum lifecycle_move move);
 
 /* Names as the database and the contract spell them; parsing returns false on an unknown name. */
-const char *lc_status_name(enum lc_status s);
-bool lc_status_parse(const char *name, enum lc_status *out);
-const char *lc_payment_name(enum lc_payment p);                /* NULL for LC_PAY_NONE */
-bool lc_payment_parse(const char *name, enum lc_payment *out); /* NULL name: LC_PAY_NONE */
+const char *lifecycle_status_name(enum lifecycle_status s);
+bool lifecycle_status_parse(const char *name, enum lifecycle_status *out);
+const char *lifecycle_payment_name(enum lifecycle_payment p); /* NULL for LIFECYCLE_PAY_NONE */
+bool lifecycle_payment_parse(const char *name,
+                             enum lifecycle_payment *out); /* NULL name: LIFECYCLE_PAY_NONE */
 /* "deliver", "accept", "revision" (also "requestRevision"), "cancel". */
-bool lc_move_parse(const char *name, enum lc_move *out);
+bool lifecycle_move_parse(const char *name, enum lifecycle_move *out);
 
 #endif

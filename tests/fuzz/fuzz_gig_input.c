@@ -128,7 +128,7 @@ static void walk_strings(json_object *v, int depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_object *in = NULL;
-    if (!jx_parse_value((const char *)data, size, &in))
+    if (!jsonx_parse_value((const char *)data, size, &in))
         return 0;
     parse_all(in);
     walk_strings(in, 0);

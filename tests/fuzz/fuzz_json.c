@@ -1,5 +1,5 @@
 /*
- * fuzz_json.c - JSON input and its canonical form (jsonx.c jx_parse_value, idempotency.c
+ * fuzz_json.c - JSON input and its canonical form (jsonx.c jsonx_parse_value, idempotency.c
  * json_canonical): strict parsing of a request body, the typed field readers on every member,
  * decimal normalisation of string members, and the canonical text idempotency keys hash.
  * Checks the properties the idempotency rule depends on: the canonical text and the compact
@@ -24,16 +24,16 @@ static void read_members(json_object *v)
     {
         long long n;
         bool b;
-        (void)jx_str(v, key);
-        (void)jx_has(v, key);
-        (void)jx_int(v, key, &n);
-        (void)jx_bool(v, key, &b);
-        (void)jx_obj(v, key);
-        (void)jx_array(v, key);
+        (void)jsonx_str(v, key);
+        (void)jsonx_has(v, key);
+        (void)jsonx_int(v, key, &n);
+        (void)jsonx_bool(v, key, &b);
+        (void)jsonx_obj(v, key);
+        (void)jsonx_array(v, key);
         if (json_object_is_type(val, json_type_string)) {
-            json_object *d = jx_new_decimal(json_object_get_string(val));
+            json_object *d = jsonx_new_decimal(json_object_get_string(val));
             if (d)
-                (void)jx_to_string(d);
+                (void)jsonx_to_string(d);
             json_object_put(d);
         }
     }
@@ -42,21 +42,21 @@ static void read_members(json_object *v)
 static void check_reparses(const char *text)
 {
     json_object *again = NULL;
-    FZ_CHECK(jx_parse_value(text, strlen(text), &again));
+    FZ_CHECK(jsonx_parse_value(text, strlen(text), &again));
     json_object_put(again);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     json_object *v = NULL;
-    if (!jx_parse_value((const char *)data, size, &v))
+    if (!jsonx_parse_value((const char *)data, size, &v))
         return 0;
     read_members(v);
-    check_reparses(jx_to_string(v));
+    check_reparses(jsonx_to_string(v));
 
     char *canon = json_canonical(v);
     json_object *again = NULL;
-    FZ_CHECK(jx_parse_value(canon, strlen(canon), &again));
+    FZ_CHECK(jsonx_parse_value(canon, strlen(canon), &again));
     char *canon2 = json_canonical(again);
     FZ_CHECK(strcmp(canon, canon2) == 0);
     char hash[SHA256_HEX_LEN + 1];

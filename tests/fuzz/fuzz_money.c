@@ -31,7 +31,7 @@ static void check_one(const char *s)
     } else {
         FZ_CHECK(!money_equal(s, s));
     }
-    json_object *d = jx_new_decimal(s);
+    json_object *d = jsonx_new_decimal(s);
     json_object_put(d);
 }
 

@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum errkind k;
     if (flags & 1) {
         json_object *in = NULL;
-        if (!jx_parse_value((const char *)data + 1, size - 1, &in))
+        if (!jsonx_parse_value((const char *)data + 1, size - 1, &in))
             return 0;
         k = order_query_from_json(in, &q, &e);
         json_object_put(in);

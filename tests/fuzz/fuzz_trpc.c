@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         trpc_handle(&c, procs, sizeof procs / sizeof procs[0], req.path + strlen(PREFIX),
                     (flags & 4) != 0);
         FZ_CHECK(resp.status >= 200 && resp.status <= 599);
-        json_object *answer = jx_parse(resp.body, resp.body_len);
+        json_object *answer = jsonx_parse(resp.body, resp.body_len);
         FZ_CHECK(answer != NULL);
         json_object_put(answer);
     }

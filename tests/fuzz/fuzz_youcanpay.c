@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ev.amount[0])
         check_amount(ev.amount);
 
-    json_object *o = jx_parse(body, size);
+    json_object *o = jsonx_parse(body, size);
     long long minor;
     if (o && ycp_amount_minor(o, &minor))
         FZ_CHECK(minor >= 0);

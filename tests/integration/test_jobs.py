@@ -36,8 +36,8 @@ CUID_RE = re.compile(r"^c[a-z0-9]{24}$")
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 SIG_RE = re.compile(r"^t=(\d+),v1=([0-9a-f]{64})$")
 DAY = 24 * 3600
-LEASE_S = 60  # WHS_LEASE_S in include/khedma/webhook_sender.h
-RETRY_DELAYS = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]  # whs_retry_delay()
+LEASE_S = 60  # WEBHOOK_SENDER_LEASE_S in include/khedma/webhook_sender.h
+RETRY_DELAYS = [30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]  # webhook_sender_retry_delay()
 
 
 # --------------------------------------------------------------------------------------------

@@ -304,7 +304,7 @@ static void test_amount_minor(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         json_object *v = NULL;
-        assert_true(jx_parse_value(cases[i].json, strlen(cases[i].json), &v));
+        assert_true(jsonx_parse_value(cases[i].json, strlen(cases[i].json), &v));
         long long minor = -7;
         bool ok = ycp_amount_minor(v, &minor);
         json_object_put(v);
@@ -335,7 +335,7 @@ static void test_lookup_url(void **state)
 static void assert_json(json_object *o, const char *expected)
 {
     assert_non_null(o);
-    assert_string_equal(jx_to_string(o), expected);
+    assert_string_equal(jsonx_to_string(o), expected);
     json_object_put(o);
 }
 
@@ -360,8 +360,9 @@ static void test_paytabs_request(void **state)
     assert_non_null(o);
     assert_string_equal(json_object_to_json_string(json_object_object_get(o, "cart_amount")),
                         "12.50");
-    assert_string_equal(jx_str(o, "profile_id"), "PROFILE-X"); /* not numeric: kept a string */
-    assert_string_equal(jx_str(o, "cart_description"), "Khedma order cord0000000000000000000001");
+    assert_string_equal(jsonx_str(o, "profile_id"), "PROFILE-X"); /* not numeric: kept a string */
+    assert_string_equal(jsonx_str(o, "cart_description"),
+                        "Khedma order cord0000000000000000000001");
     json_object_put(o);
 
     req.amount = "10.555";

@@ -18,7 +18,7 @@
 
 static json_object *parse(const char *text)
 {
-    json_object *o = jx_parse(text, strlen(text));
+    json_object *o = jsonx_parse(text, strlen(text));
     assert_non_null(o);
     return o;
 }
@@ -498,7 +498,7 @@ static void test_description_faq_valid(void **state)
                      E_OK);
     assert_string_equal(d.id, "c1");
     assert_non_null(d.description);
-    assert_non_null(jx_array(d.description, "blocks"));
+    assert_non_null(jsonx_array(d.description, "blocks"));
     assert_int_equal(d.nfaq, 1);
     assert_string_equal(d.faq[0].question, "What do you need?");
     assert_string_equal(d.faq[0].answer, "Your brand\nguidelines.");

@@ -16,7 +16,7 @@
 
 static char *canon_of(const char *text)
 {
-    json_object *o = jx_parse(text, strlen(text));
+    json_object *o = jsonx_parse(text, strlen(text));
     assert_non_null(o);
     char *s = json_canonical(o);
     json_object_put(o);
@@ -50,8 +50,8 @@ static void equal_bodies_hash_equal(void **state)
     const char *b = "{\n \"meta\": {\"j\": [1, 2], \"k\": 1},\n \"checkoutId\": \"c1\"\n}";
     const char *c = "{\"checkoutId\":\"c1\",\"meta\":{\"k\":1,\"j\":[2,1]}}";
     char ha[SHA256_HEX_LEN + 1], hb[SHA256_HEX_LEN + 1], hc[SHA256_HEX_LEN + 1];
-    json_object *oa = jx_parse(a, strlen(a)), *ob = jx_parse(b, strlen(b)),
-                *oc = jx_parse(c, strlen(c));
+    json_object *oa = jsonx_parse(a, strlen(a)), *ob = jsonx_parse(b, strlen(b)),
+                *oc = jsonx_parse(c, strlen(c));
     idem_request_hash(oa, ha);
     idem_request_hash(ob, hb);
     idem_request_hash(oc, hc);

@@ -15,7 +15,7 @@
 
 static json_object *parse(const char *s)
 {
-    return jx_parse(s, strlen(s));
+    return jsonx_parse(s, strlen(s));
 }
 
 static void assert_rejected(const char *s)
@@ -32,7 +32,7 @@ static void assert_parses_to(const char *s, const char *canonical)
     json_object *o = parse(s);
     if (!o)
         fail_msg("rejected \"%s\"", s);
-    assert_string_equal(jx_to_string(o), canonical);
+    assert_string_equal(jsonx_to_string(o), canonical);
     json_object_put(o);
 }
 
@@ -68,18 +68,18 @@ static void test_parse_rejects(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_rejected(bad[i]);
-    assert_null(jx_parse("", 0));
-    assert_null(jx_parse(NULL, 0));
+    assert_null(jsonx_parse("", 0));
+    assert_null(jsonx_parse(NULL, 0));
     /* An embedded NUL, inside or after a value. */
-    assert_null(jx_parse("{}\0", 3));
-    assert_null(jx_parse("\"a\0b\"", 5));
+    assert_null(jsonx_parse("{}\0", 3));
+    assert_null(jsonx_parse("\"a\0b\"", 5));
     /* ... or escaped: C strings would end at it, so "a\u0000b" would read as "a" and keys that
      * differ only after it would be one key. */
     assert_rejected("\"a\\u0000b\"");
     assert_rejected("{\"k\\u0000x\":1,\"k\\u0000y\":2}");
     assert_rejected("[\"\\u0000\"]");
     /* The length, not a terminator, bounds the input. */
-    json_object *o = jx_parse("{}garbage", 2);
+    json_object *o = jsonx_parse("{}garbage", 2);
     assert_non_null(o);
     json_object_put(o);
 }
@@ -88,11 +88,11 @@ static void test_parse_null_value(void **state)
 {
     json_object *o = (json_object *)&o; /* must be overwritten */
     assert_null(parse("null"));
-    assert_true(jx_parse_value("null", 4, &o));
+    assert_true(jsonx_parse_value("null", 4, &o));
     assert_null(o);
-    assert_false(jx_parse_value("nul", 3, &o));
+    assert_false(jsonx_parse_value("nul", 3, &o));
     assert_null(o);
-    assert_true(jx_parse_value(" [] ", 4, &o));
+    assert_true(jsonx_parse_value(" [] ", 4, &o));
     assert_non_null(o);
     json_object_put(o);
 }
@@ -132,27 +132,27 @@ static void test_field_access(void **state)
     json_object *o = parse("{\"s\":\"hi\",\"n\":null,\"b\":false,\"o\":{\"x\":1},\"a\":[1],"
                            "\"i\":7}");
     assert_non_null(o);
-    assert_string_equal(jx_str(o, "s"), "hi");
-    assert_null(jx_str(o, "n"));
-    assert_null(jx_str(o, "i"));
-    assert_null(jx_str(o, "missing"));
-    assert_true(jx_has(o, "n"));
-    assert_true(jx_has(o, "s"));
-    assert_false(jx_has(o, "missing"));
+    assert_string_equal(jsonx_str(o, "s"), "hi");
+    assert_null(jsonx_str(o, "n"));
+    assert_null(jsonx_str(o, "i"));
+    assert_null(jsonx_str(o, "missing"));
+    assert_true(jsonx_has(o, "n"));
+    assert_true(jsonx_has(o, "s"));
+    assert_false(jsonx_has(o, "missing"));
     bool b = true;
-    assert_true(jx_bool(o, "b", &b));
+    assert_true(jsonx_bool(o, "b", &b));
     assert_false(b);
-    assert_false(jx_bool(o, "i", &b));
-    assert_false(jx_bool(o, "s", &b));
-    assert_non_null(jx_obj(o, "o"));
-    assert_null(jx_obj(o, "a"));
-    assert_non_null(jx_array(o, "a"));
-    assert_null(jx_array(o, "o"));
-    assert_null(jx_array(o, "n"));
+    assert_false(jsonx_bool(o, "i", &b));
+    assert_false(jsonx_bool(o, "s", &b));
+    assert_non_null(jsonx_obj(o, "o"));
+    assert_null(jsonx_obj(o, "a"));
+    assert_non_null(jsonx_array(o, "a"));
+    assert_null(jsonx_array(o, "o"));
+    assert_null(jsonx_array(o, "n"));
     /* NULL or non-object containers are not an error. */
-    assert_null(jx_str(NULL, "s"));
-    assert_false(jx_has(NULL, "s"));
-    assert_null(jx_str(jx_array(o, "a"), "s"));
+    assert_null(jsonx_str(NULL, "s"));
+    assert_false(jsonx_has(NULL, "s"));
+    assert_null(jsonx_str(jsonx_array(o, "a"), "s"));
     json_object_put(o);
 }
 
@@ -164,24 +164,24 @@ static void test_int(void **state)
                            "\"k\":1e300,\"l\":-0.0,\"m\":true,\"n\":null,\"o\":0.0000001}");
     assert_non_null(o);
     long long v = 123;
-    assert_true(jx_int(o, "a", &v));
+    assert_true(jsonx_int(o, "a", &v));
     assert_int_equal(v, 5);
     v = 0;
-    assert_true(jx_int(o, "b", &v));
+    assert_true(jsonx_int(o, "b", &v));
     assert_int_equal(v, 5);
-    assert_true(jx_int(o, "e", &v));
+    assert_true(jsonx_int(o, "e", &v));
     assert_int_equal(v, -12);
-    assert_true(jx_int(o, "f", &v));
+    assert_true(jsonx_int(o, "f", &v));
     assert_int_equal(v, 1000);
-    assert_true(jx_int(o, "g", &v));
+    assert_true(jsonx_int(o, "g", &v));
     assert_int_equal(v, 9007199254740991LL);
-    assert_true(jx_int(o, "l", &v));
+    assert_true(jsonx_int(o, "l", &v));
     assert_int_equal(v, 0);
     v = 77;
     const char *rejected[] = {"c", "d", "h", "i", "j", "k", "m", "n", "o", "missing"};
     for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
-        if (jx_int(o, rejected[i], &v))
-            fail_msg("jx_int accepted field %s", rejected[i]);
+        if (jsonx_int(o, rejected[i], &v))
+            fail_msg("jsonx_int accepted field %s", rejected[i]);
     }
     assert_int_equal(v, 77); /* untouched on failure */
     json_object_put(o);
@@ -190,10 +190,10 @@ static void test_int(void **state)
 static void assert_decimal(const char *in, const char *printed)
 {
     json_object *o = json_object_new_object();
-    jx_add_decimal(o, "v", in);
+    jsonx_add_decimal(o, "v", in);
     char want[128];
     snprintf(want, sizeof want, "{\"v\":%s}", printed);
-    assert_string_equal(jx_to_string(o), want);
+    assert_string_equal(jsonx_to_string(o), want);
     json_object_put(o);
 }
 
@@ -218,15 +218,15 @@ static void test_decimal(void **state)
     assert_decimal("1e5", "null");
     assert_decimal(" 1", "null");
 
-    json_object *d = jx_new_decimal("12.50");
+    json_object *d = jsonx_new_decimal("12.50");
     assert_true(json_object_is_type(d, json_type_double));
     assert_true(json_object_get_double(d) == 12.5);
     json_object_put(d);
     /* A deep copy keeps the exact text. */
     json_object *o = json_object_new_object(), *copy = NULL;
-    jx_add_decimal(o, "v", "0.30");
+    jsonx_add_decimal(o, "v", "0.30");
     assert_int_equal(json_object_deep_copy(o, &copy, NULL), 0);
-    assert_string_equal(jx_to_string(copy), "{\"v\":0.3}");
+    assert_string_equal(jsonx_to_string(copy), "{\"v\":0.3}");
     json_object_put(copy);
     json_object_put(o);
 }
@@ -234,27 +234,27 @@ static void test_decimal(void **state)
 static void test_add_and_serialise(void **state)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "url", "https://khedma.ma/a/b");
-    jx_add_str(o, "none", NULL);
-    jx_add_int(o, "big", 9007199254740993LL);
-    jx_add_int(o, "neg", -4);
-    jx_add_bool(o, "t", true);
-    jx_add_bool(o, "f", false);
-    jx_add_null(o, "z");
-    jx_add_str(o, "q", "say \"hi\"\n");
-    assert_string_equal(jx_to_string(o), "{\"url\":\"https://khedma.ma/a/b\",\"none\":null,"
-                                         "\"big\":9007199254740993,\"neg\":-4,\"t\":true,"
-                                         "\"f\":false,\"z\":null,\"q\":\"say \\\"hi\\\"\\n\"}");
+    jsonx_add_str(o, "url", "https://khedma.ma/a/b");
+    jsonx_add_str(o, "none", NULL);
+    jsonx_add_int(o, "big", 9007199254740993LL);
+    jsonx_add_int(o, "neg", -4);
+    jsonx_add_bool(o, "t", true);
+    jsonx_add_bool(o, "f", false);
+    jsonx_add_null(o, "z");
+    jsonx_add_str(o, "q", "say \"hi\"\n");
+    assert_string_equal(jsonx_to_string(o), "{\"url\":\"https://khedma.ma/a/b\",\"none\":null,"
+                                            "\"big\":9007199254740993,\"neg\":-4,\"t\":true,"
+                                            "\"f\":false,\"z\":null,\"q\":\"say \\\"hi\\\"\\n\"}");
     /* Replacing a key keeps one entry. */
-    jx_add_int(o, "neg", 5);
+    jsonx_add_int(o, "neg", 5);
     long long v;
-    assert_true(jx_int(o, "neg", &v));
+    assert_true(jsonx_int(o, "neg", &v));
     assert_int_equal(v, 5);
     json_object_put(o);
     /* Adding to NULL does not crash or leak. */
-    jx_add_str(NULL, "k", "v");
-    jx_add_decimal(NULL, "k", "1.00");
-    assert_string_equal(jx_to_string(NULL), "null");
+    jsonx_add_str(NULL, "k", "v");
+    jsonx_add_decimal(NULL, "k", "1.00");
+    assert_string_equal(jsonx_to_string(NULL), "null");
 }
 
 int main(void)

@@ -14,37 +14,41 @@
 
 #include "khedma/lifecycle.h"
 
-static const enum lc_role all_roles[] = {LC_NONE, LC_CLIENT, LC_FREELANCER, LC_ADMIN};
-static const enum lc_move all_moves[] = {LC_DELIVER, LC_ACCEPT, LC_REVISION, LC_CANCEL};
-static const enum lc_status all_statuses[] = {LC_PENDING, LC_PROCESSING, LC_COMPLETED,
-                                              LC_CANCELLED};
-static const enum lc_payment all_payments[] = {LC_PAY_NONE,   LC_PAY_PENDING,   LC_PAY_SUCCESS,
-                                               LC_PAY_FAILED, LC_PAY_REFUNDING, LC_PAY_REFUNDED};
+static const enum lifecycle_role all_roles[] = {LIFECYCLE_NONE, LIFECYCLE_CLIENT,
+                                                LIFECYCLE_FREELANCER, LIFECYCLE_ADMIN};
+static const enum lifecycle_move all_moves[] = {LIFECYCLE_DELIVER, LIFECYCLE_ACCEPT,
+                                                LIFECYCLE_REVISION, LIFECYCLE_CANCEL};
+static const enum lifecycle_status all_statuses[] = {LIFECYCLE_PENDING, LIFECYCLE_PROCESSING,
+                                                     LIFECYCLE_COMPLETED, LIFECYCLE_CANCELLED};
+static const enum lifecycle_payment all_payments[] = {
+    LIFECYCLE_PAY_NONE,   LIFECYCLE_PAY_PENDING,   LIFECYCLE_PAY_SUCCESS,
+    LIFECYCLE_PAY_FAILED, LIFECYCLE_PAY_REFUNDING, LIFECYCLE_PAY_REFUNDED};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A paid order being worked on: processing, payment success, 0 of 2 revisions used. */
-static struct lc_order processing(bool delivered, bool due_passed)
+static struct lifecycle_order processing(bool delivered, bool due_passed)
 {
-    struct lc_order o = {.status = LC_PROCESSING,
-                         .payment = LC_PAY_SUCCESS,
-                         .delivered = delivered,
-                         .due_passed = due_passed,
-                         .revisions_used = 0,
-                         .revisions_allowed = 2};
+    struct lifecycle_order o = {.status = LIFECYCLE_PROCESSING,
+                                .payment = LIFECYCLE_PAY_SUCCESS,
+                                .delivered = delivered,
+                                .due_passed = due_passed,
+                                .revisions_used = 0,
+                                .revisions_allowed = 2};
     return o;
 }
 
 /* A checkout not paid yet. */
-static struct lc_order pending(void)
+static struct lifecycle_order pending(void)
 {
-    struct lc_order o = {.status = LC_PENDING, .payment = LC_PAY_PENDING, .revisions_allowed = 2};
+    struct lifecycle_order o = {
+        .status = LIFECYCLE_PENDING, .payment = LIFECYCLE_PAY_PENDING, .revisions_allowed = 2};
     return o;
 }
 
-static void expect_refused(const struct lc_order *o, enum lc_role role, enum lc_move move,
-                           enum errkind kind)
+static void expect_refused(const struct lifecycle_order *o, enum lifecycle_role role,
+                           enum lifecycle_move move, enum errkind kind)
 {
-    struct lc_decision d = lifecycle_decide(o, role, move);
+    struct lifecycle_decision d = lifecycle_decide(o, role, move);
     if (d.kind != kind)
         fail_msg("role %d move %d status %d: kind %d, expected %d (%s)", role, move, o->status,
                  d.kind, kind, d.message ? d.message : "no message");
@@ -52,11 +56,12 @@ static void expect_refused(const struct lc_order *o, enum lc_role role, enum lc_
     assert_true(strlen(d.message) > 0);
 }
 
-static struct lc_decision expect_allowed(const struct lc_order *o, enum lc_role role,
-                                         enum lc_move move, enum lc_status to, const char *event,
-                                         enum lc_payment payment)
+static struct lifecycle_decision expect_allowed(const struct lifecycle_order *o,
+                                                enum lifecycle_role role, enum lifecycle_move move,
+                                                enum lifecycle_status to, const char *event,
+                                                enum lifecycle_payment payment)
 {
-    struct lc_decision d = lifecycle_decide(o, role, move);
+    struct lifecycle_decision d = lifecycle_decide(o, role, move);
     if (d.kind != E_OK)
         fail_msg("role %d move %d status %d refused: %s", role, move, o->status, d.message);
     assert_int_equal(d.to, to);
@@ -67,106 +72,120 @@ static struct lc_decision expect_allowed(const struct lc_order *o, enum lc_role 
 
 static void test_deliver(void **state)
 {
-    struct lc_order o = processing(false, false);
-    expect_allowed(&o, LC_FREELANCER, LC_DELIVER, LC_PROCESSING, "delivered", LC_PAY_SUCCESS);
+    struct lifecycle_order o = processing(false, false);
+    expect_allowed(&o, LIFECYCLE_FREELANCER, LIFECYCLE_DELIVER, LIFECYCLE_PROCESSING, "delivered",
+                   LIFECYCLE_PAY_SUCCESS);
     o.due_passed = true; /* late delivery is still a delivery */
-    expect_allowed(&o, LC_FREELANCER, LC_DELIVER, LC_PROCESSING, "delivered", LC_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_FREELANCER, LIFECYCLE_DELIVER, LIFECYCLE_PROCESSING, "delivered",
+                   LIFECYCLE_PAY_SUCCESS);
     o.revisions_used = 2; /* after the last revision the freelancer still delivers */
-    expect_allowed(&o, LC_FREELANCER, LC_DELIVER, LC_PROCESSING, "delivered", LC_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_FREELANCER, LIFECYCLE_DELIVER, LIFECYCLE_PROCESSING, "delivered",
+                   LIFECYCLE_PAY_SUCCESS);
     /* a second delivery before the client answers */
     o = processing(true, false);
-    expect_refused(&o, LC_FREELANCER, LC_DELIVER, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_DELIVER, E_CONFLICT);
     /* not paid yet */
     o = pending();
-    expect_refused(&o, LC_FREELANCER, LC_DELIVER, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_DELIVER, E_CONFLICT);
     /* not theirs: the client and an admin never deliver */
     o = processing(false, false);
-    expect_refused(&o, LC_CLIENT, LC_DELIVER, E_FORBIDDEN);
-    expect_refused(&o, LC_ADMIN, LC_DELIVER, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_DELIVER, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_ADMIN, LIFECYCLE_DELIVER, E_FORBIDDEN);
     o = pending();
-    expect_refused(&o, LC_CLIENT, LC_DELIVER, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_DELIVER, E_FORBIDDEN);
 }
 
 static void test_accept(void **state)
 {
-    struct lc_order o = processing(true, false);
-    expect_allowed(&o, LC_CLIENT, LC_ACCEPT, LC_COMPLETED, "completed", LC_PAY_SUCCESS);
+    struct lifecycle_order o = processing(true, false);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT, LIFECYCLE_COMPLETED, "completed",
+                   LIFECYCLE_PAY_SUCCESS);
     o.due_passed = true;
-    expect_allowed(&o, LC_CLIENT, LC_ACCEPT, LC_COMPLETED, "completed", LC_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT, LIFECYCLE_COMPLETED, "completed",
+                   LIFECYCLE_PAY_SUCCESS);
     o.revisions_used = 2; /* accepting needs no revision left */
-    expect_allowed(&o, LC_CLIENT, LC_ACCEPT, LC_COMPLETED, "completed", LC_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT, LIFECYCLE_COMPLETED, "completed",
+                   LIFECYCLE_PAY_SUCCESS);
     o = processing(false, true);
-    expect_refused(&o, LC_CLIENT, LC_ACCEPT, E_CONFLICT); /* nothing delivered */
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT, E_CONFLICT); /* nothing delivered */
     o = pending();
-    expect_refused(&o, LC_CLIENT, LC_ACCEPT, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT, E_CONFLICT);
     o = processing(true, false);
-    expect_refused(&o, LC_FREELANCER, LC_ACCEPT, E_FORBIDDEN);
-    expect_refused(&o, LC_ADMIN, LC_ACCEPT, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_ACCEPT, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_ADMIN, LIFECYCLE_ACCEPT, E_FORBIDDEN);
 }
 
 static void test_revision(void **state)
 {
-    struct lc_order o = processing(true, false);
-    expect_allowed(&o, LC_CLIENT, LC_REVISION, LC_PROCESSING, "revision_requested", LC_PAY_SUCCESS);
+    struct lifecycle_order o = processing(true, false);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, LIFECYCLE_PROCESSING,
+                   "revision_requested", LIFECYCLE_PAY_SUCCESS);
     o.revisions_used = 1; /* the last one */
-    expect_allowed(&o, LC_CLIENT, LC_REVISION, LC_PROCESSING, "revision_requested", LC_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, LIFECYCLE_PROCESSING,
+                   "revision_requested", LIFECYCLE_PAY_SUCCESS);
     o.revisions_used = 2; /* used == allowed: none left */
-    expect_refused(&o, LC_CLIENT, LC_REVISION, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, E_CONFLICT);
     o.revisions_used = 3; /* never more than allowed, even if the data were off */
-    expect_refused(&o, LC_CLIENT, LC_REVISION, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, E_CONFLICT);
     o.revisions_used = 0;
     o.revisions_allowed = 0;
-    expect_refused(&o, LC_CLIENT, LC_REVISION, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, E_CONFLICT);
     o = processing(false, false); /* before any delivery */
-    expect_refused(&o, LC_CLIENT, LC_REVISION, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, E_CONFLICT);
     o = pending();
-    expect_refused(&o, LC_CLIENT, LC_REVISION, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REVISION, E_CONFLICT);
     o = processing(true, false);
-    expect_refused(&o, LC_FREELANCER, LC_REVISION, E_FORBIDDEN);
-    expect_refused(&o, LC_ADMIN, LC_REVISION, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_REVISION, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_ADMIN, LIFECYCLE_REVISION, E_FORBIDDEN);
 }
 
 static void test_cancel_by_client(void **state)
 {
-    struct lc_order o = pending();
-    expect_allowed(&o, LC_CLIENT, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_FAILED);
-    o.payment = LC_PAY_FAILED; /* a checkout whose payment failed already stays failed */
-    expect_allowed(&o, LC_CLIENT, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_FAILED);
+    struct lifecycle_order o = pending();
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_FAILED);
+    o.payment = LIFECYCLE_PAY_FAILED; /* a checkout whose payment failed already stays failed */
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_FAILED);
     /* processing: only once late and never delivered */
     o = processing(false, false);
-    expect_refused(&o, LC_CLIENT, LC_CANCEL, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, E_CONFLICT);
     o = processing(false, true);
-    expect_allowed(&o, LC_CLIENT, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_REFUNDING);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_REFUNDING);
     o = processing(true, true);
-    expect_refused(&o, LC_CLIENT, LC_CANCEL, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, E_CONFLICT);
     o = processing(true, false);
-    expect_refused(&o, LC_CLIENT, LC_CANCEL, E_CONFLICT);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, E_CONFLICT);
     /* a revision cleared the delivery: late and undelivered again */
     o = processing(false, true);
     o.revisions_used = 1;
-    expect_allowed(&o, LC_CLIENT, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_REFUNDING);
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_REFUNDING);
 }
 
 static void test_cancel_by_freelancer(void **state)
 {
     for (int delivered = 0; delivered < 2; delivered++)
         for (int due = 0; due < 2; due++) {
-            struct lc_order o = processing(delivered, due);
-            expect_allowed(&o, LC_FREELANCER, LC_CANCEL, LC_CANCELLED, "cancelled",
-                           LC_PAY_REFUNDING);
+            struct lifecycle_order o = processing(delivered, due);
+            expect_allowed(&o, LIFECYCLE_FREELANCER, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED,
+                           "cancelled", LIFECYCLE_PAY_REFUNDING);
         }
-    struct lc_order o = pending();
-    expect_refused(&o, LC_FREELANCER, LC_CANCEL, E_CONFLICT);
+    struct lifecycle_order o = pending();
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_CANCEL, E_CONFLICT);
 }
 
 static void test_cancel_by_admin(void **state)
 {
-    struct lc_order o = pending();
-    expect_allowed(&o, LC_ADMIN, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_FAILED);
+    struct lifecycle_order o = pending();
+    expect_allowed(&o, LIFECYCLE_ADMIN, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_FAILED);
     for (int delivered = 0; delivered < 2; delivered++)
         for (int due = 0; due < 2; due++) {
             o = processing(delivered, due);
-            expect_allowed(&o, LC_ADMIN, LC_CANCEL, LC_CANCELLED, "cancelled", LC_PAY_REFUNDING);
+            expect_allowed(&o, LIFECYCLE_ADMIN, LIFECYCLE_CANCEL, LIFECYCLE_CANCELLED, "cancelled",
+                           LIFECYCLE_PAY_REFUNDING);
         }
 }
 
@@ -178,30 +197,33 @@ static void test_final_states(void **state)
         for (size_t r = 0; r < COUNT(all_roles); r++)
             for (size_t m = 0; m < COUNT(all_moves); m++)
                 for (int delivered = 0; delivered < 2; delivered++) {
-                    struct lc_order o = processing(delivered, delivered);
+                    struct lifecycle_order o = processing(delivered, delivered);
                     o.status = all_statuses[s];
-                    o.payment = s == 2 ? LC_PAY_SUCCESS : LC_PAY_REFUNDING;
+                    o.payment = s == 2 ? LIFECYCLE_PAY_SUCCESS : LIFECYCLE_PAY_REFUNDING;
                     expect_refused(&o, all_roles[r], all_moves[m],
-                                   all_roles[r] == LC_NONE ? E_NOT_FOUND : E_CONFLICT);
+                                   all_roles[r] == LIFECYCLE_NONE ? E_NOT_FOUND : E_CONFLICT);
                 }
-    struct lc_order o = processing(true, false);
-    o.status = LC_COMPLETED;
-    assert_string_equal(lifecycle_decide(&o, LC_CLIENT, LC_ACCEPT).message, "Order is completed");
-    o.status = LC_CANCELLED;
-    assert_string_equal(lifecycle_decide(&o, LC_ADMIN, LC_CANCEL).message, "Order is cancelled");
+    struct lifecycle_order o = processing(true, false);
+    o.status = LIFECYCLE_COMPLETED;
+    assert_string_equal(lifecycle_decide(&o, LIFECYCLE_CLIENT, LIFECYCLE_ACCEPT).message,
+                        "Order is completed");
+    o.status = LIFECYCLE_CANCELLED;
+    assert_string_equal(lifecycle_decide(&o, LIFECYCLE_ADMIN, LIFECYCLE_CANCEL).message,
+                        "Order is cancelled");
 }
 
-static const char *expected_event(enum lc_move m)
+static const char *expected_event(enum lifecycle_move m)
 {
     static const char *const events[] = {"delivered", "completed", "revision_requested",
                                          "cancelled"};
     return events[m];
 }
 
-static void check_invariants(const struct lc_order *o, enum lc_role role, enum lc_move move)
+static void check_invariants(const struct lifecycle_order *o, enum lifecycle_role role,
+                             enum lifecycle_move move)
 {
-    struct lc_decision d = lifecycle_decide(o, role, move);
-    if (role == LC_NONE) {
+    struct lifecycle_decision d = lifecycle_decide(o, role, move);
+    if (role == LIFECYCLE_NONE) {
         assert_int_equal(d.kind, E_NOT_FOUND);
         return;
     }
@@ -210,26 +232,26 @@ static void check_invariants(const struct lc_order *o, enum lc_role role, enum l
         assert_non_null(d.message);
         return;
     }
-    assert_true(o->status == LC_PENDING || o->status == LC_PROCESSING);
+    assert_true(o->status == LIFECYCLE_PENDING || o->status == LIFECYCLE_PROCESSING);
     assert_string_equal(d.event, expected_event(move));
-    if (move == LC_DELIVER || move == LC_REVISION) {
+    if (move == LIFECYCLE_DELIVER || move == LIFECYCLE_REVISION) {
         /* deliveries and revisions have from = to = processing */
-        assert_int_equal(o->status, LC_PROCESSING);
-        assert_int_equal(d.to, LC_PROCESSING);
+        assert_int_equal(o->status, LIFECYCLE_PROCESSING);
+        assert_int_equal(d.to, LIFECYCLE_PROCESSING);
     }
-    if (move == LC_ACCEPT)
-        assert_int_equal(d.to, LC_COMPLETED);
-    if (move == LC_REVISION)
+    if (move == LIFECYCLE_ACCEPT)
+        assert_int_equal(d.to, LIFECYCLE_COMPLETED);
+    if (move == LIFECYCLE_REVISION)
         assert_true(o->revisions_used < o->revisions_allowed);
-    if (move != LC_CANCEL) {
+    if (move != LIFECYCLE_CANCEL) {
         assert_int_equal(d.payment, o->payment); /* only a cancel touches the payment */
         return;
     }
-    assert_int_equal(d.to, LC_CANCELLED);
-    if (o->payment == LC_PAY_SUCCESS)
-        assert_int_equal(d.payment, LC_PAY_REFUNDING);
-    else if (o->payment == LC_PAY_PENDING)
-        assert_int_equal(d.payment, LC_PAY_FAILED);
+    assert_int_equal(d.to, LIFECYCLE_CANCELLED);
+    if (o->payment == LIFECYCLE_PAY_SUCCESS)
+        assert_int_equal(d.payment, LIFECYCLE_PAY_REFUNDING);
+    else if (o->payment == LIFECYCLE_PAY_PENDING)
+        assert_int_equal(d.payment, LIFECYCLE_PAY_FAILED);
     else
         assert_int_equal(d.payment, o->payment);
 }
@@ -244,12 +266,12 @@ static void test_whole_matrix(void **state)
                 for (long long used = 0; used <= 3; used++)
                     for (size_t r = 0; r < COUNT(all_roles); r++)
                         for (size_t m = 0; m < COUNT(all_moves); m++) {
-                            struct lc_order o = {all_statuses[s],
-                                                 all_payments[p],
-                                                 flags & 1,
-                                                 (flags & 2) != 0,
-                                                 used,
-                                                 2};
+                            struct lifecycle_order o = {all_statuses[s],
+                                                        all_payments[p],
+                                                        flags & 1,
+                                                        (flags & 2) != 0,
+                                                        used,
+                                                        2};
                             check_invariants(&o, all_roles[r], all_moves[m]);
                             allowed +=
                                 lifecycle_decide(&o, all_roles[r], all_moves[m]).kind == E_OK;
@@ -262,53 +284,56 @@ static void test_whole_matrix(void **state)
 static void test_role(void **state)
 {
     for (size_t m = 0; m < COUNT(all_moves); m++) {
-        enum lc_move move = all_moves[m];
-        assert_int_equal(lifecycle_role(false, false, false, move), LC_NONE);
-        assert_int_equal(lifecycle_role(true, false, false, move), LC_CLIENT);
-        assert_int_equal(lifecycle_role(false, true, false, move), LC_FREELANCER);
-        assert_int_equal(lifecycle_role(false, false, true, move), LC_ADMIN);
+        enum lifecycle_move move = all_moves[m];
+        assert_int_equal(lifecycle_role_for(false, false, false, move), LIFECYCLE_NONE);
+        assert_int_equal(lifecycle_role_for(true, false, false, move), LIFECYCLE_CLIENT);
+        assert_int_equal(lifecycle_role_for(false, true, false, move), LIFECYCLE_FREELANCER);
+        assert_int_equal(lifecycle_role_for(false, false, true, move), LIFECYCLE_ADMIN);
     }
     /* an admin who is a party acts as the party, except that an admin may always cancel */
-    assert_int_equal(lifecycle_role(true, false, true, LC_ACCEPT), LC_CLIENT);
-    assert_int_equal(lifecycle_role(true, false, true, LC_REVISION), LC_CLIENT);
-    assert_int_equal(lifecycle_role(false, true, true, LC_DELIVER), LC_FREELANCER);
-    assert_int_equal(lifecycle_role(true, false, true, LC_CANCEL), LC_ADMIN);
-    assert_int_equal(lifecycle_role(false, true, true, LC_CANCEL), LC_ADMIN);
+    assert_int_equal(lifecycle_role_for(true, false, true, LIFECYCLE_ACCEPT), LIFECYCLE_CLIENT);
+    assert_int_equal(lifecycle_role_for(true, false, true, LIFECYCLE_REVISION), LIFECYCLE_CLIENT);
+    assert_int_equal(lifecycle_role_for(false, true, true, LIFECYCLE_DELIVER),
+                     LIFECYCLE_FREELANCER);
+    assert_int_equal(lifecycle_role_for(true, false, true, LIFECYCLE_CANCEL), LIFECYCLE_ADMIN);
+    assert_int_equal(lifecycle_role_for(false, true, true, LIFECYCLE_CANCEL), LIFECYCLE_ADMIN);
     /* an admin who is the client may cancel before the due date */
-    struct lc_order o = processing(false, false);
-    assert_int_equal(
-        lifecycle_decide(&o, lifecycle_role(true, false, true, LC_CANCEL), LC_CANCEL).kind, E_OK);
+    struct lifecycle_order o = processing(false, false);
+    assert_int_equal(lifecycle_decide(&o, lifecycle_role_for(true, false, true, LIFECYCLE_CANCEL),
+                                      LIFECYCLE_CANCEL)
+                         .kind,
+                     E_OK);
 }
 
 static void test_names(void **state)
 {
     for (size_t s = 0; s < COUNT(all_statuses); s++) {
-        enum lc_status back;
-        assert_true(lc_status_parse(lc_status_name(all_statuses[s]), &back));
+        enum lifecycle_status back;
+        assert_true(lifecycle_status_parse(lifecycle_status_name(all_statuses[s]), &back));
         assert_int_equal(back, all_statuses[s]);
     }
     for (size_t p = 0; p < COUNT(all_payments); p++) {
-        enum lc_payment back = LC_PAY_SUCCESS;
-        assert_true(lc_payment_parse(lc_payment_name(all_payments[p]), &back));
+        enum lifecycle_payment back = LIFECYCLE_PAY_SUCCESS;
+        assert_true(lifecycle_payment_parse(lifecycle_payment_name(all_payments[p]), &back));
         assert_int_equal(back, all_payments[p]);
     }
-    enum lc_status st;
-    enum lc_payment pay;
-    enum lc_move mv;
-    assert_false(lc_status_parse("Pending", &st));
-    assert_false(lc_status_parse("", &st));
-    assert_false(lc_status_parse(NULL, &st));
-    assert_false(lc_payment_parse("paid", &pay));
-    assert_true(lc_move_parse("deliver", &mv) && mv == LC_DELIVER);
-    assert_true(lc_move_parse("accept", &mv) && mv == LC_ACCEPT);
-    assert_true(lc_move_parse("revision", &mv) && mv == LC_REVISION);
-    assert_true(lc_move_parse("requestRevision", &mv) && mv == LC_REVISION);
-    assert_true(lc_move_parse("cancel", &mv) && mv == LC_CANCEL);
-    assert_false(lc_move_parse("complete", &mv));
-    assert_false(lc_move_parse(NULL, &mv));
-    assert_string_equal(lc_status_name(LC_PROCESSING), "processing");
-    assert_string_equal(lc_payment_name(LC_PAY_REFUNDING), "refunding");
-    assert_null(lc_payment_name(LC_PAY_NONE));
+    enum lifecycle_status st;
+    enum lifecycle_payment pay;
+    enum lifecycle_move mv;
+    assert_false(lifecycle_status_parse("Pending", &st));
+    assert_false(lifecycle_status_parse("", &st));
+    assert_false(lifecycle_status_parse(NULL, &st));
+    assert_false(lifecycle_payment_parse("paid", &pay));
+    assert_true(lifecycle_move_parse("deliver", &mv) && mv == LIFECYCLE_DELIVER);
+    assert_true(lifecycle_move_parse("accept", &mv) && mv == LIFECYCLE_ACCEPT);
+    assert_true(lifecycle_move_parse("revision", &mv) && mv == LIFECYCLE_REVISION);
+    assert_true(lifecycle_move_parse("requestRevision", &mv) && mv == LIFECYCLE_REVISION);
+    assert_true(lifecycle_move_parse("cancel", &mv) && mv == LIFECYCLE_CANCEL);
+    assert_false(lifecycle_move_parse("complete", &mv));
+    assert_false(lifecycle_move_parse(NULL, &mv));
+    assert_string_equal(lifecycle_status_name(LIFECYCLE_PROCESSING), "processing");
+    assert_string_equal(lifecycle_payment_name(LIFECYCLE_PAY_REFUNDING), "refunding");
+    assert_null(lifecycle_payment_name(LIFECYCLE_PAY_NONE));
 }
 
 int main(void)

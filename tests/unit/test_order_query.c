@@ -595,7 +595,7 @@ static void test_all_errors_reported(void **state)
 
 static enum errkind from_json(const char *text, struct order_query *q, struct err *e)
 {
-    json_object *in = text ? jx_parse(text, strlen(text)) : NULL;
+    json_object *in = text ? jsonx_parse(text, strlen(text)) : NULL;
     if (text)
         assert_non_null(in);
     enum errkind k = order_query_from_json(in, q, e);
@@ -655,10 +655,10 @@ static json_object *order(const char *id, const char *status, const char *amount
                           const char *created)
 {
     json_object *o = json_object_new_object();
-    jx_add_str(o, "id", id);
-    jx_add_str(o, "status", status);
-    jx_add_decimal(o, "totalAmount", amount);
-    jx_add_str(o, "createdAt", created);
+    jsonx_add_str(o, "id", id);
+    jsonx_add_str(o, "status", status);
+    jsonx_add_decimal(o, "totalAmount", amount);
+    jsonx_add_str(o, "createdAt", created);
     return o;
 }
 
@@ -677,7 +677,7 @@ static void expect_order(const char *qs, const char *ids)
     char got[64] = "";
     for (size_t i = 0; i < json_object_array_length(a); i++) {
         strcat(got, i ? " " : "");
-        strcat(got, jx_str(json_object_array_get_idx(a, i), "id"));
+        strcat(got, jsonx_str(json_object_array_get_idx(a, i), "id"));
     }
     if (strcmp(got, ids) != 0)
         fail_msg("%s: got %s, expected %s", qs, got, ids);

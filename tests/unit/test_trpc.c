@@ -91,7 +91,7 @@ static const char dated_output[] =
 static enum errkind dated(struct ctx *c, json_object *input, json_object **output, struct err *e)
 {
     calls_made++;
-    *output = jx_parse(dated_output, strlen(dated_output));
+    *output = jsonx_parse(dated_output, strlen(dated_output));
     return E_OK;
 }
 
@@ -101,7 +101,7 @@ static enum errkind dated_list(struct ctx *c, json_object *input, json_object **
     static const char text[] = "[{\"id\":\"a\",\"createdAt\":\"2026-11-22T07:17:00.000Z\"},"
                                "{\"id\":\"b\",\"createdAt\":\"2026-11-23T07:17:00.000Z\"}]";
     calls_made++;
-    *output = jx_parse(text, strlen(text));
+    *output = jsonx_parse(text, strlen(text));
     return E_OK;
 }
 
@@ -152,7 +152,7 @@ static struct reply run(struct call_opts o)
     struct reply r = {.status = resp.status};
     assert_non_null(resp.body);
     assert_string_equal(kv_get(&resp.headers, "Content-Type"), "application/json");
-    r.body = jx_parse(resp.body, resp.body_len);
+    r.body = jsonx_parse(resp.body, resp.body_len);
     assert_non_null(r.body);
     const char *allow = kv_get(&resp.headers, "Allow");
     snprintf(r.allow, sizeof r.allow, "%s", allow ? allow : "");
@@ -164,10 +164,10 @@ static struct reply run(struct call_opts o)
 /* The reply's body equals the expected JSON text (object member order ignored). */
 static void assert_body(struct reply *r, const char *expected)
 {
-    json_object *want = jx_parse(expected, strlen(expected));
+    json_object *want = jsonx_parse(expected, strlen(expected));
     assert_non_null(want);
     if (!json_object_equal(r->body, want)) {
-        fprintf(stderr, "got:  %s\nwant: %s\n", jx_to_string(r->body), jx_to_string(want));
+        fprintf(stderr, "got:  %s\nwant: %s\n", jsonx_to_string(r->body), jsonx_to_string(want));
         fail();
     }
     json_object_put(want);
