@@ -42,6 +42,12 @@ static const struct route routes[] = {
     {"*", "/api/trpc/{path*}", handle_trpc},
 };
 
+const struct route *app_routes(size_t *count)
+{
+    *count = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
 static bool is_trpc_path(const char *path)
 {
     static const char prefix[] = "/api/trpc";

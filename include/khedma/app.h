@@ -10,6 +10,9 @@
 /* Route and run one request; always leaves a complete response in c->resp. */
 void app_handle(struct ctx *c);
 
+/* The route table (*count entries), for the test that compares it with docs/openapi.yaml. */
+const struct route *app_routes(size_t *count);
+
 /* Refuse a request the worker could not even read (a malformed URI, a body too large or cut
  * short) in the shape its client expects: a tRPC error under /api/trpc, else the REST envelope
  * with `status`. */

@@ -1,4 +1,4 @@
--- 0001_init.sql - the whole Khedma schema (contract sections 4-7).
+-- 0001_init.sql - the whole Khedma schema (the interface it serves: docs/api.md).
 --
 -- Conventions:
 --   ids        CHAR(25) utf8mb4_bin CUIDs made by the application (^c[a-z0-9]{24}$); exact match.

@@ -3,7 +3,7 @@
 # deploy/up, deploy/test and the integration tests can run Khedma's whole card flow without the real
 # services. One process (Python 3.11 standard library only) serves both gateways, their payment pages
 # and a test control API on one loopback port. The gateway endpoints follow the public documentation
-# of both services as CONTRACT.md section 8 uses them; see tests/emulators/README.md.
+# of both services as Khedma's gateway clients use them; see tests/emulators/README.md.
 """Khedma gateway emulators: YouCan Pay + PayTabs development stand-ins on one port.
 
 Layout under http://HOST:PORT (see README.md for every field):

@@ -2,8 +2,8 @@
  * fuzz_time.c - timestamps from clients and the database (timeutil.c): the input is read as an
  * ISO-8601 timestamp (the createdAt filter of the orders query) and as MariaDB DATETIME(3)
  * text. Checks that an accepted ISO timestamp becomes DATETIME(3) text that reads back, and an
- * accepted DATETIME becomes the contract's fixed-width ISO form, which reads back to the same
- * instant.
+ * accepted DATETIME becomes the API's fixed-width ISO form (docs/api.md, "Conventions"), which
+ * reads back to the same instant.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-"""test_accounts.py - contract section 4 (accounts) over REST against the running stack:
+"""test_accounts.py - accounts (docs/api.md, "Accounts and sessions") over REST against the running stack:
 signup, login, logout, me and the profile update, the envelope of every error they can give
-(400/401/403/404/405/409/413/415/422/429), the session cookie's flags, the CSRF rule of section 2
+(400/401/403/404/405/409/413/415/422/429), the session cookie's flags, the CSRF rule (docs/api.md, "Conventions")
 and the promise that no secret (password, hash) ever leaves the server.
 
 Each test_* function runs in definition order; the 429 test is last because it exhausts the
@@ -379,7 +379,7 @@ def test_patch_me_requires_session():
     assert_envelope(http("PATCH", "/api/users/me", json_body={"name": "x"}, token="nope"), 401)
 
 
-# ---- CSRF (contract section 2) -----------------------------------------------------------
+# ---- CSRF (docs/api.md, "Conventions") --------------------------------------------------
 
 def test_csrf_cookie_alone_needs_json_or_allowed_origin():
     _, token, _, _ = new_account()

@@ -1,4 +1,4 @@
-"""test_gigs_rest.py - the public gig reads of contract section 6 over REST, against the running
+"""test_gigs_rest.py - the public gig reads (docs/api.md, "Gigs") over REST, against the running
 stack: GET /api/categories, GET /api/gigs (text, category, price range, pagination and the 400s
 of the query string), GET /api/gigs/{username}/{slug} (GigDetails) and
 GET /api/users/{username}/gigs, plus the visibility rules they share with the tRPC reads

@@ -1,4 +1,4 @@
-"""test_jobs.py - the background jobs of contract section 7 against the running test stack.
+"""test_jobs.py - the background jobs (docs/decisions.md, "Background jobs") against the running test stack.
 
 Outgoing webhooks go to receivers started here (http.server threads on 127.0.0.1; the test stack
 runs with KHEDMA_WEBHOOK_ALLOW_PRIVATE=1): retried until a 2xx with a valid signature every time,
@@ -122,7 +122,7 @@ class Receiver:
 
 
 def check_signature(req, secret, event_type):
-    """The request is signed as the contract says, for the time it was sent."""
+    """The request is signed as docs/api.md, "Outgoing webhooks" says, for the time it was sent."""
     h = req["headers"]
     assert h.get("content-type", "").startswith("application/json"), h
     assert h.get("x-khedma-event") == event_type, h

@@ -1,4 +1,4 @@
-"""test_lifecycle.py - the order lifecycle of seed 001 (contract sections 5 and 6) through nginx:
+"""test_lifecycle.py - the order lifecycle (docs/api.md, "Order lifecycle") through nginx:
 deliver, request a revision, accept and cancel by the client, the freelancer and an admin, every
 illegal move (409 / 403 / 404), revisions bounded by the package, dueAt from the package's
 delivery days, the cancel rules (including the client's 409 before dueAt and a paid order's
@@ -449,7 +449,7 @@ def test_notifications_newest_first_when_their_times_tie():
     assert len(unread) >= 2 and unread[0]["id"] == newest, unread
 
 
-def test_notifications_follow_the_contract():
+def test_notifications_follow_the_documented_rules():
     w = world()
     _, bt = signup()
     oid = paid_order(client_token=bt)["id"]

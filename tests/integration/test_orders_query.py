@@ -1,5 +1,5 @@
-"""test_orders_query.py - the order reads of contract sections 5 and 6 through nginx:
-GET /api/orders with every filter field and operator of seed 003, sorting, pagination,
+"""test_orders_query.py - the order reads (docs/api.md, "Orders API") through nginx:
+GET /api/orders with every filter field and operator, sorting, pagination,
 as=client|freelancer, the admin-only filter.userId (403 for everyone else), the 400s that name
 the bad parameter, the visibility rule (nobody sees an order they are not a party to, and
 GET /api/orders/{id} of someone else's order is 404), and the tRPC procedures order.list and

@@ -1,6 +1,6 @@
-"""test_payments.py - checkout and payment confirmation (the contract's checkout, payment and gateway rules)
+"""test_payments.py - checkout and payment confirmation (docs/api.md, "Checkout and payment" and "Gateway webhooks")
 through nginx, with the development gateway emulators (tests/emulators) standing in for YouCan Pay
-and PayTabs: POST /api/orders/checkout and its errors in the contract's order, the card flow on the
+and PayTabs: POST /api/orders/checkout and its errors in their documented order, the card flow on the
 active gateway (what the gateway received, the signed webhook / callback, POST /api/orders and the
 tRPC order.create confirming a payment), forged, tampered and replayed gateway events, failed
 payments, gateway faults (HTTP 500, malformed answers, a hang beyond KHEDMA_GATEWAY_TIMEOUT_MS),
@@ -426,7 +426,7 @@ FAULTS = [("500", {}), ("status", {"status": 503}), ("malformed", {}), ("empty",
 
 
 # --------------------------------------------------------------------------------------------
-# Checkout: validation in the contract's order, nothing written on an error
+# Checkout: validation in the documented order, nothing written on an error
 
 def order_ids(token):
     return {o["id"] for o in list_orders(token)["items"]}
@@ -442,7 +442,7 @@ def test_checkout_needs_a_session():
     assert_envelope(r, 401)
 
 
-def test_checkout_errors_in_the_contracts_order():
+def test_checkout_errors_in_the_documented_order():
     w = world()
     ct, st = w["client_token"], w["seller_token"]
     before_client, before_seller = order_ids(ct), order_ids(st)
@@ -519,7 +519,7 @@ def test_checkout_of_a_package_with_another_gigs_id_is_refused():
     assert order_ids(w["client_token"]) == before
 
 
-def test_card_checkout_answers_the_contracts_data():
+def test_card_checkout_answers_the_documented_data():
     w = world()
     seq = last_seq()
     data = checkout_ok()

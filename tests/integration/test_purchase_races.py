@@ -1,6 +1,6 @@
 """test_purchase_races.py - many clients buying the same package at the same moment.
 
-100 clients, each with their own account, buy one package at once, in the two ways the contract
+100 clients, each with their own account, buy one package at once, in the two ways the API
 offers: half check out, pay in the gateway emulator (tests/emulators: a YouCan Pay token paid
 without a webhook, or a PayTabs page completed without a callback) and confirm with POST
 /api/orders; the other half pay first and call order.create, which writes a new order already
@@ -140,7 +140,7 @@ def purchase_by_checkout(token, package_id):
 
 
 def purchase_by_create(token, gig_id, package_id, price):
-    """Pay, then order.create (seed 000's "create an order after successful payment"). With
+    """Pay, then order.create ("create an order after a successful payment", docs/api.md, "tRPC"). With
     YouCan Pay the payment names an order id of the client's own making and the order is new;
     with PayTabs it is the checkout's. Returns (response, order id)."""
     if GATEWAY == "paytabs":

@@ -1,6 +1,7 @@
 /*
  * test_config.c - unit tests for configuration loading: defaults, every variable, rejected
- * values (each naming its variable), and the database URL forms of contract section 1.
+ * values (each naming its variable), and the database URL forms (docs/api.md, "Environment
+ * variables").
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,7 @@
 /*
- * test_errors.c - unit tests for the error kinds: every kind's HTTP status and tRPC code (contract
- * section 5), the reverse mapping from HTTP statuses, and the err struct's message and field list.
+ * test_errors.c - unit tests for the error kinds: every kind's HTTP status and tRPC code
+ * (docs/api.md, "REST envelope and errors"), the reverse mapping from HTTP statuses, and the err
+ * struct's message and field list.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +19,7 @@ struct expected {
     const char *name;
 };
 
-static const struct expected contract[] = {
+static const struct expected documented[] = {
     {E_PARSE, 400, -32700, "PARSE_ERROR"},
     {E_BAD_REQUEST, 400, -32600, "BAD_REQUEST"},
     {E_UNAUTHORIZED, 401, -32001, "UNAUTHORIZED"},
@@ -36,10 +37,10 @@ static const struct expected contract[] = {
     {E_UNAVAILABLE, 503, -32603, "SERVICE_UNAVAILABLE"},
 };
 
-static void test_contract_mapping(void **state)
+static void test_documented_mapping(void **state)
 {
-    for (size_t i = 0; i < sizeof contract / sizeof contract[0]; i++) {
-        const struct expected *x = &contract[i];
+    for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++) {
+        const struct expected *x = &documented[i];
         assert_int_equal(errkind_http_status(x->kind), x->http);
         assert_int_equal(errkind_trpc_number(x->kind), x->number);
         assert_string_equal(errkind_trpc_name(x->kind), x->name);
@@ -76,8 +77,8 @@ static void test_from_http_status(void **state)
     assert_int_equal(errkind_from_http_status(504), E_BAD_GATEWAY);
     assert_int_equal(errkind_from_http_status(599), E_INTERNAL);
     /* Round trip for every kind with its own status. */
-    for (size_t i = 1; i < sizeof contract / sizeof contract[0]; i++)
-        assert_int_equal(errkind_from_http_status(contract[i].http), contract[i].kind);
+    for (size_t i = 1; i < sizeof documented / sizeof documented[0]; i++)
+        assert_int_equal(errkind_from_http_status(documented[i].http), documented[i].kind);
 }
 
 static void test_err_set(void **state)
@@ -129,7 +130,7 @@ static void test_err_field_keeps_kind_and_message(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_contract_mapping),
+        cmocka_unit_test(test_documented_mapping),
         cmocka_unit_test(test_unknown_kind_is_internal),
         cmocka_unit_test(test_from_http_status),
         cmocka_unit_test(test_err_set),

@@ -1,5 +1,5 @@
 /*
- * test_gig_input.c - unit tests for the gig.* input validators: every rule of contract section 5
+ * test_gig_input.c - unit tests for the gig.* input validators: every rule of docs/api.md, "Gigs"
  * at its exact limits (80/81-character titles, 5/6 distinct tags, prices 9/10/10.5/"10"),
  * ignored incomplete tiers, rejected complete ones, FAQ and gallery lists, the EditorJS
  * description, required references, and that a rejected input leaves the output untouched with

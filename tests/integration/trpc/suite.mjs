@@ -314,7 +314,7 @@ export async function runSuite({ clientModule, mode, link, baseUrl, print = cons
     }
   }
 
-  // Raw HTTP: the wire format as the contract writes it (the clients hide the status codes).
+  // Raw HTTP: the wire format as docs/api.md, "tRPC" writes it (the clients hide the status codes).
   const wrapInput = (v) => (sj ? { json: v } : v);
   const unwrapData = (v) => (sj && v && typeof v === 'object' && 'json' in v ? v.json : v);
   const unwrapError = (e) => (sj && e && typeof e === 'object' && 'json' in e ? e.json : e);
