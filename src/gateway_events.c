@@ -15,6 +15,7 @@
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 #include "khedma/orders.h"
 
 static void copy_str(char *dst, size_t n, const char *src)

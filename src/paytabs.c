@@ -24,6 +24,7 @@
 #include "khedma/gateway_wire.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 
 #define PROFILE_DIGITS_MAX 18
 

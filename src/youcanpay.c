@@ -18,6 +18,7 @@
 #include "khedma/gateway_wire.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 
 /* Amounts in minor units have at most 18 digits: far above any real payment, and well inside a
  * long long, so parsing needs no overflow checks. */

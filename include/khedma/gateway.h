@@ -84,14 +84,4 @@ enum errkind gw_refund(enum gw_provider p, const char *tran_ref, const char *ord
  * private key / PayTabs server key, compared in constant time. False when no key is configured. */
 bool gw_signature_valid(enum gw_provider p, const char *body, size_t len, const char *signature);
 
-/* Minor units <-> decimal: "500.00" -> 50000, "12.5" -> 1250; false on anything that is not a
- * non-negative decimal with at most 2 places. */
-bool money_to_minor(const char *decimal, long long *minor);
-/* 50000 -> "500.00" (out >= 32 bytes). */
-void money_from_minor(long long minor, char out[32]);
-/* True when both are valid amounts and equal ("500" == "500.00"). */
-bool money_equal(const char *a, const char *b);
-/* Normalise a decimal to 2 places ("500" -> "500.00"); false when not a valid amount. */
-bool money_normalize(const char *decimal, char out[32]);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "khedma/gateway.h"
 #include "khedma/gateway_wire.h"
+#include "khedma/money.h"
 #include "fuzz.h"
 
 static void check_amount(const char *amount)
