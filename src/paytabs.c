@@ -274,7 +274,7 @@ static bool configured(const char *op)
 }
 
 /* POSTs body to the API path with the server key; the header copy is wiped afterwards. */
-static int post(const char *path, json_object *body, struct httpc_response *r)
+static int post(const char *path, json_object *body, struct httpclient_response *r)
 {
     char url[2048], auth[1024];
     int n = snprintf(url, sizeof url, "%s%s", g_config->paytabs_api, path);
@@ -286,7 +286,7 @@ static int post(const char *path, json_object *body, struct httpc_response *r)
         return -1;
     }
     const char *headers[] = {auth, NULL};
-    int rc = httpc_post_json(url, headers, jsonx_to_string(body), r);
+    int rc = httpclient_post_json(url, headers, jsonx_to_string(body), r);
     sodium_memzero(auth, sizeof auth);
     return rc;
 }
@@ -302,13 +302,13 @@ static enum errkind payment_page(const struct gw_checkout_request *req,
         log_error("paytabs payment page: cannot build the request (amount or order id invalid)");
         return err_set(e, E_INTERNAL, "Cannot prepare the payment");
     }
-    struct httpc_response r;
+    struct httpclient_response r;
     bool ok = post("/payment/request", body, &r) == 0 && r.status == 200 &&
               paytabs_parse_payment_page(r.body, r.len, res->tran_ref, res->redirect_url);
     if (!ok && r.body)
         log_warn("paytabs payment page for order %s: unexpected answer (HTTP %ld, %zu bytes)",
                  req->order_id, r.status, r.len);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     if (!ok) {
         json_object_put(body);
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
@@ -324,7 +324,7 @@ static enum errkind query(const char *tran_ref, struct gw_transaction *t, struct
     if (!tran_ref || !*tran_ref || strlen(tran_ref) > GW_REF_MAX)
         return err_set(e, E_NOT_FOUND, "Transaction not found");
     json_object *body = paytabs_build_query_request(g_config->paytabs_profile_id, tran_ref);
-    struct httpc_response r;
+    struct httpclient_response r;
     int rc = post("/payment/query", body, &r);
     json_object_put(body);
     if (rc != 0)
@@ -340,7 +340,7 @@ static enum errkind query(const char *tran_ref, struct gw_transaction *t, struct
         memset(t, 0, sizeof *t);
         kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     return kind;
 }
 
@@ -356,7 +356,7 @@ static enum errkind refund(const char *tran_ref, const char *order_id, const cha
         log_error("paytabs refund: cannot build the request (reference, order or amount)");
         return err_set(e, E_INTERNAL, "Cannot prepare the refund");
     }
-    struct httpc_response r;
+    struct httpclient_response r;
     int rc = post("/payment/request", body, &r);
     json_object_put(body);
     if (rc != 0)
@@ -367,7 +367,7 @@ static enum errkind refund(const char *tran_ref, const char *order_id, const cha
     if (outcome != PAYTABS_REFUND_APPROVED)
         log_warn("paytabs refund of %s for order %s: %s (HTTP %ld)", tran_ref, order_id,
                  outcome == PAYTABS_REFUND_DECLINED ? "declined" : "unexpected answer", r.status);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     if (outcome == PAYTABS_REFUND_DECLINED)
         return err_set(e, E_PRECONDITION, "The payment gateway declined the refund");
     if (outcome == PAYTABS_REFUND_MALFORMED)

@@ -229,14 +229,14 @@ static enum errkind tokenize(const struct gw_checkout_request *req, struct gw_ch
     }
     char url[2048];
     snprintf(url, sizeof url, "%s/tokenize", g_config->youcanpay_api);
-    struct httpc_response r;
-    if (httpc_post_form(url, NULL, form.fields, form.count, &r) != 0)
+    struct httpclient_response r;
+    if (httpclient_post_form(url, NULL, form.fields, form.count, &r) != 0)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     bool ok = r.status == 200 && youcanpay_parse_tokenize(r.body, r.len, res->token_id);
     if (!ok)
         log_warn("youcanpay tokenize for order %s: unexpected answer (HTTP %ld, %zu bytes)",
                  req->order_id, r.status, r.len);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     if (!ok)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     int n = snprintf(res->payment_url, sizeof res->payment_url, "%s/%s",
@@ -263,8 +263,8 @@ static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err
         log_error("youcanpay lookup: URL too long");
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    struct httpc_response r;
-    int rc = httpc_get(url, NULL, &r);
+    struct httpclient_response r;
+    int rc = httpclient_get(url, NULL, &r);
     sodium_memzero(url, sizeof url); /* it held the key */
     if (rc != 0)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
@@ -279,7 +279,7 @@ static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err
         memset(t, 0, sizeof *t);
         kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     return kind;
 }
 

@@ -30,7 +30,7 @@ extern const struct gateway_ops youcanpay_gateway;
  * whose value is NULL are left out). Values point into req, pri_key or the struct itself. */
 #define YOUCANPAY_FORM_MAX 16
 struct youcanpay_form {
-    struct httpc_field fields[YOUCANPAY_FORM_MAX];
+    struct httpclient_field fields[YOUCANPAY_FORM_MAX];
     size_t count;
     char amount[24];
     char success_url[2048];
