@@ -14,9 +14,10 @@
 /* Every gateway, indexed by enum gw_provider. Adding a gateway takes one new module and one line
  * here: write src/<name>.c (with include/khedma/<name>.h) exporting
  * `const struct gateway_ops <name>_gateway` (gateway_util.h says what each operation does),
- * include its header above and append `&<name>_gateway` below. It is then chosen by its name
+ * include its header above and append `&<name>_gateway` below. It is then found by its name
  * (KHEDMA_CARD_GATEWAY, payments.provider) through gw_provider_by_name(); a GW_ constant in
- * gateway_util.h is only needed where code names the gateway itself. */
+ * gateway_util.h is only needed where code names the gateway itself. Its settings (API base,
+ * keys, the name KHEDMA_CARD_GATEWAY accepts) are configuration, in config.c. */
 static const struct gateway_ops *const gateways[] = {
     [GW_YOUCANPAY] = &youcanpay_gateway,
     [GW_PAYTABS] = &paytabs_gateway,

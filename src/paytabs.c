@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "khedma/config.h"
+#include "khedma/errors.h"
 #include "khedma/gateway_util.h"
 #include "khedma/httpclient.h"
 #include "khedma/jsonx.h"

@@ -15,7 +15,9 @@
 #include <sodium.h>
 
 #include "khedma/config.h"
+#include "khedma/errors.h"
 #include "khedma/gateway_util.h"
+#include "khedma/httpclient.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/money.h"
