@@ -11,10 +11,10 @@
 
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
-#include "khedma/gateway_wire.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 #include "khedma/orders.h"
 
 static void copy_str(char *dst, size_t n, const char *src)
@@ -220,7 +220,7 @@ enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t 
                                         const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
-    ycp_parse_event(body, len, &ev);
+    gw_parse_event(GW_YOUCANPAY, body, len, &ev);
     if (!gw_signature_valid(GW_YOUCANPAY, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0] || !ev.type[0])
@@ -232,7 +232,7 @@ enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t l
                                        const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
-    pt_parse_event(body, len, &ev);
+    gw_parse_event(GW_PAYTABS, body, len, &ev);
     if (!gw_signature_valid(GW_PAYTABS, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0])

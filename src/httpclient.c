@@ -27,7 +27,7 @@
 static CURL *handle;
 static pid_t handle_pid;
 
-/* The response body as it arrives, refused past HTTPC_BODY_MAX. */
+/* The response body as it arrives, refused past HTTPCLIENT_BODY_MAX. */
 struct sink {
     char *buf;
     size_t len;
@@ -40,7 +40,7 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userdata)
 {
     struct sink *s = userdata;
     size_t n = size * nmemb;
-    if (n > HTTPC_BODY_MAX - s->len) {
+    if (n > HTTPCLIENT_BODY_MAX - s->len) {
         s->over = true;
         return 0; /* anything short of n makes libcurl stop with CURLE_WRITE_ERROR */
     }
@@ -48,8 +48,8 @@ static size_t sink_write(char *data, size_t size, size_t nmemb, void *userdata)
         size_t cap = s->cap ? s->cap : 4096;
         while (cap < s->len + n + 1)
             cap *= 2;
-        if (cap > HTTPC_BODY_MAX + 1)
-            cap = HTTPC_BODY_MAX + 1;
+        if (cap > HTTPCLIENT_BODY_MAX + 1)
+            cap = HTTPCLIENT_BODY_MAX + 1;
         char *grown = realloc(s->buf, cap);
         if (!grown) {
             s->oom = true;
@@ -91,7 +91,7 @@ static void append(char *out, size_t outlen, size_t *pos, const char *s, size_t 
     out[*pos] = '\0';
 }
 
-void httpc_redact_url(const char *url, char *out, size_t outlen)
+void httpclient_redact_url(const char *url, char *out, size_t outlen)
 {
     if (outlen == 0)
         return;
@@ -118,9 +118,9 @@ void httpc_redact_url(const char *url, char *out, size_t outlen)
 static void log_failure(const char *url, CURLcode rc, const char *detail, const struct sink *s)
 {
     char safe[512];
-    httpc_redact_url(url, safe, sizeof safe);
+    httpclient_redact_url(url, safe, sizeof safe);
     if (s->over) {
-        log_warn("http call to %s failed: response body over %d bytes", safe, HTTPC_BODY_MAX);
+        log_warn("http call to %s failed: response body over %d bytes", safe, HTTPCLIENT_BODY_MAX);
         return;
     }
     if (s->oom) {
@@ -149,7 +149,8 @@ static bool set_common(CURL *h, const char *url, struct curl_slist *headers, str
            curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout) == CURLE_OK &&
            /* Refuses early a body announced (Content-Length) over the cap. */
-           curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTPC_BODY_MAX) == CURLE_OK &&
+           curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTPCLIENT_BODY_MAX) ==
+               CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_WRITEDATA, s) == CURLE_OK &&
            curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
@@ -178,7 +179,8 @@ static struct curl_slist *build_headers(const char *const *headers, const char *
 }
 
 /* Runs the prepared request on h and fills res. */
-static int perform(CURL *h, const char *url, struct curl_slist *headers, struct httpc_response *res)
+static int perform(CURL *h, const char *url, struct curl_slist *headers,
+                   struct httpclient_response *res)
 {
     struct sink s = {0};
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -205,7 +207,7 @@ static int perform(CURL *h, const char *url, struct curl_slist *headers, struct 
 }
 
 /* The verb-specific part: a JSON body, a multipart form (*mime, freed by the caller) or a GET. */
-static bool set_body(CURL *h, const char *json, const struct httpc_field *fields, size_t count,
+static bool set_body(CURL *h, const char *json, const struct httpclient_field *fields, size_t count,
                      curl_mime **mime)
 {
     /* On a reused connection that the gateway had closed, libcurl silently sends the request
@@ -235,8 +237,8 @@ static bool set_body(CURL *h, const char *json, const struct httpc_field *fields
 
 /* Shared by the three verbs: headers built, the body set up, the call made. */
 static int call(const char *url, const char *const *headers, const char *content_type,
-                const char *json, const struct httpc_field *fields, size_t count,
-                struct httpc_response *res)
+                const char *json, const struct httpclient_field *fields, size_t count,
+                struct httpclient_response *res)
 {
     memset(res, 0, sizeof *res);
     CURL *h = fresh_handle();
@@ -259,27 +261,28 @@ static int call(const char *url, const char *const *headers, const char *content
     return rc;
 }
 
-int httpc_get(const char *url, const char *const *headers, struct httpc_response *res)
+int httpclient_get(const char *url, const char *const *headers, struct httpclient_response *res)
 {
     return call(url, headers, NULL, NULL, NULL, 0, res);
 }
 
-int httpc_post_json(const char *url, const char *const *headers, const char *json,
-                    struct httpc_response *res)
+int httpclient_post_json(const char *url, const char *const *headers, const char *json,
+                         struct httpclient_response *res)
 {
     return call(url, headers, "Content-Type: application/json", json ? json : "", NULL, 0, res);
 }
 
-int httpc_post_form(const char *url, const char *const *headers, const struct httpc_field *fields,
-                    size_t count, struct httpc_response *res)
+int httpclient_post_form(const char *url, const char *const *headers,
+                         const struct httpclient_field *fields, size_t count,
+                         struct httpclient_response *res)
 {
     /* libcurl writes the multipart Content-Type itself, with its boundary. A form with no fields
      * still needs a non-NULL list to be sent as a POST. */
-    static const struct httpc_field none[1] = {{"", ""}};
+    static const struct httpclient_field none[1] = {{"", ""}};
     return call(url, headers, NULL, NULL, fields ? fields : none, fields ? count : 0, res);
 }
 
-void httpc_response_free(struct httpc_response *res)
+void httpclient_response_free(struct httpclient_response *res)
 {
     if (!res)
         return;
@@ -287,7 +290,7 @@ void httpc_response_free(struct httpc_response *res)
     memset(res, 0, sizeof *res);
 }
 
-void httpc_cleanup(void)
+void httpclient_cleanup(void)
 {
     if (handle && handle_pid == getpid())
         curl_easy_cleanup(handle);

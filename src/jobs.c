@@ -140,7 +140,7 @@ int jobs_run(void)
             poll(NULL, 0, (int)interval);
     }
     db_close(db);
-    httpc_cleanup();
+    httpclient_cleanup();
     mysql_library_end();
     log_info("jobs stopped");
     return 0;
@@ -166,6 +166,6 @@ int jobs_run_once(void)
         tick_ms(); /* the running jobs process's tick picks up what this one schedules */
     jobs_tick(db, &clock);
     db_close(db);
-    httpc_cleanup();
+    httpclient_cleanup();
     return 0;
 }

@@ -33,6 +33,7 @@
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 #include "khedma/orders.h"
 #include "khedma/timeutil.h"
 

@@ -2,9 +2,9 @@
  * jsonx.c - json-c helpers. json-c's parser is lenient even in strict mode (it takes NaN,
  * Infinity, single-quoted strings, "1.", raw control characters and overlong UTF-8), so jsonx_parse
  * adds a strict UTF-8 check, a lexical pre-scan and a check of the parsed numbers to hold
- * request bodies to RFC 8259. Decimals are
- * built with json_object_new_double_s so money prints exactly as stored, never via a binary
- * double's shortest form.
+ * request bodies to RFC 8259. Decimals are read by money.c (money_shortest) and built with
+ * json_object_new_double_s so money prints exactly as stored, never via a binary double's
+ * shortest form.
  */
 #include <limits.h>
 #include <math.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "khedma/jsonx.h"
+#include "khedma/money.h"
 #include "khedma/utf8.h"
 
 #define MAX_SAFE_INT 9007199254740991LL /* 2^53 - 1 */
@@ -254,55 +255,15 @@ void jsonx_add_null(json_object *obj, const char *key)
     add_value(obj, key, NULL);
 }
 
-/* Normalises a decimal string into out: no leading zeros, no trailing fractional zeros, no
- * "-0". Returns false when the text is not [-]digits[.digits]. out holds strlen(s) + 2. */
-static bool normalise_decimal(const char *s, char *out)
-{
-    bool negative = *s == '-';
-    const char *p = s + negative;
-    size_t int_len = strspn(p, "0123456789");
-    if (int_len == 0)
-        return false;
-    const char *frac = p + int_len;
-    size_t frac_len = 0;
-    if (*frac == '.') {
-        frac++;
-        frac_len = strspn(frac, "0123456789");
-        if (frac_len == 0)
-            return false;
-    }
-    if (frac[frac_len] != '\0')
-        return false;
-    while (int_len > 1 && *p == '0') {
-        p++;
-        int_len--;
-    }
-    while (frac_len > 0 && frac[frac_len - 1] == '0')
-        frac_len--;
-    bool zero = int_len == 1 && *p == '0' && frac_len == 0;
-    char *o = out;
-    if (negative && !zero)
-        *o++ = '-';
-    memcpy(o, p, int_len);
-    o += int_len;
-    if (frac_len > 0) {
-        *o++ = '.';
-        memcpy(o, frac, frac_len);
-        o += frac_len;
-    }
-    *o = '\0';
-    return true;
-}
-
 json_object *jsonx_new_decimal(const char *decimal)
 {
     if (!decimal)
         return NULL;
-    char *text = malloc(strlen(decimal) + 2);
+    char *text = malloc(strlen(decimal) + 1);
     if (!text)
         return NULL;
     json_object *o = NULL;
-    if (normalise_decimal(decimal, text))
+    if (money_shortest(decimal, text))
         o = json_object_new_double_s(strtod(text, NULL), text);
     free(text);
     return o;

@@ -17,6 +17,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/money.h"
 #include "khedma/orders.h"
 
 struct package_row {

@@ -12,6 +12,7 @@
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
 #include "khedma/orders.h"
 
 /* The package's delivery days, read without a lock: the package row is shared by every order of

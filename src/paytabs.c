@@ -1,6 +1,7 @@
 /*
- * paytabs.c - the PayTabs (PT2) client (contract section 8): hosted payment page, transaction
- * query, refund, reading a callback. Callback signatures are checked in gateway.c.
+ * paytabs.c - the PayTabs (PT2) client (paytabs.h): hosted payment page, transaction query,
+ * refund, checking and reading a callback, exported as one operations table for the dispatcher
+ * (gateway.c).
  *
  * PayTabs takes JSON with the server key in the "authorization" header, so request bodies hold
  * no secret and the checkout keeps the request it sent (cart_*, customer_details) for its answer.
@@ -20,16 +21,27 @@
 #include <sodium.h>
 
 #include "khedma/config.h"
-#include "khedma/gateway.h"
-#include "khedma/gateway_wire.h"
+#include "khedma/errors.h"
+#include "khedma/gateway_util.h"
+#include "khedma/httpclient.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
+#include "khedma/paytabs.h"
 
 #define PROFILE_DIGITS_MAX 18
 
+/* Address fields the marketplace does not collect; PayTabs requires them in customer_details. */
+#define DEFAULT_STREET "Casablanca"
+#define DEFAULT_CITY "Casablanca"
+#define DEFAULT_STATE "Casablanca-Settat"
+#define DEFAULT_COUNTRY "MA"
+#define DEFAULT_ZIP "20000"
+
 /* ---- requests ---- */
 
-json_object *pt_profile_id(const char *profile_id)
+/* profile_id as a JSON number when it is all digits (as PayTabs documents it), else a string. */
+static json_object *profile_id_json(const char *profile_id)
 {
     size_t n = profile_id ? strlen(profile_id) : 0;
     if (n > 0 && n <= PROFILE_DIGITS_MAX && strspn(profile_id, "0123456789") == n)
@@ -56,11 +68,11 @@ static json_object *customer_details(const struct gw_customer *c)
     add_if(d, "name", c->name);
     add_if(d, "email", c->email);
     add_if(d, "phone", c->phone);
-    jsonx_add_str(d, "street1", PT_DEFAULT_STREET);
-    jsonx_add_str(d, "city", PT_DEFAULT_CITY);
-    jsonx_add_str(d, "state", PT_DEFAULT_STATE);
-    jsonx_add_str(d, "country", PT_DEFAULT_COUNTRY);
-    jsonx_add_str(d, "zip", PT_DEFAULT_ZIP);
+    jsonx_add_str(d, "street1", DEFAULT_STREET);
+    jsonx_add_str(d, "city", DEFAULT_CITY);
+    jsonx_add_str(d, "state", DEFAULT_STATE);
+    jsonx_add_str(d, "country", DEFAULT_COUNTRY);
+    jsonx_add_str(d, "zip", DEFAULT_ZIP);
     add_if(d, "ip", c->ip);
     return d;
 }
@@ -71,7 +83,7 @@ static json_object *cart_request(const char *profile_id, const char *tran_type,
                                  const char *description)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
+    json_object_object_add(o, "profile_id", profile_id_json(profile_id));
     jsonx_add_str(o, "tran_type", tran_type);
     jsonx_add_str(o, "tran_class", "ecom");
     jsonx_add_str(o, "cart_id", order_id);
@@ -81,12 +93,12 @@ static json_object *cart_request(const char *profile_id, const char *tran_type,
     return o;
 }
 
-json_object *pt_build_payment_request(const struct gw_checkout_request *req, const char *profile_id,
-                                      const char *public_url)
+json_object *paytabs_build_payment_request(const struct gw_checkout_request *req,
+                                           const char *profile_id, const char *public_url)
 {
     char amount[32], ret[2048], callback[2048], description[160];
     if (!req || !profile_id || !money_normalize(req->amount, amount) ||
-        !gw_order_url(ret, sizeof ret, public_url, req->order_id, "payment-return"))
+        !gateway_util_order_url(ret, sizeof ret, public_url, req->order_id, "payment-return"))
         return NULL;
     int n = snprintf(callback, sizeof callback, "%s/api/payments/paytabs/callback", public_url);
     if (n < 0 || (size_t)n >= sizeof callback)
@@ -101,16 +113,17 @@ json_object *pt_build_payment_request(const struct gw_checkout_request *req, con
     return o;
 }
 
-json_object *pt_build_query_request(const char *profile_id, const char *tran_ref)
+json_object *paytabs_build_query_request(const char *profile_id, const char *tran_ref)
 {
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "profile_id", pt_profile_id(profile_id));
+    json_object_object_add(o, "profile_id", profile_id_json(profile_id));
     jsonx_add_str(o, "tran_ref", tran_ref ? tran_ref : "");
     return o;
 }
 
-json_object *pt_build_refund_request(const char *profile_id, const char *tran_ref,
-                                     const char *order_id, const char *amount, const char *currency)
+json_object *paytabs_build_refund_request(const char *profile_id, const char *tran_ref,
+                                          const char *order_id, const char *amount,
+                                          const char *currency)
 {
     char normalised[32], description[160];
     if (!profile_id || !tran_ref || !*tran_ref || !order_id || !*order_id ||
@@ -130,13 +143,13 @@ static bool is_http_url(const char *s)
     return s && (strncasecmp(s, "https://", 8) == 0 || strncasecmp(s, "http://", 7) == 0);
 }
 
-bool pt_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
-                           char redirect_url[2048])
+bool paytabs_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
+                                char redirect_url[2048])
 {
     json_object *root = jsonx_parse(body, len);
     const char *url = jsonx_str(root, "redirect_url");
-    bool ok = gw_copy(tran_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref")) && is_http_url(url) &&
-              gw_copy(redirect_url, 2048, url);
+    bool ok = gateway_util_copy(tran_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref")) &&
+              is_http_url(url) && gateway_util_copy(redirect_url, 2048, url);
     if (!ok) {
         tran_ref[0] = '\0';
         redirect_url[0] = '\0';
@@ -168,7 +181,7 @@ static bool parse_status(const char *s, enum gw_txn_status *out)
     return true;
 }
 
-bool pt_parse_query(const char *body, size_t len, struct gw_transaction *t)
+bool paytabs_parse_query(const char *body, size_t len, struct gw_transaction *t)
 {
     memset(t, 0, sizeof *t);
     json_object *root = jsonx_parse(body, len);
@@ -177,9 +190,9 @@ bool pt_parse_query(const char *body, size_t len, struct gw_transaction *t)
     bool sale = !jsonx_has(root, "tran_type") || (tran_type && strcasecmp(tran_type, "sale") == 0);
     bool ok =
         sale && json_object_object_get_ex(root, "cart_amount", &amount) &&
-        gw_copy(t->id, sizeof t->id, jsonx_str(root, "tran_ref")) &&
-        gw_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "cart_id")) &&
-        gw_copy(t->currency, sizeof t->currency, jsonx_str(root, "cart_currency")) &&
+        gateway_util_copy(t->id, sizeof t->id, jsonx_str(root, "tran_ref")) &&
+        gateway_util_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "cart_id")) &&
+        gateway_util_copy(t->currency, sizeof t->currency, jsonx_str(root, "cart_currency")) &&
         parse_amount(amount, t->amount) &&
         parse_status(jsonx_str(jsonx_obj(root, "payment_result"), "response_status"), &t->status);
     if (!ok)
@@ -188,29 +201,24 @@ bool pt_parse_query(const char *body, size_t len, struct gw_transaction *t)
     return ok;
 }
 
-enum pt_refund_outcome pt_parse_refund(const char *body, size_t len,
-                                       char refund_ref[GW_REF_MAX + 1])
+enum paytabs_refund_outcome paytabs_parse_refund(const char *body, size_t len,
+                                                 char refund_ref[GW_REF_MAX + 1])
 {
     refund_ref[0] = '\0';
     json_object *root = jsonx_parse(body, len);
     const char *status = jsonx_str(jsonx_obj(root, "payment_result"), "response_status");
-    enum pt_refund_outcome outcome = PT_REFUND_MALFORMED;
+    enum paytabs_refund_outcome outcome = PAYTABS_REFUND_MALFORMED;
     if (status && strcasecmp(status, "A") == 0)
-        outcome = gw_copy(refund_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref"))
-                      ? PT_REFUND_APPROVED
-                      : PT_REFUND_MALFORMED;
+        outcome = gateway_util_copy(refund_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref"))
+                      ? PAYTABS_REFUND_APPROVED
+                      : PAYTABS_REFUND_MALFORMED;
     else if (status && *status)
-        outcome = PT_REFUND_DECLINED;
+        outcome = PAYTABS_REFUND_DECLINED;
     json_object_put(root);
     return outcome;
 }
 
 /* ---- callbacks ---- */
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 static void event_fields(json_object *o, struct gw_event *ev)
 {
@@ -220,29 +228,29 @@ static void event_fields(json_object *o, struct gw_event *ev)
     const char *st = jsonx_str(jsonx_obj(o, "payment_result"), "response_status");
     if (ref)
         snprintf(ev->id, sizeof(ev->id), "%s:%s", ref, st ? st : "?");
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(o, "tran_ref"));
-    copy_str(ev->order_id, sizeof(ev->order_id), jsonx_str(o, "cart_id"));
-    copy_str(ev->currency, sizeof(ev->currency), jsonx_str(o, "cart_currency"));
+    gateway_util_copy_cut(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(o, "tran_ref"));
+    gateway_util_copy_cut(ev->order_id, sizeof(ev->order_id), jsonx_str(o, "cart_id"));
+    gateway_util_copy_cut(ev->currency, sizeof(ev->currency), jsonx_str(o, "cart_currency"));
     json_object *amount = json_object_object_get(o, "cart_amount");
     if (!amount || !money_normalize(json_object_get_string(amount), ev->amount))
         ev->amount[0] = '\0';
     const char *status = jsonx_str(jsonx_obj(o, "payment_result"), "response_status");
     const char *type = jsonx_str(o, "tran_type");
-    bool refund = type && strcasecmp(type, "refund") == 0;
-    snprintf(ev->type, sizeof(ev->type), "%s.%s", refund ? "refund" : "sale",
+    bool is_refund = type && strcasecmp(type, "refund") == 0;
+    snprintf(ev->type, sizeof(ev->type), "%s.%s", is_refund ? "refund" : "sale",
              status ? status : "?");
     if (!status)
         ev->action = GW_EVENT_NONE;
     else if (strcmp(status, "A") == 0)
-        ev->action = refund ? GW_EVENT_REFUNDED : GW_EVENT_PAID;
-    else if (!refund &&
+        ev->action = is_refund ? GW_EVENT_REFUNDED : GW_EVENT_PAID;
+    else if (!is_refund &&
              (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 || strcmp(status, "V") == 0))
         ev->action = GW_EVENT_FAILED;
     else
         ev->action = GW_EVENT_NONE;
 }
 
-void pt_parse_event(const char *body, size_t len, struct gw_event *ev)
+void paytabs_parse_event(const char *body, size_t len, struct gw_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     ev->provider = GW_PAYTABS;
@@ -267,7 +275,7 @@ static bool configured(const char *op)
 }
 
 /* POSTs body to the API path with the server key; the header copy is wiped afterwards. */
-static int post(const char *path, json_object *body, struct httpc_response *r)
+static int post(const char *path, json_object *body, struct httpclient_response *r)
 {
     char url[2048], auth[1024];
     int n = snprintf(url, sizeof url, "%s%s", g_config->paytabs_api, path);
@@ -279,29 +287,29 @@ static int post(const char *path, json_object *body, struct httpc_response *r)
         return -1;
     }
     const char *headers[] = {auth, NULL};
-    int rc = httpc_post_json(url, headers, jsonx_to_string(body), r);
+    int rc = httpclient_post_json(url, headers, jsonx_to_string(body), r);
     sodium_memzero(auth, sizeof auth);
     return rc;
 }
 
-enum errkind pt_payment_page(const struct gw_checkout_request *req, struct gw_checkout_result *res,
-                             struct err *e)
+static enum errkind payment_page(const struct gw_checkout_request *req,
+                                 struct gw_checkout_result *res, struct err *e)
 {
     if (!configured("payment page"))
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     json_object *body =
-        pt_build_payment_request(req, g_config->paytabs_profile_id, g_config->public_url);
+        paytabs_build_payment_request(req, g_config->paytabs_profile_id, g_config->public_url);
     if (!body) {
         log_error("paytabs payment page: cannot build the request (amount or order id invalid)");
         return err_set(e, E_INTERNAL, "Cannot prepare the payment");
     }
-    struct httpc_response r;
+    struct httpclient_response r;
     bool ok = post("/payment/request", body, &r) == 0 && r.status == 200 &&
-              pt_parse_payment_page(r.body, r.len, res->tran_ref, res->redirect_url);
+              paytabs_parse_payment_page(r.body, r.len, res->tran_ref, res->redirect_url);
     if (!ok && r.body)
         log_warn("paytabs payment page for order %s: unexpected answer (HTTP %ld, %zu bytes)",
                  req->order_id, r.status, r.len);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     if (!ok) {
         json_object_put(body);
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
@@ -310,14 +318,14 @@ enum errkind pt_payment_page(const struct gw_checkout_request *req, struct gw_ch
     return E_OK;
 }
 
-enum errkind pt_query(const char *tran_ref, struct gw_transaction *t, struct err *e)
+static enum errkind query(const char *tran_ref, struct gw_transaction *t, struct err *e)
 {
     if (!configured("query"))
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     if (!tran_ref || !*tran_ref || strlen(tran_ref) > GW_REF_MAX)
         return err_set(e, E_NOT_FOUND, "Transaction not found");
-    json_object *body = pt_build_query_request(g_config->paytabs_profile_id, tran_ref);
-    struct httpc_response r;
+    json_object *body = paytabs_build_query_request(g_config->paytabs_profile_id, tran_ref);
+    struct httpclient_response r;
     int rc = post("/payment/query", body, &r);
     json_object_put(body);
     if (rc != 0)
@@ -325,7 +333,7 @@ enum errkind pt_query(const char *tran_ref, struct gw_transaction *t, struct err
     enum errkind kind = E_OK;
     if (r.status == 404) {
         kind = err_set(e, E_NOT_FOUND, "Transaction not found");
-    } else if (r.status != 200 || !pt_parse_query(r.body, r.len, t) ||
+    } else if (r.status != 200 || !paytabs_parse_query(r.body, r.len, t) ||
                strcmp(t->id, tran_ref) != 0) {
         /* Another tran_ref than asked for would make us trust another payment's cart_id. */
         log_warn("paytabs query of %s: unexpected answer (HTTP %ld, %zu bytes)", tran_ref, r.status,
@@ -333,36 +341,51 @@ enum errkind pt_query(const char *tran_ref, struct gw_transaction *t, struct err
         memset(t, 0, sizeof *t);
         kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     return kind;
 }
 
-enum errkind pt_refund(const char *tran_ref, const char *order_id, const char *amount,
-                       const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
+static enum errkind refund(const char *tran_ref, const char *order_id, const char *amount,
+                           const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
 {
     refund_ref[0] = '\0';
     if (!configured("refund"))
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
-    json_object *body =
-        pt_build_refund_request(g_config->paytabs_profile_id, tran_ref, order_id, amount, currency);
+    json_object *body = paytabs_build_refund_request(g_config->paytabs_profile_id, tran_ref,
+                                                     order_id, amount, currency);
     if (!body) {
         log_error("paytabs refund: cannot build the request (reference, order or amount)");
         return err_set(e, E_INTERNAL, "Cannot prepare the refund");
     }
-    struct httpc_response r;
+    struct httpclient_response r;
     int rc = post("/payment/request", body, &r);
     json_object_put(body);
     if (rc != 0)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
-    enum pt_refund_outcome outcome =
-        r.status == 200 ? pt_parse_refund(r.body, r.len, refund_ref) : PT_REFUND_MALFORMED;
-    if (outcome != PT_REFUND_APPROVED)
+    enum paytabs_refund_outcome outcome = r.status == 200
+                                              ? paytabs_parse_refund(r.body, r.len, refund_ref)
+                                              : PAYTABS_REFUND_MALFORMED;
+    if (outcome != PAYTABS_REFUND_APPROVED)
         log_warn("paytabs refund of %s for order %s: %s (HTTP %ld)", tran_ref, order_id,
-                 outcome == PT_REFUND_DECLINED ? "declined" : "unexpected answer", r.status);
-    httpc_response_free(&r);
-    if (outcome == PT_REFUND_DECLINED)
+                 outcome == PAYTABS_REFUND_DECLINED ? "declined" : "unexpected answer", r.status);
+    httpclient_response_free(&r);
+    if (outcome == PAYTABS_REFUND_DECLINED)
         return err_set(e, E_PRECONDITION, "The payment gateway declined the refund");
-    if (outcome == PT_REFUND_MALFORMED)
+    if (outcome == PAYTABS_REFUND_MALFORMED)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     return E_OK;
 }
+
+static bool signature_valid(const char *body, size_t len, const char *signature)
+{
+    return g_config && gateway_util_hmac_valid(g_config->paytabs_server_key, body, len, signature);
+}
+
+const struct gateway_ops paytabs_gateway = {
+    .name = "paytabs",
+    .checkout = payment_page,
+    .lookup = query,
+    .refund = refund,
+    .signature_valid = signature_valid,
+    .parse_event = paytabs_parse_event,
+};

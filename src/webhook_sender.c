@@ -298,7 +298,7 @@ static int record(struct db *db, const struct jobs_clock *clock, const struct de
 static void log_outcome(const struct delivery *d)
 {
     char safe[512];
-    httpc_redact_url(d->url, safe, sizeof safe);
+    httpclient_redact_url(d->url, safe, sizeof safe);
     if (d->outcome == OUT_DELIVERED)
         log_info("webhook %s (%s) delivered to %s: HTTP %ld, attempt %lld", d->id, d->event_type,
                  safe, d->status, d->attempts);

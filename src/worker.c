@@ -151,7 +151,7 @@ int worker_run(int listen_fd, int max_requests)
     }
     FCGX_Free(&fr, 1);
     db_close(db);
-    httpc_cleanup();
+    httpclient_cleanup();
     mysql_library_end();
     log_info("worker stopped");
     return 0;

@@ -1,6 +1,7 @@
 /*
- * youcanpay.c - the YouCan Pay client (contract section 8): tokenize a payment, look a
- * transaction up, read a webhook. Webhook signatures are checked in gateway.c.
+ * youcanpay.c - the YouCan Pay client (youcanpay.h): tokenize a payment, look a transaction up,
+ * check and read a webhook, exported as one operations table for the dispatcher (gateway.c).
+ * YouCan Pay takes no refund call from us: its transaction.refunded webhook confirms refunds.
  *
  * Two wire facts matter more than the rest. Amounts go out in minor units: the original app sent
  * 500 for a 500 MAD order, which YouCan Pay reads as 5.00 MAD. And the lookup carries the private
@@ -14,10 +15,13 @@
 #include <sodium.h>
 
 #include "khedma/config.h"
-#include "khedma/gateway.h"
-#include "khedma/gateway_wire.h"
+#include "khedma/errors.h"
+#include "khedma/gateway_util.h"
+#include "khedma/httpclient.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/money.h"
+#include "khedma/youcanpay.h"
 
 /* Amounts in minor units have at most 18 digits: far above any real payment, and well inside a
  * long long, so parsing needs no overflow checks. */
@@ -26,17 +30,17 @@
 
 /* ---- the tokenize form ---- */
 
-static void add_field(struct ycp_form *form, const char *name, const char *value)
+static void add_field(struct youcanpay_form *form, const char *name, const char *value)
 {
-    if (value && form->count < YCP_FORM_MAX) {
+    if (value && form->count < YOUCANPAY_FORM_MAX) {
         form->fields[form->count].name = name;
         form->fields[form->count].value = value;
         form->count++;
     }
 }
 
-bool ycp_build_tokenize_form(const struct gw_checkout_request *req, const char *pri_key,
-                             const char *public_url, struct ycp_form *form)
+bool youcanpay_build_tokenize_form(const struct gw_checkout_request *req, const char *pri_key,
+                                   const char *public_url, struct youcanpay_form *form)
 {
     memset(form, 0, sizeof *form);
     long long minor;
@@ -44,10 +48,10 @@ bool ycp_build_tokenize_form(const struct gw_checkout_request *req, const char *
         !pri_key || !public_url || !money_to_minor(req->amount, &minor))
         return false;
     snprintf(form->amount, sizeof form->amount, "%lld", minor);
-    if (!gw_order_url(form->success_url, sizeof form->success_url, public_url, req->order_id,
-                      "payment-success") ||
-        !gw_order_url(form->error_url, sizeof form->error_url, public_url, req->order_id,
-                      "payment-failed"))
+    if (!gateway_util_order_url(form->success_url, sizeof form->success_url, public_url,
+                                req->order_id, "payment-success") ||
+        !gateway_util_order_url(form->error_url, sizeof form->error_url, public_url, req->order_id,
+                                "payment-failed"))
         return false;
     add_field(form, "pri_key", pri_key);
     add_field(form, "amount", form->amount);
@@ -68,7 +72,7 @@ bool ycp_build_tokenize_form(const struct gw_checkout_request *req, const char *
 
 /* ---- answers ---- */
 
-bool ycp_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX + 1])
+bool youcanpay_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX + 1])
 {
     token_id[0] = '\0';
     json_object *root = jsonx_parse(body, len);
@@ -77,12 +81,12 @@ bool ycp_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX +
               strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
                   strlen(id);
     if (ok)
-        gw_copy(token_id, GW_REF_MAX + 1, id);
+        gateway_util_copy(token_id, GW_REF_MAX + 1, id);
     json_object_put(root);
     return ok;
 }
 
-bool ycp_amount_minor(json_object *value, long long *minor)
+bool youcanpay_amount_minor(json_object *value, long long *minor)
 {
     if (json_object_is_type(value, json_type_int)) {
         /* The same bound as for strings; it also turns away integers past INT64_MAX, which
@@ -131,7 +135,7 @@ static bool parse_status(json_object *value, enum gw_txn_status *out)
     return true;
 }
 
-bool ycp_parse_transaction(const char *body, size_t len, struct gw_transaction *t)
+bool youcanpay_parse_transaction(const char *body, size_t len, struct gw_transaction *t)
 {
     memset(t, 0, sizeof *t);
     json_object *root = jsonx_parse(body, len);
@@ -140,10 +144,10 @@ bool ycp_parse_transaction(const char *body, size_t len, struct gw_transaction *
     bool ok = json_object_is_type(root, json_type_object) &&
               json_object_object_get_ex(root, "amount", &amount) &&
               json_object_object_get_ex(root, "status", &status) &&
-              gw_copy(t->id, sizeof t->id, jsonx_str(root, "id")) &&
-              gw_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "order_id")) &&
-              gw_copy(t->currency, sizeof t->currency, jsonx_str(root, "currency")) &&
-              parse_status(status, &t->status) && ycp_amount_minor(amount, &minor);
+              gateway_util_copy(t->id, sizeof t->id, jsonx_str(root, "id")) &&
+              gateway_util_copy(t->order_id, sizeof t->order_id, jsonx_str(root, "order_id")) &&
+              gateway_util_copy(t->currency, sizeof t->currency, jsonx_str(root, "currency")) &&
+              parse_status(status, &t->status) && youcanpay_amount_minor(amount, &minor);
     if (ok)
         money_from_minor(minor, t->amount);
     else
@@ -152,23 +156,19 @@ bool ycp_parse_transaction(const char *body, size_t len, struct gw_transaction *
     return ok;
 }
 
-bool ycp_lookup_url(const char *api, const char *ref, const char *pri_key, char *out, size_t outlen)
+bool youcanpay_lookup_url(const char *api, const char *ref, const char *pri_key, char *out,
+                          size_t outlen)
 {
     char ref_esc[3 * GW_REF_MAX + 1];
     char key_esc[768];
-    if (!api || !gw_url_escape(ref, ref_esc, sizeof ref_esc) ||
-        !gw_url_escape(pri_key, key_esc, sizeof key_esc))
+    if (!api || !gateway_util_url_escape(ref, ref_esc, sizeof ref_esc) ||
+        !gateway_util_url_escape(pri_key, key_esc, sizeof key_esc))
         return false;
     int n = snprintf(out, outlen, "%s/transactions/%s?pri_key=%s", api, ref_esc, key_esc);
     return n > 0 && (size_t)n < outlen;
 }
 
 /* ---- webhooks ---- */
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
 
 /* Amounts arrive in minor units as a number or a numeric string. */
 static void event_amount(json_object *v, char out[32])
@@ -190,12 +190,12 @@ static void event_amount(json_object *v, char out[32])
 
 static void event_fields(json_object *o, struct gw_event *ev)
 {
-    copy_str(ev->id, sizeof(ev->id), jsonx_str(o, "id"));
-    copy_str(ev->type, sizeof(ev->type), jsonx_str(o, "event_name"));
+    gateway_util_copy_cut(ev->id, sizeof(ev->id), jsonx_str(o, "id"));
+    gateway_util_copy_cut(ev->type, sizeof(ev->type), jsonx_str(o, "event_name"));
     json_object *t = jsonx_obj(jsonx_obj(o, "payload"), "transaction");
-    copy_str(ev->order_id, sizeof(ev->order_id), jsonx_str(t, "order_id"));
-    copy_str(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(t, "id"));
-    copy_str(ev->currency, sizeof(ev->currency), jsonx_str(t, "currency"));
+    gateway_util_copy_cut(ev->order_id, sizeof(ev->order_id), jsonx_str(t, "order_id"));
+    gateway_util_copy_cut(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(t, "id"));
+    gateway_util_copy_cut(ev->currency, sizeof(ev->currency), jsonx_str(t, "currency"));
     event_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
     ev->action = strcmp(ev->type, "transaction.paid") == 0       ? GW_EVENT_PAID
                  : strcmp(ev->type, "transaction.failed") == 0   ? GW_EVENT_FAILED
@@ -203,7 +203,7 @@ static void event_fields(json_object *o, struct gw_event *ev)
                                                                  : GW_EVENT_NONE;
 }
 
-void ycp_parse_event(const char *body, size_t len, struct gw_event *ev)
+void youcanpay_parse_event(const char *body, size_t len, struct gw_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     ev->provider = GW_YOUCANPAY;
@@ -216,29 +216,29 @@ void ycp_parse_event(const char *body, size_t len, struct gw_event *ev)
 
 /* ---- calls ---- */
 
-enum errkind ycp_tokenize(const struct gw_checkout_request *req, struct gw_checkout_result *res,
-                          struct err *e)
+static enum errkind tokenize(const struct gw_checkout_request *req, struct gw_checkout_result *res,
+                             struct err *e)
 {
     const char *key = g_config->youcanpay_private_key;
     if (!key) {
         log_error("youcanpay tokenize: KHEDMA_YOUCANPAY_PRIVATE_KEY is not set");
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    struct ycp_form form;
-    if (!ycp_build_tokenize_form(req, key, g_config->public_url, &form)) {
+    struct youcanpay_form form;
+    if (!youcanpay_build_tokenize_form(req, key, g_config->public_url, &form)) {
         log_error("youcanpay tokenize: cannot build the request (amount or order id invalid)");
         return err_set(e, E_INTERNAL, "Cannot prepare the payment");
     }
     char url[2048];
     snprintf(url, sizeof url, "%s/tokenize", g_config->youcanpay_api);
-    struct httpc_response r;
-    if (httpc_post_form(url, NULL, form.fields, form.count, &r) != 0)
+    struct httpclient_response r;
+    if (httpclient_post_form(url, NULL, form.fields, form.count, &r) != 0)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
-    bool ok = r.status == 200 && ycp_parse_tokenize(r.body, r.len, res->token_id);
+    bool ok = r.status == 200 && youcanpay_parse_tokenize(r.body, r.len, res->token_id);
     if (!ok)
         log_warn("youcanpay tokenize for order %s: unexpected answer (HTTP %ld, %zu bytes)",
                  req->order_id, r.status, r.len);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     if (!ok)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     int n = snprintf(res->payment_url, sizeof res->payment_url, "%s/%s",
@@ -250,7 +250,7 @@ enum errkind ycp_tokenize(const struct gw_checkout_request *req, struct gw_check
     return E_OK;
 }
 
-enum errkind ycp_lookup(const char *ref, struct gw_transaction *t, struct err *e)
+static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err *e)
 {
     const char *key = g_config->youcanpay_private_key;
     if (!key) {
@@ -261,19 +261,19 @@ enum errkind ycp_lookup(const char *ref, struct gw_transaction *t, struct err *e
     if (!ref || !*ref || strlen(ref) > GW_REF_MAX)
         return err_set(e, E_NOT_FOUND, "Transaction not found");
     char url[4096];
-    if (!ycp_lookup_url(g_config->youcanpay_api, ref, key, url, sizeof url)) {
+    if (!youcanpay_lookup_url(g_config->youcanpay_api, ref, key, url, sizeof url)) {
         log_error("youcanpay lookup: URL too long");
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    struct httpc_response r;
-    int rc = httpc_get(url, NULL, &r);
+    struct httpclient_response r;
+    int rc = httpclient_get(url, NULL, &r);
     sodium_memzero(url, sizeof url); /* it held the key */
     if (rc != 0)
         return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     enum errkind kind = E_OK;
     if (r.status == 404) {
         kind = err_set(e, E_NOT_FOUND, "Transaction not found");
-    } else if (r.status != 200 || !ycp_parse_transaction(r.body, r.len, t) ||
+    } else if (r.status != 200 || !youcanpay_parse_transaction(r.body, r.len, t) ||
                strcmp(t->id, ref) != 0) {
         /* A different id than asked for would make us trust another payment's order_id. */
         log_warn("youcanpay lookup of %s: unexpected answer (HTTP %ld, %zu bytes)", ref, r.status,
@@ -281,6 +281,31 @@ enum errkind ycp_lookup(const char *ref, struct gw_transaction *t, struct err *e
         memset(t, 0, sizeof *t);
         kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
     }
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     return kind;
 }
+
+/* YouCan Pay takes no refund call from us: refunds are confirmed by its transaction.refunded
+ * webhook (gateway_events.c). */
+static enum errkind refund(const char *ref, const char *order_id, const char *amount,
+                           const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
+{
+    refund_ref[0] = '\0';
+    return err_set(e, E_UNPROCESSABLE,
+                   "Refunds through YouCan Pay are confirmed by its transaction.refunded event");
+}
+
+static bool signature_valid(const char *body, size_t len, const char *signature)
+{
+    return g_config &&
+           gateway_util_hmac_valid(g_config->youcanpay_private_key, body, len, signature);
+}
+
+const struct gateway_ops youcanpay_gateway = {
+    .name = "youcanpay",
+    .checkout = tokenize,
+    .lookup = lookup,
+    .refund = refund,
+    .signature_valid = signature_valid,
+    .parse_event = youcanpay_parse_event,
+};

@@ -1,8 +1,9 @@
 /*
- * gateway.h - the card gateways as the project calls them (contract section 8): YouCan Pay
- * (tokenize, transaction lookup, signed webhooks) and PayTabs (payment page, query, refund, signed
- * callbacks), behind one interface chosen by KHEDMA_CARD_GATEWAY. Knows wire formats only; the
- * payment service (payments.c) decides what a result means for an order.
+ * gateway.h - the card gateways as the rest of the project calls them: YouCan Pay (tokenize,
+ * transaction lookup, signed webhooks) and PayTabs (payment page, query, refund, signed
+ * callbacks), behind one interface. gateway.c holds the table of gateway modules and calls
+ * through it; the types that cross the interface are in gateway_util.h. Knows wire formats only:
+ * the payment service (payments.c) decides what a result means for an order.
  *
  * Every call: libcurl with a total timeout of KHEDMA_GATEWAY_TIMEOUT_MS, TLS verified (the dev
  * emulators speak plain http on loopback), non-2xx / malformed JSON / missing fields = failure,
@@ -14,58 +15,22 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <json-c/json.h>
-#include "khedma/config.h"
 #include "khedma/errors.h"
+#include "khedma/gateway_util.h"
 
-enum gw_provider { GW_YOUCANPAY, GW_PAYTABS };
-
-/* The provider that takes "card" payments (g_config->card_gateway). */
+/* The provider that takes "card" payments (KHEDMA_CARD_GATEWAY; YouCan Pay when unset). */
 enum gw_provider gw_card_provider(void);
-const char *gw_provider_name(enum gw_provider p); /* "youcanpay" / "paytabs" */
+/* The gateway's name, as in KHEDMA_CARD_GATEWAY and payments.provider ("youcanpay"). */
+const char *gw_provider_name(enum gw_provider p);
+/* The gateway called name; false when there is none. */
+bool gw_provider_by_name(const char *name, enum gw_provider *p);
 
-struct gw_customer {
-    const char *name;
-    const char *email;
-    const char *phone;
-    const char *ip;
-};
-
-struct gw_checkout_request {
-    const char *order_id;    /* our order id: YouCan Pay order_id / PayTabs cart_id */
-    const char *amount;      /* MAD major units, "500.00" */
-    const char *currency;    /* "MAD" */
-    const char *description; /* PayTabs cart_description */
-    struct gw_customer customer;
-};
-
-struct gw_checkout_result {
-    /* YouCan Pay */
-    char token_id[129];
-    char payment_url[2048];
-    /* PayTabs */
-    char tran_ref[129];
-    char redirect_url[2048];
-    /* PayTabs: the request body sent (cart_*, customer_details), for the checkout response.
-     * Owned; release with gw_checkout_result_free(). NULL for YouCan Pay. */
-    json_object *paytabs_request;
-};
 void gw_checkout_result_free(struct gw_checkout_result *r);
 
 /* Create the payment: YouCan Pay tokenize / PayTabs payment page. E_OK, or E_BAD_GATEWAY with a
  * client-safe message (the detail is logged without secrets). */
 enum errkind gw_checkout(enum gw_provider p, const struct gw_checkout_request *req,
                          struct gw_checkout_result *res, struct err *e);
-
-enum gw_txn_status { GW_TXN_PAID, GW_TXN_PENDING, GW_TXN_FAILED };
-
-struct gw_transaction {
-    char id[129];       /* YouCan Pay transaction id / PayTabs tran_ref */
-    char order_id[129]; /* YouCan Pay order_id / PayTabs cart_id */
-    enum gw_txn_status status;
-    char amount[32]; /* MAD major units as a decimal string with 2 places ("500.00") */
-    char currency[8];
-};
 
 /* Look a payment up: YouCan Pay GET transactions/{ref}; PayTabs payment/query with tran_ref.
  * E_OK with t filled; E_NOT_FOUND when the gateway says there is no such transaction (404);
@@ -77,21 +42,15 @@ enum errkind gw_lookup(enum gw_provider p, const char *ref, struct gw_transactio
  * gets its tran_ref), E_PRECONDITION when declined, E_BAD_GATEWAY on failure. YouCan Pay has no
  * refund call here (refunds are confirmed by its transaction.refunded event): E_UNPROCESSABLE. */
 enum errkind gw_refund(enum gw_provider p, const char *tran_ref, const char *order_id,
-                       const char *amount, const char *currency, char refund_ref[129],
+                       const char *amount, const char *currency, char refund_ref[GW_REF_MAX + 1],
                        struct err *e);
 
 /* Incoming webhook/callback signature: hex HMAC-SHA256 of the raw body keyed with the YouCan Pay
  * private key / PayTabs server key, compared in constant time. False when no key is configured. */
 bool gw_signature_valid(enum gw_provider p, const char *body, size_t len, const char *signature);
 
-/* Minor units <-> decimal: "500.00" -> 50000, "12.5" -> 1250; false on anything that is not a
- * non-negative decimal with at most 2 places. */
-bool money_to_minor(const char *decimal, long long *minor);
-/* 50000 -> "500.00" (out >= 32 bytes). */
-void money_from_minor(long long minor, char out[32]);
-/* True when both are valid amounts and equal ("500" == "500.00"). */
-bool money_equal(const char *a, const char *b);
-/* Normalise a decimal to 2 places ("500" -> "500.00"); false when not a valid amount. */
-bool money_normalize(const char *decimal, char out[32]);
+/* Reads an incoming webhook/callback body into ev (ev->provider = p). The signature is checked
+ * separately (gw_signature_valid). Pure: no database, no network. */
+void gw_parse_event(enum gw_provider p, const char *body, size_t len, struct gw_event *ev);
 
 #endif

@@ -17,37 +17,39 @@
 #include <stddef.h>
 
 /* Largest response body accepted; a longer one fails the call. Gateway answers are a few KiB. */
-#define HTTPC_BODY_MAX (1024 * 1024)
+#define HTTPCLIENT_BODY_MAX (1024 * 1024)
 
-struct httpc_response {
+struct httpclient_response {
     long status; /* HTTP status code */
     char *body;  /* NUL-terminated (so it can be parsed as text), owned; "" when empty */
     size_t len;  /* bytes in body, not counting the NUL */
 };
 
 /* One multipart/form-data field. */
-struct httpc_field {
+struct httpclient_field {
     const char *name;
     const char *value;
 };
 
 /* headers: NULL or a NULL-terminated list of "Name: value" lines. Each call returns 0 with res
- * filled (release with httpc_response_free), or -1 with res empty when no complete response came
- * back (connection refused, timeout, TLS failure, body over HTTPC_BODY_MAX, out of memory). */
-int httpc_get(const char *url, const char *const *headers, struct httpc_response *res);
-int httpc_post_json(const char *url, const char *const *headers, const char *json,
-                    struct httpc_response *res);
-int httpc_post_form(const char *url, const char *const *headers, const struct httpc_field *fields,
-                    size_t count, struct httpc_response *res);
+ * filled (release with httpclient_response_free), or -1 with res empty when no complete response
+ * came back (connection refused, timeout, TLS failure, body over HTTPCLIENT_BODY_MAX, out of
+ * memory). */
+int httpclient_get(const char *url, const char *const *headers, struct httpclient_response *res);
+int httpclient_post_json(const char *url, const char *const *headers, const char *json,
+                         struct httpclient_response *res);
+int httpclient_post_form(const char *url, const char *const *headers,
+                         const struct httpclient_field *fields, size_t count,
+                         struct httpclient_response *res);
 
-void httpc_response_free(struct httpc_response *res);
+void httpclient_response_free(struct httpclient_response *res);
 
 /* Writes url into out (size outlen) without user info, query string or fragment: the form that
  * may appear in logs. Always NUL-terminates; cuts when out is too small. */
-void httpc_redact_url(const char *url, char *out, size_t outlen);
+void httpclient_redact_url(const char *url, char *out, size_t outlen);
 
 /* Releases this process's easy handle (a worker or jobs process at exit; tests). The next call
  * makes a new one. curl_global_cleanup() stays with whoever called curl_global_init(). */
-void httpc_cleanup(void);
+void httpclient_cleanup(void);
 
 #endif

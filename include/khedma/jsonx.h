@@ -36,9 +36,10 @@ void jsonx_add_str(json_object *obj, const char *key, const char *val);
 void jsonx_add_int(json_object *obj, const char *key, long long val);
 void jsonx_add_bool(json_object *obj, const char *key, bool val);
 void jsonx_add_null(json_object *obj, const char *key);
-/* A decimal string such as "500.00" added as a JSON number printed exactly ("500" or "12.5"
- * stays as given without trailing zeros); NULL adds null. Accepted text is what DECIMAL columns
- * give: an optional '-', digits, and optionally '.' and digits; anything else adds null. */
+/* A decimal string such as "500.00" added as a JSON number printed exactly, in its shortest form
+ * ("500", "12.5"; money_shortest); NULL adds null. Accepted text is what DECIMAL columns give
+ * (money_parse_decimal): an optional '-', digits, and optionally '.' and digits; anything else
+ * adds null. */
 void jsonx_add_decimal(json_object *obj, const char *key, const char *decimal);
 json_object *jsonx_new_decimal(const char *decimal);
 

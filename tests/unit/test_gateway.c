@@ -1,8 +1,9 @@
 /*
  * test_gateway.c - unit tests for the gateway clients' wire formats, without a network: the
  * YouCan Pay tokenize form (minor units, metadata, return URLs) and the parsing of its answers,
- * the PayTabs request bodies and answers, webhook/callback signatures, and the dispatch that
- * never reaches the network (no key configured, YouCan Pay refunds, impossible references).
+ * the PayTabs request bodies and answers, webhook/callback signatures, the shared helpers
+ * (gateway_util.c), the operations tables, and the dispatch that never reaches the network (no
+ * key configured, YouCan Pay refunds, impossible references).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +16,11 @@
 #include "khedma/config.h"
 #include "khedma/crypto.h"
 #include "khedma/gateway.h"
-#include "khedma/gateway_wire.h"
+#include "khedma/gateway_util.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/paytabs.h"
+#include "khedma/youcanpay.h"
 
 #define YCP_KEY "pri_sandbox_k3y"
 #define PT_KEY "SJNZ96JLG-JDMKHGRWT9-RWRK2KJNRJ"
@@ -75,7 +78,7 @@ static const struct gw_checkout_request sample_request = {
 
 /* ---- YouCan Pay: the tokenize form ---- */
 
-static const char *form_value(const struct ycp_form *form, const char *name)
+static const char *form_value(const struct youcanpay_form *form, const char *name)
 {
     for (size_t i = 0; i < form->count; i++) {
         if (strcmp(form->fields[i].name, name) == 0)
@@ -100,8 +103,8 @@ static void test_tokenize_form(void **state)
         {"customer[email]", "amina@example.com"},
         {"customer[phone]", "+212600000000"},
     };
-    struct ycp_form form;
-    assert_true(ycp_build_tokenize_form(&sample_request, YCP_KEY, full.public_url, &form));
+    struct youcanpay_form form;
+    assert_true(youcanpay_build_tokenize_form(&sample_request, YCP_KEY, full.public_url, &form));
     assert_int_equal(form.count, sizeof expected / sizeof expected[0]);
     for (size_t i = 0; i < form.count; i++) {
         assert_string_equal(form.fields[i].name, expected[i][0]);
@@ -115,52 +118,52 @@ static void test_tokenize_form_amounts(void **state)
         {"12.5", "1250"}, {"0.05", "5"}, {"10", "1000"}, {"1999.99", "199999"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct gw_checkout_request req = sample_request;
-        struct ycp_form form;
+        struct youcanpay_form form;
         req.amount = cases[i][0];
-        assert_true(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+        assert_true(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
         assert_string_equal(form_value(&form, "amount"), cases[i][1]);
     }
     static const char *const bad[] = {"10.555", "-1", "1e3", "", NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct gw_checkout_request req = sample_request;
-        struct ycp_form form;
+        struct youcanpay_form form;
         req.amount = bad[i];
-        assert_false(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+        assert_false(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
     }
 }
 
 static void test_tokenize_form_edges(void **state)
 {
     struct gw_checkout_request req = sample_request;
-    struct ycp_form form;
+    struct youcanpay_form form;
     /* Missing customer data is left out rather than sent as an empty field. */
     req.currency = NULL;
     req.customer.ip = NULL;
     req.customer.phone = NULL;
-    assert_true(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+    assert_true(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
     assert_null(form_value(&form, "customer_ip"));
     assert_null(form_value(&form, "customer[phone]"));
     assert_string_equal(form_value(&form, "currency"), "MAD");
     assert_int_equal(form.count, 10);
     /* An order id cannot reshape the return URLs. */
     req.order_id = "../x?y=1";
-    assert_true(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+    assert_true(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
     assert_string_equal(form_value(&form, "success_url"),
                         "https://khedma.example/orders/..%2Fx%3Fy%3D1/payment-success");
     assert_string_equal(form_value(&form, "order_id"), "../x?y=1");
     req.order_id = "";
-    assert_false(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+    assert_false(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
     req.order_id = NULL;
-    assert_false(ycp_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
+    assert_false(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
     req = sample_request;
-    assert_false(ycp_build_tokenize_form(&req, NULL, full.public_url, &form));
+    assert_false(youcanpay_build_tokenize_form(&req, NULL, full.public_url, &form));
 }
 
 /* ---- YouCan Pay: answers ---- */
 
 static bool tokenize(const char *body, char token[GW_REF_MAX + 1])
 {
-    return ycp_parse_tokenize(body, strlen(body), token);
+    return youcanpay_parse_tokenize(body, strlen(body), token);
 }
 
 static void test_parse_tokenize(void **state)
@@ -206,7 +209,7 @@ static void test_parse_tokenize(void **state)
 
 static bool transaction(const char *body, struct gw_transaction *t)
 {
-    return ycp_parse_transaction(body, strlen(body), t);
+    return youcanpay_parse_transaction(body, strlen(body), t);
 }
 
 static void test_parse_transaction(void **state)
@@ -306,7 +309,7 @@ static void test_amount_minor(void **state)
         json_object *v = NULL;
         assert_true(jsonx_parse_value(cases[i].json, strlen(cases[i].json), &v));
         long long minor = -7;
-        bool ok = ycp_amount_minor(v, &minor);
+        bool ok = youcanpay_amount_minor(v, &minor);
         json_object_put(v);
         if (ok != cases[i].ok)
             fail_msg("%s: %s", cases[i].json, ok ? "accepted" : "rejected");
@@ -314,20 +317,20 @@ static void test_amount_minor(void **state)
             assert_int_equal(minor, cases[i].minor);
     }
     long long minor;
-    assert_false(ycp_amount_minor(NULL, &minor));
+    assert_false(youcanpay_amount_minor(NULL, &minor));
 }
 
 static void test_lookup_url(void **state)
 {
     char url[512];
-    assert_true(ycp_lookup_url("https://youcanpay.com/sandbox/api", "26010885-fb7b", "pri_k+y&x",
-                               url, sizeof url));
+    assert_true(youcanpay_lookup_url("https://youcanpay.com/sandbox/api", "26010885-fb7b",
+                                     "pri_k+y&x", url, sizeof url));
     assert_string_equal(url, "https://youcanpay.com/sandbox/api/transactions/26010885-fb7b"
                              "?pri_key=pri_k%2By%26x");
     /* A client-supplied id cannot climb out of /transactions/ or add a query. */
-    assert_true(ycp_lookup_url("http://h/api", "../tokenize?a=b", "k", url, sizeof url));
+    assert_true(youcanpay_lookup_url("http://h/api", "../tokenize?a=b", "k", url, sizeof url));
     assert_string_equal(url, "http://h/api/transactions/..%2Ftokenize%3Fa%3Db?pri_key=k");
-    assert_false(ycp_lookup_url("http://h/api", "id", "k", url, 20));
+    assert_false(youcanpay_lookup_url("http://h/api", "id", "k", url, 20));
 }
 
 /* ---- PayTabs: requests ---- */
@@ -342,7 +345,7 @@ static void assert_json(json_object *o, const char *expected)
 static void test_paytabs_request(void **state)
 {
     assert_json(
-        pt_build_payment_request(&sample_request, "12345", full.public_url),
+        paytabs_build_payment_request(&sample_request, "12345", full.public_url),
         "{\"profile_id\":12345,\"tran_type\":\"sale\",\"tran_class\":\"ecom\","
         "\"cart_id\":\"cord0000000000000000000001\",\"cart_currency\":\"MAD\","
         "\"cart_amount\":500.00,\"cart_description\":\"Logo design - basic\","
@@ -356,7 +359,7 @@ static void test_paytabs_request(void **state)
     struct gw_checkout_request req = sample_request;
     req.amount = "12.5";
     req.description = NULL;
-    json_object *o = pt_build_payment_request(&req, "PROFILE-X", full.public_url);
+    json_object *o = paytabs_build_payment_request(&req, "PROFILE-X", full.public_url);
     assert_non_null(o);
     assert_string_equal(json_object_to_json_string(json_object_object_get(o, "cart_amount")),
                         "12.50");
@@ -366,26 +369,26 @@ static void test_paytabs_request(void **state)
     json_object_put(o);
 
     req.amount = "10.555";
-    assert_null(pt_build_payment_request(&req, "12345", full.public_url));
+    assert_null(paytabs_build_payment_request(&req, "12345", full.public_url));
     req.amount = "1e3";
-    assert_null(pt_build_payment_request(&req, "12345", full.public_url));
+    assert_null(paytabs_build_payment_request(&req, "12345", full.public_url));
     req = sample_request;
     req.order_id = NULL;
-    assert_null(pt_build_payment_request(&req, "12345", full.public_url));
+    assert_null(paytabs_build_payment_request(&req, "12345", full.public_url));
 }
 
 static void test_paytabs_query_refund_requests(void **state)
 {
-    assert_json(pt_build_query_request("12345", "TST2016700000692"),
+    assert_json(paytabs_build_query_request("12345", "TST2016700000692"),
                 "{\"profile_id\":12345,\"tran_ref\":\"TST2016700000692\"}");
-    assert_json(pt_build_refund_request("12345", "TST2016700000692", "cord1", "500", "MAD"),
+    assert_json(paytabs_build_refund_request("12345", "TST2016700000692", "cord1", "500", "MAD"),
                 "{\"profile_id\":12345,\"tran_type\":\"refund\",\"tran_class\":\"ecom\","
                 "\"cart_id\":\"cord1\",\"cart_currency\":\"MAD\",\"cart_amount\":500.00,"
                 "\"cart_description\":\"Refund of Khedma order cord1\","
                 "\"tran_ref\":\"TST2016700000692\"}");
-    assert_null(pt_build_refund_request("12345", "", "cord1", "500", "MAD"));
-    assert_null(pt_build_refund_request("12345", "TST1", NULL, "500", "MAD"));
-    assert_null(pt_build_refund_request("12345", "TST1", "cord1", "-5", "MAD"));
+    assert_null(paytabs_build_refund_request("12345", "", "cord1", "500", "MAD"));
+    assert_null(paytabs_build_refund_request("12345", "TST1", NULL, "500", "MAD"));
+    assert_null(paytabs_build_refund_request("12345", "TST1", "cord1", "-5", "MAD"));
 }
 
 /* ---- PayTabs: answers ---- */
@@ -397,7 +400,7 @@ static void test_paytabs_payment_page(void **state)
                        "\"cart_id\":\"cord1\",\"cart_amount\":\"500.00\","
                        "\"redirect_url\":\"https://secure.paytabs.com/payment/page/599E/start\","
                        "\"serviceId\":2,\"profileId\":12345,\"merchantId\":1842}";
-    assert_true(pt_parse_payment_page(good, strlen(good), ref, url));
+    assert_true(paytabs_parse_payment_page(good, strlen(good), ref, url));
     assert_string_equal(ref, "TST2229801363947");
     assert_string_equal(url, "https://secure.paytabs.com/payment/page/599E/start");
     static const char *const bad[] = {
@@ -411,7 +414,7 @@ static void test_paytabs_payment_page(void **state)
         "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (pt_parse_payment_page(bad[i], strlen(bad[i]), ref, url))
+        if (paytabs_parse_payment_page(bad[i], strlen(bad[i]), ref, url))
             fail_msg("accepted %s", bad[i]);
         assert_string_equal(ref, "");
     }
@@ -426,7 +429,7 @@ static bool query(const char *status, const char *amount, struct gw_transaction 
              "{\"response_status\":%s,\"response_code\":\"G42967\","
              "\"response_message\":\"Authorised\"}}",
              amount, status);
-    return pt_parse_query(body, strlen(body), t);
+    return paytabs_parse_query(body, strlen(body), t);
 }
 
 static void test_paytabs_query(void **state)
@@ -492,7 +495,7 @@ static void test_paytabs_query_bad(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct gw_transaction t;
-        if (pt_parse_query(bad[i], strlen(bad[i]), &t))
+        if (paytabs_parse_query(bad[i], strlen(bad[i]), &t))
             fail_msg("accepted %s", bad[i]);
     }
 }
@@ -503,13 +506,15 @@ static void test_paytabs_refund_answer(void **state)
     const char *approved = "{\"tran_ref\":\"TST2016700000700\",\"previous_tran_ref\":\"TST1\","
                            "\"tran_type\":\"Refund\",\"payment_result\":"
                            "{\"response_status\":\"A\",\"response_message\":\"Authorised\"}}";
-    assert_int_equal(pt_parse_refund(approved, strlen(approved), ref), PT_REFUND_APPROVED);
+    assert_int_equal(paytabs_parse_refund(approved, strlen(approved), ref),
+                     PAYTABS_REFUND_APPROVED);
     assert_string_equal(ref, "TST2016700000700");
     const char *declined = "{\"tran_ref\":\"TST2\",\"payment_result\":{\"response_status\":\"D\"}}";
-    assert_int_equal(pt_parse_refund(declined, strlen(declined), ref), PT_REFUND_DECLINED);
+    assert_int_equal(paytabs_parse_refund(declined, strlen(declined), ref),
+                     PAYTABS_REFUND_DECLINED);
     assert_string_equal(ref, "");
     const char *pending = "{\"tran_ref\":\"TST2\",\"payment_result\":{\"response_status\":\"P\"}}";
-    assert_int_equal(pt_parse_refund(pending, strlen(pending), ref), PT_REFUND_DECLINED);
+    assert_int_equal(paytabs_parse_refund(pending, strlen(pending), ref), PAYTABS_REFUND_DECLINED);
     static const char *const malformed[] = {
         "{\"payment_result\":{\"response_status\":\"A\"}}",
         "{\"tran_ref\":\"TST2\"}",
@@ -518,8 +523,8 @@ static void test_paytabs_refund_answer(void **state)
         "oops",
     };
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++)
-        assert_int_equal(pt_parse_refund(malformed[i], strlen(malformed[i]), ref),
-                         PT_REFUND_MALFORMED);
+        assert_int_equal(paytabs_parse_refund(malformed[i], strlen(malformed[i]), ref),
+                         PAYTABS_REFUND_MALFORMED);
 }
 
 /* ---- signatures ---- */
@@ -529,24 +534,25 @@ static void test_hmac(void **state)
     /* RFC 4231 test case 2, so the check is tied to HMAC-SHA256 itself and not to our code. */
     const char *rfc = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
     const char *msg = "what do ya want for nothing?";
-    assert_true(gw_hmac_valid("Jefe", msg, strlen(msg), rfc));
-    assert_true(gw_hmac_valid("Jefe", msg, strlen(msg),
-                              "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843"));
-    assert_false(gw_hmac_valid("Jefe", "what do ya want for nothing!", strlen(msg), rfc));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg) - 1, rfc)); /* a byte cut off */
-    assert_false(gw_hmac_valid("jefe", msg, strlen(msg), rfc));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg), ""));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg), NULL));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg), "5bdcc146bf60754e"));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg),
-                               " 5bdcc146bf60754e6a042426089575c75a00"
-                               "3f089d2739839dec58b964ec3843"));
-    assert_false(gw_hmac_valid("Jefe", msg, strlen(msg),
-                               "sha256=5bdcc146bf60754e6a04242608957"
-                               "5c75a003f089d2739839dec58b964ec3843"));
-    assert_false(gw_hmac_valid("", msg, strlen(msg), rfc));
-    assert_false(gw_hmac_valid(NULL, msg, strlen(msg), rfc));
-    assert_false(gw_hmac_valid("Jefe", NULL, 5, rfc));
+    assert_true(gateway_util_hmac_valid("Jefe", msg, strlen(msg), rfc));
+    assert_true(gateway_util_hmac_valid(
+        "Jefe", msg, strlen(msg),
+        "5BDCC146BF60754E6A042426089575C75A003F089D2739839DEC58B964EC3843"));
+    assert_false(gateway_util_hmac_valid("Jefe", "what do ya want for nothing!", strlen(msg), rfc));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg) - 1, rfc)); /* a byte cut off */
+    assert_false(gateway_util_hmac_valid("jefe", msg, strlen(msg), rfc));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg), ""));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg), NULL));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg), "5bdcc146bf60754e"));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg),
+                                         " 5bdcc146bf60754e6a042426089575c75a00"
+                                         "3f089d2739839dec58b964ec3843"));
+    assert_false(gateway_util_hmac_valid("Jefe", msg, strlen(msg),
+                                         "sha256=5bdcc146bf60754e6a04242608957"
+                                         "5c75a003f089d2739839dec58b964ec3843"));
+    assert_false(gateway_util_hmac_valid("", msg, strlen(msg), rfc));
+    assert_false(gateway_util_hmac_valid(NULL, msg, strlen(msg), rfc));
+    assert_false(gateway_util_hmac_valid("Jefe", NULL, 5, rfc));
 }
 
 static void test_signature_valid(void **state)
@@ -622,18 +628,18 @@ static void test_dispatch(void **state)
 static void test_url_escape(void **state)
 {
     char out[64];
-    assert_true(gw_url_escape("AZaz09-._~", out, sizeof out));
+    assert_true(gateway_util_url_escape("AZaz09-._~", out, sizeof out));
     assert_string_equal(out, "AZaz09-._~");
-    assert_true(gw_url_escape("a b/c?d&e=f#g%", out, sizeof out));
+    assert_true(gateway_util_url_escape("a b/c?d&e=f#g%", out, sizeof out));
     assert_string_equal(out, "a%20b%2Fc%3Fd%26e%3Df%23g%25");
-    assert_true(gw_url_escape("é", out, sizeof out));
+    assert_true(gateway_util_url_escape("é", out, sizeof out));
     assert_string_equal(out, "%C3%A9");
-    assert_true(gw_url_escape("", out, sizeof out));
+    assert_true(gateway_util_url_escape("", out, sizeof out));
     assert_string_equal(out, "");
-    assert_false(gw_url_escape("abcd", out, 4)); /* needs 5 bytes */
-    assert_true(gw_url_escape("abcd", out, 5));
-    assert_false(gw_url_escape("/", out, 3));
-    assert_false(gw_url_escape(NULL, out, sizeof out));
+    assert_false(gateway_util_url_escape("abcd", out, 4)); /* needs 5 bytes */
+    assert_true(gateway_util_url_escape("abcd", out, 5));
+    assert_false(gateway_util_url_escape("/", out, 3));
+    assert_false(gateway_util_url_escape(NULL, out, sizeof out));
 }
 
 /* Incoming events: the pure reading both gateways' notifications go through before any
@@ -644,7 +650,7 @@ static void test_youcanpay_event(void **state)
                                "{\"transaction\":{\"id\":\"t1\",\"order_id\":\"o1\",\"amount\":"
                                "\"50000\",\"currency\":\"MAD\"}}}";
     struct gw_event ev;
-    ycp_parse_event(paid, strlen(paid), &ev);
+    youcanpay_parse_event(paid, strlen(paid), &ev);
     assert_int_equal(ev.provider, GW_YOUCANPAY);
     assert_int_equal(ev.action, GW_EVENT_PAID);
     assert_string_equal(ev.id, "evt_1");
@@ -655,11 +661,11 @@ static void test_youcanpay_event(void **state)
 
     static const char refunded[] = "{\"id\":\"e\",\"event_name\":\"transaction.refunded\","
                                    "\"payload\":{\"transaction\":{\"amount\":-5}}}";
-    ycp_parse_event(refunded, strlen(refunded), &ev);
+    youcanpay_parse_event(refunded, strlen(refunded), &ev);
     assert_int_equal(ev.action, GW_EVENT_REFUNDED);
     assert_string_equal(ev.amount, ""); /* a negative amount is no amount */
 
-    ycp_parse_event("[1]", 3, &ev);
+    youcanpay_parse_event("[1]", 3, &ev);
     assert_int_equal(ev.action, GW_EVENT_NONE);
     assert_string_equal(ev.id, "");
     assert_string_equal(ev.type, "");
@@ -671,7 +677,7 @@ static void test_paytabs_event(void **state)
                                "\"cart_currency\":\"MAD\",\"payment_result\":{\"response_status\":"
                                "\"H\"}}";
     struct gw_event ev;
-    pt_parse_event(sale, strlen(sale), &ev);
+    paytabs_parse_event(sale, strlen(sale), &ev);
     assert_int_equal(ev.provider, GW_PAYTABS);
     assert_int_equal(ev.action, GW_EVENT_NONE); /* on hold: nothing to do yet */
     assert_string_equal(ev.id, "TST1:H");
@@ -681,18 +687,111 @@ static void test_paytabs_event(void **state)
     static const char refund[] =
         "{\"tran_ref\":\"TST2\",\"tran_type\":\"refund\",\"payment_result\":"
         "{\"response_status\":\"A\"}}";
-    pt_parse_event(refund, strlen(refund), &ev);
+    paytabs_parse_event(refund, strlen(refund), &ev);
     assert_int_equal(ev.action, GW_EVENT_REFUNDED);
     assert_string_equal(ev.type, "refund.A");
 
     static const char declined[] = "{\"tran_ref\":\"TST3\",\"payment_result\":{\"response_status\":"
                                    "\"D\"}}";
-    pt_parse_event(declined, strlen(declined), &ev);
+    paytabs_parse_event(declined, strlen(declined), &ev);
     assert_int_equal(ev.action, GW_EVENT_FAILED);
 
-    pt_parse_event("{", 1, &ev);
+    paytabs_parse_event("{", 1, &ev);
     assert_int_equal(ev.action, GW_EVENT_NONE);
     assert_string_equal(ev.id, "");
+}
+
+/* ---- the operations table ---- */
+
+/* Each gateway module's table is complete and named as the dispatcher names it; the dispatcher
+ * finds a gateway by that name and reaches the module only through the table. */
+static void test_operations_table(void **state)
+{
+    const struct gateway_ops *const modules[] = {&youcanpay_gateway, &paytabs_gateway};
+    const enum gw_provider providers[] = {GW_YOUCANPAY, GW_PAYTABS};
+    for (size_t i = 0; i < 2; i++) {
+        const struct gateway_ops *g = modules[i];
+        assert_non_null(g->name);
+        assert_non_null(g->checkout);
+        assert_non_null(g->lookup);
+        assert_non_null(g->refund);
+        assert_non_null(g->signature_valid);
+        assert_non_null(g->parse_event);
+        assert_string_equal(gw_provider_name(providers[i]), g->name);
+        enum gw_provider p = (enum gw_provider) - 1;
+        assert_true(gw_provider_by_name(g->name, &p));
+        assert_int_equal(p, providers[i]);
+    }
+    enum gw_provider p = GW_PAYTABS;
+    assert_false(gw_provider_by_name("stripe", &p));
+    assert_false(gw_provider_by_name("PayTabs", &p)); /* names are exact, as in the config */
+    assert_false(gw_provider_by_name("", &p));
+    assert_false(gw_provider_by_name(NULL, &p));
+    assert_int_equal(p, GW_PAYTABS); /* untouched */
+    /* YouCan Pay takes no refund call: its module says so, whoever calls. */
+    struct err e = {0};
+    char ref[GW_REF_MAX + 1] = "";
+    assert_int_equal(youcanpay_gateway.refund("t1", "cord1", "500.00", "MAD", ref, &e),
+                     E_UNPROCESSABLE);
+    err_clear(&e);
+}
+
+/* gw_parse_event reads each gateway's format through its table entry and names the provider. */
+static void test_parse_event_dispatch(void **state)
+{
+    static const char ycp[] = "{\"id\":\"evt_1\",\"event_name\":\"transaction.paid\",\"payload\":"
+                              "{\"transaction\":{\"id\":\"t1\",\"order_id\":\"o1\",\"amount\":"
+                              "50000,\"currency\":\"MAD\"}}}";
+    static const char pt[] = "{\"tran_ref\":\"TST1\",\"cart_id\":\"o1\",\"cart_amount\":\"500\","
+                             "\"cart_currency\":\"MAD\",\"payment_result\":{\"response_status\":"
+                             "\"A\"}}";
+    struct gw_event ev;
+    gw_parse_event(GW_YOUCANPAY, ycp, strlen(ycp), &ev);
+    assert_int_equal(ev.provider, GW_YOUCANPAY);
+    assert_int_equal(ev.action, GW_EVENT_PAID);
+    assert_string_equal(ev.id, "evt_1");
+    assert_string_equal(ev.amount, "500.00");
+    gw_parse_event(GW_PAYTABS, pt, strlen(pt), &ev);
+    assert_int_equal(ev.provider, GW_PAYTABS);
+    assert_int_equal(ev.action, GW_EVENT_PAID);
+    assert_string_equal(ev.id, "TST1:A");
+    assert_string_equal(ev.amount, "500.00");
+    /* Each format read as the other's is no event. */
+    gw_parse_event(GW_PAYTABS, ycp, strlen(ycp), &ev);
+    assert_int_equal(ev.action, GW_EVENT_NONE);
+    gw_parse_event(GW_YOUCANPAY, pt, strlen(pt), &ev);
+    assert_int_equal(ev.action, GW_EVENT_NONE);
+}
+
+static void test_util_copy_and_order_url(void **state)
+{
+    char small[4];
+    assert_true(gateway_util_copy(small, sizeof small, "abc"));
+    assert_string_equal(small, "abc");
+    assert_false(gateway_util_copy(small, sizeof small, "abcd")); /* does not fit: not cut */
+    assert_string_equal(small, "");
+    assert_false(gateway_util_copy(small, sizeof small, ""));
+    assert_false(gateway_util_copy(small, sizeof small, NULL));
+    gateway_util_copy_cut(small, sizeof small, "abcd"); /* event fields: cut to fit */
+    assert_string_equal(small, "abc");
+    gateway_util_copy_cut(small, sizeof small, NULL);
+    assert_string_equal(small, "");
+
+    char url[128];
+    assert_true(
+        gateway_util_order_url(url, sizeof url, "https://k.example", "a/b?c", "payment-return"));
+    assert_string_equal(url, "https://k.example/orders/a%2Fb%3Fc/payment-return");
+    assert_false(gateway_util_order_url(url, sizeof url, "https://k.example", "", "x"));
+    assert_string_equal(url, "");
+    assert_false(gateway_util_order_url(url, sizeof url, NULL, "o1", "x"));
+    assert_false(gateway_util_order_url(url, 20, "https://k.example", "o1", "payment-return"));
+    char long_id[GW_REF_MAX + 2];
+    memset(long_id, 'o', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    char big[2048];
+    assert_false(gateway_util_order_url(big, sizeof big, "https://k.example", long_id, "x"));
+    long_id[GW_REF_MAX] = '\0';
+    assert_true(gateway_util_order_url(big, sizeof big, "https://k.example", long_id, "x"));
 }
 
 int main(void)
@@ -718,6 +817,9 @@ int main(void)
         cmocka_unit_test(test_url_escape),
         cmocka_unit_test(test_youcanpay_event),
         cmocka_unit_test(test_paytabs_event),
+        cmocka_unit_test(test_operations_table),
+        cmocka_unit_test(test_parse_event_dispatch),
+        cmocka_unit_test(test_util_copy_and_order_url),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

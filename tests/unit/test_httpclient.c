@@ -204,11 +204,11 @@ static void serve(int fd)
     } else if (strncmp(path, "/hang/", 6) == 0) {
         sleep(10); /* killed at teardown */
     } else if (strncmp(path, "/exact/", 7) == 0) {
-        send_big(fd, HTTPC_BODY_MAX, true);
+        send_big(fd, HTTPCLIENT_BODY_MAX, true);
     } else if (strncmp(path, "/big/", 5) == 0) {
-        send_big(fd, HTTPC_BODY_MAX + 1, false);
+        send_big(fd, HTTPCLIENT_BODY_MAX + 1, false);
     } else if (strncmp(path, "/bigcl/", 7) == 0) {
-        send_big(fd, 2 * HTTPC_BODY_MAX, true);
+        send_big(fd, 2 * HTTPCLIENT_BODY_MAX, true);
     } else if (strncmp(path, "/redirect/", 10) == 0) {
         const char *moved = "HTTP/1.1 302 Found\r\nLocation: /ycp/tokenize\r\n"
                             "Content-Length: 0\r\nConnection: close\r\n\r\n";
@@ -308,7 +308,7 @@ static int teardown(void **state)
     cfg.youcanpay_payment_form = saved_ycp_form;
     cfg.paytabs_api = saved_pt_api;
     config_free(&cfg);
-    httpc_cleanup();
+    httpclient_cleanup();
     curl_global_cleanup();
     return 0;
 }
@@ -340,76 +340,76 @@ static const struct gw_checkout_request request = {
 static void test_get(void **state)
 {
     const char *headers[] = {"X-Test: yes", NULL};
-    struct httpc_response r;
-    assert_int_equal(httpc_get(url("/echo/get?a=1"), headers, &r), 0);
+    struct httpclient_response r;
+    assert_int_equal(httpclient_get(url("/echo/get?a=1"), headers, &r), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "GET /echo/get?a=1 HTTP/1.1\r\n"));
     assert_non_null(strcasestr(r.body, "\r\nX-Test: yes\r\n"));
     assert_non_null(strcasestr(r.body, "\r\nAccept: application/json\r\n"));
     assert_non_null(strcasestr(r.body, "\r\nUser-Agent: khedma/1\r\n"));
     assert_int_equal(r.len, strlen(r.body));
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     assert_null(r.body);
 }
 
 static void test_post_json(void **state)
 {
-    struct httpc_response r;
+    struct httpclient_response r;
     /* Over 1 KiB, where libcurl would otherwise send "Expect: 100-continue" and wait. */
     char json[2048];
     snprintf(json, sizeof json, "{\"pad\":\"%01900d\"}", 0);
-    assert_int_equal(httpc_post_json(url("/echo/json"), NULL, json, &r), 0);
+    assert_int_equal(httpclient_post_json(url("/echo/json"), NULL, json, &r), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "POST /echo/json HTTP/1.1\r\n"));
     assert_non_null(strcasestr(r.body, "\r\nContent-Type: application/json\r\n"));
     assert_null(strcasestr(r.body, "Expect:"));
     assert_non_null(strstr(r.body, json));
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
 }
 
 static void test_post_form(void **state)
 {
-    const struct httpc_field fields[] = {{"amount", "50000"}, {"metadata[order_id]", "c1"}};
-    struct httpc_response r;
-    assert_int_equal(httpc_post_form(url("/echo/form"), NULL, fields, 2, &r), 0);
+    const struct httpclient_field fields[] = {{"amount", "50000"}, {"metadata[order_id]", "c1"}};
+    struct httpclient_response r;
+    assert_int_equal(httpclient_post_form(url("/echo/form"), NULL, fields, 2, &r), 0);
     assert_non_null(strcasestr(r.body, "Content-Type: multipart/form-data; boundary="));
     assert_non_null(strstr(r.body, "name=\"amount\"\r\n\r\n50000\r\n"));
     assert_non_null(strstr(r.body, "name=\"metadata[order_id]\"\r\n\r\nc1\r\n"));
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
 }
 
 static void test_status_is_reported(void **state)
 {
-    struct httpc_response r;
-    assert_int_equal(httpc_get(url("/status500/x"), NULL, &r), 0);
+    struct httpclient_response r;
+    assert_int_equal(httpclient_get(url("/status500/x"), NULL, &r), 0);
     assert_int_equal(r.status, 500);
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
     /* Redirects are answers, never followed. */
-    assert_int_equal(httpc_get(url("/redirect/x"), NULL, &r), 0);
+    assert_int_equal(httpclient_get(url("/redirect/x"), NULL, &r), 0);
     assert_int_equal(r.status, 302);
     assert_int_equal(r.len, 0);
     assert_string_equal(r.body, "");
-    httpc_response_free(&r);
+    httpclient_response_free(&r);
 }
 
 static void test_body_cap(void **state)
 {
-    struct httpc_response r;
-    assert_int_equal(httpc_get(url("/exact/x"), NULL, &r), 0);
-    assert_int_equal(r.len, HTTPC_BODY_MAX);
-    httpc_response_free(&r);
-    assert_int_equal(httpc_get(url("/big/x"), NULL, &r), -1); /* streamed, no length */
+    struct httpclient_response r;
+    assert_int_equal(httpclient_get(url("/exact/x"), NULL, &r), 0);
+    assert_int_equal(r.len, HTTPCLIENT_BODY_MAX);
+    httpclient_response_free(&r);
+    assert_int_equal(httpclient_get(url("/big/x"), NULL, &r), -1); /* streamed, no length */
     assert_null(r.body);
-    assert_int_equal(httpc_get(url("/bigcl/x"), NULL, &r), -1); /* announced too long */
+    assert_int_equal(httpclient_get(url("/bigcl/x"), NULL, &r), -1); /* announced too long */
     assert_null(r.body);
 }
 
 static void test_timeout(void **state)
 {
     struct timespec start;
-    struct httpc_response r;
+    struct httpclient_response r;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    assert_int_equal(httpc_get(url("/hang/x"), NULL, &r), -1);
+    assert_int_equal(httpclient_get(url("/hang/x"), NULL, &r), -1);
     long ms = elapsed_ms(&start);
     if (ms < TIMEOUT_MS - 20 || ms > TIMEOUT_MS + 700)
         fail_msg("gave up after %ld ms, timeout is %d ms", ms, TIMEOUT_MS);
@@ -426,29 +426,29 @@ static void test_timeout(void **state)
 
 static void test_refused_protocols(void **state)
 {
-    struct httpc_response r;
-    assert_int_equal(httpc_get("file:///etc/hostname", NULL, &r), -1);
-    assert_int_equal(httpc_get("ftp://127.0.0.1:1/", NULL, &r), -1);
-    assert_int_equal(httpc_get("not a url", NULL, &r), -1);
+    struct httpclient_response r;
+    assert_int_equal(httpclient_get("file:///etc/hostname", NULL, &r), -1);
+    assert_int_equal(httpclient_get("ftp://127.0.0.1:1/", NULL, &r), -1);
+    assert_int_equal(httpclient_get("not a url", NULL, &r), -1);
     /* TLS verification stays on: a plain-http port spoken to as https fails. */
-    assert_int_equal(httpc_get(url("/echo/x"), NULL, &r), 0);
-    httpc_response_free(&r);
+    assert_int_equal(httpclient_get(url("/echo/x"), NULL, &r), 0);
+    httpclient_response_free(&r);
     char https[128];
     snprintf(https, sizeof https, "https://127.0.0.1:%d/echo/x", port);
-    assert_int_equal(httpc_get(https, NULL, &r), -1);
+    assert_int_equal(httpclient_get(https, NULL, &r), -1);
 }
 
 static void test_redact_url(void **state)
 {
     char out[128];
-    httpc_redact_url("https://user:pw@h.example:8443/api/transactions/t1?pri_key=s#f", out,
-                     sizeof out);
+    httpclient_redact_url("https://user:pw@h.example:8443/api/transactions/t1?pri_key=s#f", out,
+                          sizeof out);
     assert_string_equal(out, "https://h.example:8443/api/transactions/t1");
-    httpc_redact_url("http://h/a@b?x=@", out, sizeof out);
+    httpclient_redact_url("http://h/a@b?x=@", out, sizeof out);
     assert_string_equal(out, "http://h/a@b");
-    httpc_redact_url("http://h/p?q", out, 8);
+    httpclient_redact_url("http://h/p?q", out, 8);
     assert_string_equal(out, "http://");
-    httpc_redact_url(NULL, out, sizeof out);
+    httpclient_redact_url(NULL, out, sizeof out);
     assert_string_equal(out, "");
 }
 

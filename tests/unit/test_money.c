@@ -1,7 +1,8 @@
 /*
- * test_money.c - unit tests for MAD amounts between decimal strings and minor units (money.c):
- * the conversions YouCan Pay depends on (500.00 MAD is 50000, never 500), the narrow accepted
- * syntax, and overflow at the edges of a long long.
+ * test_money.c - unit tests for money.c: the one reader of decimal text (its parts and what it
+ * refuses), MAD amounts between decimal strings and minor units (the conversions YouCan Pay
+ * depends on: 500.00 MAD is 50000, never 500), the narrow accepted syntax, overflow at the edges
+ * of a long long, and the shortest form JSON numbers print (jsonx.c's decimals).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "khedma/gateway.h"
+#include "khedma/money.h"
 
 static void assert_minor(const char *decimal, long long expected)
 {
@@ -142,13 +143,94 @@ static void test_equal(void **state)
     assert_false(money_equal("10.555", "10.555"));
 }
 
+static void assert_parts(const char *text, bool negative, const char *int_digits,
+                         const char *frac_digits)
+{
+    struct money_decimal d;
+    if (!money_parse_decimal(text, &d))
+        fail_msg("\"%s\" rejected", text);
+    assert_int_equal(d.negative, negative);
+    assert_int_equal(d.int_len, strlen(int_digits));
+    assert_memory_equal(d.int_digits, int_digits, d.int_len);
+    assert_int_equal(d.frac_len, strlen(frac_digits));
+    assert_memory_equal(d.frac_digits, frac_digits, d.frac_len);
+}
+
+static void test_parse_decimal(void **state)
+{
+    (void)state;
+    assert_parts("500.00", false, "500", "00");
+    assert_parts("500", false, "500", "");
+    assert_parts("-3.20", true, "3", "20");
+    assert_parts("007.5", false, "007", "5");
+    assert_parts("0.123456789", false, "0", "123456789"); /* any number of places */
+    assert_parts("99999999999999999999999999", false, "99999999999999999999999999", "");
+    /* The digits point into the text read, not into a copy. */
+    const char *text = "12.5";
+    struct money_decimal d;
+    assert_true(money_parse_decimal(text, &d));
+    assert_ptr_equal(d.int_digits, text);
+    assert_ptr_equal(d.frac_digits, text + 3);
+    static const char *const refused[] = {
+        "",   "-",  "+1",  "1.",    ".5",   ".",   "-.5", "--1",  "1e5", "1E5",
+        " 1", "1 ", "1,5", "1.2.3", "0x10", "NaN", "inf", "-inf", "١٠",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        if (money_parse_decimal(refused[i], &d))
+            fail_msg("\"%s\" accepted", refused[i]);
+    }
+    assert_false(money_parse_decimal(NULL, &d));
+}
+
+static void assert_shortest(const char *in, const char *expected)
+{
+    char out[64] = "untouched";
+    if (!expected) {
+        if (money_shortest(in, out))
+            fail_msg("\"%s\" accepted as \"%s\"", in, out);
+        assert_string_equal(out, "untouched");
+        return;
+    }
+    if (!money_shortest(in, out))
+        fail_msg("\"%s\" rejected", in);
+    assert_string_equal(out, expected);
+    assert_true(strlen(out) <= strlen(in)); /* the caller's buffer is sized by the input */
+}
+
+static void test_shortest(void **state)
+{
+    (void)state;
+    assert_shortest("500.00", "500");
+    assert_shortest("12.50", "12.5");
+    assert_shortest("0.05", "0.05");
+    assert_shortest("0.10", "0.1");
+    assert_shortest("1234567890123.45", "1234567890123.45");
+    assert_shortest("10", "10");
+    assert_shortest("007.50", "7.5");
+    assert_shortest("-3.20", "-3.2");
+    assert_shortest("-0.00", "0");
+    assert_shortest("-0", "0");
+    assert_shortest("0.00", "0");
+    assert_shortest("000", "0");
+    assert_shortest("100", "100"); /* trailing zeros of the integer part stay */
+    assert_shortest("", NULL);
+    assert_shortest("abc", NULL);
+    assert_shortest("1.", NULL);
+    assert_shortest(".5", NULL);
+    assert_shortest("1.2.3", NULL);
+    assert_shortest("1e5", NULL);
+    assert_shortest(" 1", NULL);
+    assert_shortest(NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_to_minor),  cmocka_unit_test(test_rejected),
         cmocka_unit_test(test_huge),      cmocka_unit_test(test_from_minor),
         cmocka_unit_test(test_normalize), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_equal),
+        cmocka_unit_test(test_equal),     cmocka_unit_test(test_parse_decimal),
+        cmocka_unit_test(test_shortest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
