@@ -15,6 +15,7 @@
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/order_store.h"
 #include "khedma/orders.h"
 
 #define BANK_REFERENCE_LEN 12
@@ -97,26 +98,11 @@ static enum errkind write_pending(struct db *db, const struct user *client, cons
                                   const char *method, const char *provider, const char *order_id,
                                   const char *reference, struct err *e)
 {
-    char payment_id[CUID_LEN + 1];
-    cuid_new(payment_id);
-    int rc = db_exec(db,
-                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
-                     "total_amount, currency, payment_method, provider, revisions_allowed) "
-                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
-                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(o->owner_id),
-                               DBP_S(o->gig_id), DBP_S(o->package_id), DBP_S(o->price),
-                               DBP_S(method), DBP_S(provider), DBP_I(o->revisions)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "INSERT INTO payments (id, order_id, status, amount, currency, "
-                     "payment_method, provider, reference) "
-                     "VALUES (?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(o->price), DBP_S(method),
-                               DBP_S(provider), DBP_S(reference)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_commit(db);
+    struct order_store_new n = {order_id, client->id, o->owner_id, o->gig_id,    o->package_id,
+                                o->price, method,     provider,    o->revisions, reference};
+    if (order_store_create(db, &n, e) != E_OK)
+        return e->kind;
+    int rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
@@ -158,19 +144,10 @@ static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 {
     const char *order_id = arg;
     int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
-                     "cancel_reason = 'Payment gateway failed' WHERE id = ? AND status = 'pending'",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_move m = {order_id, "payment_failed",        "pending", "cancelled",
-                           NULL,     "Payment gateway failed"};
-    if (order_event_record(db, &m, e) != E_OK)
+    struct order_change c = {LIFECYCLE_FAIL_PAYMENT, NULL, "Payment gateway failed", NULL, NULL, 0};
+    if (order_store_transition(db, order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);

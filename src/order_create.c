@@ -17,6 +17,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/order_store.h"
 #include "khedma/orders.h"
 
 struct package_row {
@@ -120,25 +121,9 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
                                 const struct package_row *p, const char *provider,
                                 const struct order_create *in, const char *order_id, struct err *e)
 {
-    char payment_id[CUID_LEN + 1];
-    cuid_new(payment_id);
-    int rc = db_exec(db,
-                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
-                     "total_amount, currency, payment_method, provider, revisions_allowed) "
-                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
-                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(p->owner_id),
-                               DBP_S(p->gig_id), DBP_S(in->package_id), DBP_S(p->price),
-                               DBP_S(provider), DBP_I(p->revisions)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "INSERT INTO payments (id, order_id, status, amount, currency, "
-                     "payment_method, provider, reference) "
-                     "VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price), DBP_S(provider),
-                               DBP_S(in->order_id)),
-                     NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    struct order_store_new n = {order_id, client->id, p->owner_id, p->gig_id,    in->package_id,
+                                p->price, "card",     provider,    p->revisions, in->order_id};
+    return order_store_create(db, &n, e);
 }
 
 /* One transaction: confirm the pending checkout, or write a new order and confirm it. A
@@ -165,7 +150,9 @@ static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
         cuid_new(x->order_id);
     if (!x->own && insert_paid(db, x->client, x->p, x->provider, x->in, x->order_id, e) != E_OK)
         return e->kind;
-    if (payment_confirm_locked(db, x->order_id, x->in->transaction_id, x->client->id, e) != E_OK)
+    struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, x->client, NULL,
+                             x->in->transaction_id,     NULL,      0};
+    if (order_store_transition(db, x->order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);

@@ -52,12 +52,6 @@ enum errkind orders_checkout(struct db *db, const struct user *client,
                              const struct checkout_input *in, json_object **data, struct err *e);
 
 /* ---- confirmation (payments.c) ---- */
-/* Mark a pending order paid inside the caller's transaction: order processing with dueAt,
- * payment success with the gateway reference, event "paid" (+ notification, webhooks). Returns
- * E_OK also when the order was already confirmed (nothing written); E_CONFLICT when cancelled. */
-enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
-                                    const char *actor_id, struct err *e);
-
 /* The client of a pending YouCan Pay order named this gateway transaction for it (POST
  * /api/orders, order.create): keep it in payments.client_transaction_id, in its own small write
  * retried on transient failures, before the gateway is asked. The last one named wins; it is
