@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "khedma/checkout.h"
 #include "khedma/crypto.h"
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
@@ -16,7 +17,6 @@
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
 
 #define BANK_REFERENCE_LEN 12
 
@@ -221,8 +221,8 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
     return E_OK;
 }
 
-enum errkind orders_checkout(struct db *db, const struct user *client,
-                             const struct checkout_input *in, json_object **data, struct err *e)
+enum errkind checkout_order(struct db *db, const struct user *client,
+                            const struct checkout_input *in, json_object **data, struct err *e)
 {
     const char *method = normalize_method(in->payment_method);
     if (!method)

@@ -11,12 +11,12 @@
 
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
+#include "khedma/gateway_events.h"
 #include "khedma/gateway_wire.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
 
 /* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
 static int store_event(struct db *db, const struct gw_event *ev, bool valid, const char *body,
@@ -156,8 +156,8 @@ static enum errkind reject(struct db *db, const struct gw_event *ev, const char 
     return err_set(e, E_UNAUTHORIZED, "Invalid signature");
 }
 
-enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t len,
-                                        const char *signature, json_object **out, struct err *e)
+enum errkind gateway_events_youcanpay(struct db *db, const char *body, size_t len,
+                                      const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
     ycp_parse_event(body, len, &ev);
@@ -168,8 +168,8 @@ enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t 
     return handle_event(db, &ev, body, len, out, e);
 }
 
-enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t len,
-                                       const char *signature, json_object **out, struct err *e)
+enum errkind gateway_events_paytabs(struct db *db, const char *body, size_t len,
+                                    const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
     pt_parse_event(body, len, &ev);

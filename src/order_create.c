@@ -17,8 +17,10 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/order_create.h"
+#include "khedma/order_json.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
+#include "khedma/payments.h"
 
 struct package_row {
     char gig_id[CUID_LEN + 1];
@@ -158,8 +160,8 @@ static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_create_paid(struct db *db, const struct user *client,
-                                const struct order_create *in, json_object **order, struct err *e)
+enum errkind order_create_paid(struct db *db, const struct user *client,
+                               const struct order_create *in, json_object **order, struct err *e)
 {
     enum gw_provider gp = gw_card_provider();
     const char *provider = gw_provider_name(gp);
@@ -170,14 +172,14 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     if (used && !repeat)
         return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
     if (used)
-        return order_load(db, order_id, order, e);
+        return order_json_load(db, order_id, order, e);
     struct package_row p;
     bool own = false;
     if (load_package(db, in, &p, e) != E_OK || is_own_checkout(db, client, in, &own, e) != E_OK)
         return e->kind;
     /* Kept on the client's own checkout before the gateway is asked (see payments.c). */
     if (own && gp == GW_YOUCANPAY)
-        payment_note_client_transaction(db, in->order_id, in->transaction_id);
+        payments_note_client_transaction(db, in->order_id, in->transaction_id);
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     enum errkind k = gw_lookup(gp, in->transaction_id, &t, e);
@@ -190,5 +192,5 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     struct confirm_tx x = {client, in, &p, provider, own, order_id};
     if (db_tx_retry(db, confirm_tx, &x, e) != E_OK)
         return e->kind;
-    return order_load(db, order_id, order, e);
+    return order_json_load(db, order_id, order, e);
 }

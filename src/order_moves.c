@@ -14,9 +14,9 @@
 #include "khedma/dberr.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
+#include "khedma/order_json.h"
 #include "khedma/order_moves.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
 #include "khedma/timeutil.h"
 
 /* The move's transaction, run by db_tx_retry: it may run again from its BEGIN. */
@@ -40,14 +40,14 @@ static enum errkind move_tx(struct db *db, void *arg, struct err *e)
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_move(struct db *db, const struct user *user, const char *order_id,
-                         enum lifecycle_move move, const char *reason, json_object **order,
-                         struct err *e)
+enum errkind order_moves_make(struct db *db, const struct user *user, const char *order_id,
+                              enum lifecycle_move move, const char *reason, json_object **order,
+                              struct err *e)
 {
     struct move_tx x = {user, order_id, move, reason};
     if (db_tx_retry(db, move_tx, &x, e) != E_OK)
         return e->kind;
-    return order_load(db, order_id, order, e);
+    return order_json_load(db, order_id, order, e);
 }
 
 /* Parties and admins see an order's history; anyone else learns nothing, not even that the
@@ -81,8 +81,8 @@ static json_object *event_json(const struct db_result *r, size_t row)
     return ev;
 }
 
-enum errkind orders_events(struct db *db, const struct user *user, const char *order_id,
-                           json_object **out, struct err *e)
+enum errkind order_moves_events(struct db *db, const struct user *user, const char *order_id,
+                                json_object **out, struct err *e)
 {
     if (check_visible(db, user, order_id, e) != E_OK)
         return e->kind;

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "khedma/dberr.h"
+#include "khedma/events.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
 
 /* "now" for the timestamps a change writes: the database clock, shifted by the jobs' test clock.
  * One parameter, the offset in seconds. */
@@ -226,13 +226,13 @@ enum errkind order_store_apply(struct db *db, const char *order_id, const struct
         *changed = true;
     if (!d.event)
         return E_OK;
-    struct order_move m = {order_id,
-                           d.event,
-                           lifecycle_status_name(o->facts.status),
-                           lifecycle_status_name(d.to),
-                           c->user ? c->user->id : NULL,
-                           c->reason};
-    return order_event_record(db, &m, e);
+    struct order_event m = {order_id,
+                            d.event,
+                            lifecycle_status_name(o->facts.status),
+                            lifecycle_status_name(d.to),
+                            c->user ? c->user->id : NULL,
+                            c->reason};
+    return events_record(db, &m, e);
 }
 
 enum errkind order_store_transition(struct db *db, const char *order_id,

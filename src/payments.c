@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "khedma/dberr.h"
+#include "khedma/events.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
 #include "khedma/log.h"
+#include "khedma/order_json.h"
 #include "khedma/order_store.h"
-#include "khedma/orders.h"
+#include "khedma/payments.h"
 
 /* What the submit path needs to know about the checkout before asking the gateway. */
 struct checkout_state {
@@ -145,14 +147,14 @@ static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
     /* Confirmed before (usually by the gateway's webhook) and the URLs arrive only now: they
      * still get order.paid. */
     if (!pending_now && in->webhook_urls_json && !o.has_webhook_urls &&
-        order_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
+        events_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
-                           struct err *e)
+enum errkind payments_submit(struct db *db, const struct user *client,
+                             const struct order_submit *in, struct err *e)
 {
     struct checkout_state s;
     if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
@@ -164,7 +166,7 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
      * or saying "not yet", a crash, the database failing the confirmation) the jobs can still
      * ask about this transaction instead of cancelling an order that may be paid. */
     if (!confirmed && in->transaction_id && strcmp(s.provider, "youcanpay") == 0)
-        payment_note_client_transaction(db, in->checkout_id, in->transaction_id);
+        payments_note_client_transaction(db, in->checkout_id, in->transaction_id);
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
@@ -195,8 +197,8 @@ static enum errkind note_client_transaction_tx(struct db *db, void *arg, struct 
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-void payment_note_client_transaction(struct db *db, const char *order_id,
-                                     const char *transaction_id)
+void payments_note_client_transaction(struct db *db, const char *order_id,
+                                      const char *transaction_id)
 {
     const char *v[2] = {order_id, transaction_id};
     struct err e = {0};
@@ -242,13 +244,14 @@ static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
-                                     const char *reference, json_object **order, struct err *e)
+enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
+                                       const char *order_id, const char *reference,
+                                       json_object **order, struct err *e)
 {
     if (strcmp(admin->role, "admin") != 0)
         return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
     struct transfer_tx x = {admin, order_id, reference};
     if (db_tx_retry(db, confirm_transfer_tx, &x, e) != E_OK)
         return e->kind;
-    return order_load(db, order_id, order, e);
+    return order_json_load(db, order_id, order, e);
 }

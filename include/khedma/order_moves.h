@@ -18,13 +18,13 @@
 /* Make the move as user (a party or an admin; anyone else gets E_NOT_FOUND "Order not found").
  * reason may be NULL. On success *order is the Order after the move. Refusals: E_CONFLICT (final
  * or wrong state), E_FORBIDDEN (not this party's move). */
-enum errkind orders_move(struct db *db, const struct user *user, const char *order_id,
-                         enum lifecycle_move move, const char *reason, json_object **order,
-                         struct err *e);
+enum errkind order_moves_make(struct db *db, const struct user *user, const char *order_id,
+                              enum lifecycle_move move, const char *reason, json_object **order,
+                              struct err *e);
 
 /* GET /api/orders/{id}/events: [{id, type, from, to, actorId, at, reason}], oldest first, for the
  * order's parties and admins (E_NOT_FOUND for anyone else). */
-enum errkind orders_events(struct db *db, const struct user *user, const char *order_id,
-                           json_object **out, struct err *e);
+enum errkind order_moves_events(struct db *db, const struct user *user, const char *order_id,
+                                json_object **out, struct err *e);
 
 #endif
