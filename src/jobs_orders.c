@@ -14,6 +14,7 @@
 #include "khedma/dberr.h"
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
+#include "khedma/jobs_orders.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
 #include "khedma/timeutil.h"
@@ -60,7 +61,7 @@ static int complete_one(struct db *db, const struct jobs_clock *clock)
     return 1;
 }
 
-int jobs_auto_complete(struct db *db, const struct jobs_clock *clock)
+int jobs_orders_auto_complete(struct db *db, const struct jobs_clock *clock)
 {
     long long start = wall_ms();
     int done = 0;

@@ -5,7 +5,7 @@
  *              were not (event `cancelled`, a cancel by the system as a client's cancel of a
  *              checkout is, or `payment_failed` when PayTabs says the payment failed), and kept
  *              pending, flagged for an operator, when the payment may have succeeded but the
- *              gateway cannot tell (jobs_expiry_decide has the rule).
+ *              gateway cannot tell (jobs_payments_expiry_decide has the rule).
  *   reconcile  payments pending for a minute to 24 h that have something to ask about (a PayTabs
  *              tran_ref, a YouCan Pay transaction id the client named): confirmed when the
  *              gateway says paid, for the callback or confirmation that never came. Anything
@@ -33,6 +33,7 @@
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
+#include "khedma/jobs_payments.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
 #include "khedma/timeutil.h"
@@ -325,7 +326,7 @@ static enum expiry_lookup ask_gateway(const struct pay *p, struct gw_transaction
     return t->status == GW_TXN_FAILED ? LOOKUP_FAILED : LOOKUP_PENDING;
 }
 
-enum expiry_action jobs_expiry_decide(const struct expiry_facts *f)
+enum expiry_action jobs_payments_expiry_decide(const struct expiry_facts *f)
 {
     if (f->lookup == LOOKUP_PAID)
         return EXPIRE_CONFIRM;
@@ -366,7 +367,7 @@ static int expire_one(struct db *db, const struct jobs_clock *clock, const struc
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     struct expiry_facts f = {p->provider, p->page_issued, ask_gateway(p, &t)};
-    switch (jobs_expiry_decide(&f)) {
+    switch (jobs_payments_expiry_decide(&f)) {
     case EXPIRE_CONFIRM:
         return confirm_paid(db, p, &t);
     case EXPIRE_ASK_LATER:
@@ -434,17 +435,17 @@ static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
     return done;
 }
 
-int jobs_expire_checkouts(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_expire_checkouts(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_EXPIRE);
 }
 
-int jobs_reconcile_payments(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_reconcile(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_RECONCILE);
 }
 
-int jobs_refunds(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_refunds(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_REFUND);
 }
