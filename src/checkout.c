@@ -142,7 +142,7 @@ static json_object *base_data(const char *order_id, const struct offer *o, const
  * its payment failed, in one transaction, with the event that says why. */
 static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 {
-    const char *order_id = arg;
+    const char *order_id = *(const char *const *)arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
@@ -156,7 +156,7 @@ static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 static void abandon_checkout(struct db *db, const char *order_id)
 {
     struct err e = {0};
-    if (db_tx_retry(db, abandon_tx, (void *)order_id, &e) != E_OK)
+    if (db_tx_retry(db, abandon_tx, &order_id, &e) != E_OK)
         log_warn("order %s: the failed checkout could not be cancelled; the jobs will", order_id);
     err_clear(&e);
 }

@@ -422,6 +422,7 @@ static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
     int done = 0;
     for (int i = 0; i < ITEMS_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
         struct pay p;
+        memset(&p, 0, sizeof(p));
         int rc = claim_one(db, clock, job, &p);
         if (rc <= 0)
             return rc < 0 ? -1 : done;

@@ -108,7 +108,7 @@ static int store_submit_fields(struct db *db, const struct order_submit *in)
 
 static enum errkind store_fields_tx(struct db *db, void *arg, struct err *e)
 {
-    int rc = store_submit_fields(db, arg);
+    int rc = store_submit_fields(db, *(const struct order_submit *const *)arg);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
@@ -175,7 +175,7 @@ enum errkind payments_submit(struct db *db, const struct user *client,
          * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
         if (not_yet_paid) {
             struct err dbe = {0};
-            if (db_tx_retry(db, store_fields_tx, (void *)in, &dbe) != E_OK) {
+            if (db_tx_retry(db, store_fields_tx, &in, &dbe) != E_OK) {
                 err_clear(e);
                 *e = dbe;
             }
