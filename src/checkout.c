@@ -1,10 +1,10 @@
 /*
- * checkout.c - POST /api/orders/checkout and order.checkout (seed 004, adapted; contract section
- * 6): validate in the contract's order, write a pending order and a pending payment whose amount
- * is the package's price from the database (never the client's), commit, then call the gateway.
- * The gateway call happens outside any transaction so no row lock waits on the network; if it
- * fails, the order is cancelled and its payment marked failed (nothing can be charged twice:
- * the next checkout is a new order with a new gateway reference).
+ * checkout.c - POST /api/orders/checkout and order.checkout (docs/api.md, "Checkout and
+ * payment"): validate in the documented order, write a pending order and a pending payment whose
+ * amount is the package's price from the database (never the client's), commit, then call the
+ * gateway. The gateway call happens outside any transaction so no row lock waits on the network; if
+ * it fails, the order is cancelled and its payment marked failed (nothing can be charged twice: the
+ * next checkout is a new order with a new gateway reference).
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +41,7 @@ static const char *normalize_method(const char *m)
     return NULL;
 }
 
-/* The package with its gig, checked in the contract's order: 404, then gig availability, then
+/* The package with its gig, checked in the documented order: 404, then gig availability, then
  * the buyer's own gig. Runs inside the checkout transaction with the gig row share-locked so a
  * concurrent delete cannot remove it under the new order. */
 static enum errkind load_offer(struct db *db, const struct user *client,

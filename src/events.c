@@ -1,8 +1,9 @@
 /*
  * events.c - what every order state change writes, in the same transaction as the change:
- * the order event (GET /api/orders/{id}/events), the notifications it causes (seed 001; only to
- * users with orderUpdatesNotifications on) and one outgoing webhook delivery per URL the client
- * registered (sent later by the jobs process, so a crash after commit loses none).
+ * the order event (GET /api/orders/{id}/events), the notifications it causes (docs/api.md,
+ * "Notifications"; only to users with orderUpdatesNotifications on) and one outgoing webhook
+ * delivery per URL the client registered (sent later by the jobs process, so a crash after commit
+ * loses none).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
- * gateway_events.c - incoming payment events (contract section 6): YouCan Pay webhooks and
- * PayTabs callbacks. Every event is stored for audit, forged ones too. An authentic event takes
+ * gateway_events.c - incoming payment events (docs/api.md, "Gateway webhooks"): YouCan Pay webhooks
+ * and PayTabs callbacks. Every event is stored for audit, forged ones too. An authentic event takes
  * effect once: its row and its effect are written in one transaction, and the unique key on
  * (provider, effect_key) turns a replay into a duplicate-key error that changes nothing.
  * Events about orders we do not know answer {ignored: true} so gateways stop retrying.

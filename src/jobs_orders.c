@@ -1,7 +1,7 @@
 /*
  * jobs_orders.c - the order job with no gateway in it: a delivery that the client neither
- * accepted nor sent back for revision within 3 days completes by itself (seed 001; contract
- * section 6). requestRevision clears deliveredAt, so "processing with deliveredAt set" is exactly
+ * accepted nor sent back for revision within 3 days completes by itself (docs/api.md, "Order
+ * lifecycle"). requestRevision clears deliveredAt, so "processing with deliveredAt set" is exactly
  * "a delivery awaiting the client's answer".
  *
  * One order per transaction: lock the oldest such order that no other process holds (SKIP

@@ -1,5 +1,5 @@
 /*
- * jobs_payments.c - the jobs that ask a card gateway something (contract section 7):
+ * jobs_payments.c - the jobs that ask a card gateway something (docs/api.md, "Order lifecycle"):
  *   expiry     checkouts pending over 24 h: one last query when there is anything to ask about,
  *              then confirmed if paid, cancelled with their payment failed when they provably
  *              were not (event `cancelled`, a cancel by the system as a client's cancel of a

@@ -1,11 +1,11 @@
 /*
- * order_create.c - order.create (seed 000: "create an order after successful payment"; contract
- * section 5). The client names a gateway transaction; the server asks the gateway about it and
+ * order_create.c - order.create, "create an order after successful payment" (docs/api.md,
+ * "tRPC"). The client names a gateway transaction; the server asks the gateway about it and
  * either confirms the client's pending checkout with that id or records a new, already paid
  * order. The unique key on (provider, transaction_id) makes one transaction confirm at most one
  * order, across workers and hosts.
  *
- * Checks, in the contract's order: transaction already used for another order (CONFLICT; the
+ * Checks, in the documented order: transaction already used for another order (CONFLICT; the
  * same input again returns the same order), then amount / currency / package-gig / orderId
  * mismatches (UNPROCESSABLE_CONTENT), then an unpaid transaction (PRECONDITION_FAILED). An
  * unreachable gateway is BAD_GATEWAY and changes no order (the transaction id named for the

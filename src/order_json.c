@@ -1,7 +1,7 @@
 /*
- * order_json.c - the contract's Order object (section 6), built from one row of ORDER_JSON_SELECT:
- * the order joined with its package, gig, gig owner and payment, so a single query serves both
- * one order and a page of them.
+ * order_json.c - the Order object (docs/api.md, "Orders API"), built from one row of
+ * ORDER_JSON_SELECT: the order joined with its package, gig, gig owner and payment, so a single
+ * query serves both one order and a page of them.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * orders_read.c - the read side of orders (seed 003, contract sections 5 and 6): a filtered,
+ * orders_read.c - the read side of orders (docs/api.md, "Orders API"): a filtered,
  * sorted page of the viewer's orders, and one order for one of its parties. Shared by
  * GET /api/orders[/{id}] and the tRPC procedures order.list and order.byId.
  *

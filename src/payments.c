@@ -1,6 +1,6 @@
 /*
- * payments.c - confirming that an order is paid (contract sections 5 and 6): POST /api/orders
- * (seed 003), order.create (seed 000) and an admin confirming a bank transfer. The payment is
+ * payments.c - confirming that an order is paid (docs/api.md, "Checkout and payment"): POST
+ * /api/orders, order.create and an admin confirming a bank transfer. The payment is
  * always verified with the gateway, never taken from the client, and amounts always come from the
  * database. Gateway calls happen before the transaction that confirms, so no row lock waits on the
  * network; the confirmation itself re-checks the order's state under its row lock.
@@ -92,7 +92,7 @@ static enum errkind verify_with_gateway(const struct checkout_state *s, const ch
     return E_OK;
 }
 
-/* Keep what the client attached to the order (seed 003); each field only when given. */
+/* Keep what the client attached to the order; each field only when given. */
 static int store_submit_fields(struct db *db, const struct order_submit *in)
 {
     return db_exec(db,

@@ -1,5 +1,5 @@
 /*
- * idempotency.h - idempotency keys for POST /api/orders (seed 003, contract section 6): per user,
+ * idempotency.h - idempotency keys for POST /api/orders (docs/api.md, "Orders API"): per user,
  * kept 24 hours, the same key with JSON-equal parameters replays the first response byte for
  * byte, different parameters are refused, and a request still running makes the second wait
  * (409). The guarantee lives in the primary key (user_id, idem_key), so it holds across workers

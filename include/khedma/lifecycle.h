@@ -86,7 +86,7 @@ struct lifecycle_decision lifecycle_decide(const struct lifecycle_order *o,
 enum lifecycle_role lifecycle_role_for(bool is_client, bool is_freelancer, bool is_admin,
                                        enum lifecycle_move move);
 
-/* Names as the database and the contract spell them; parsing returns false on an unknown name. */
+/* Names as the database and the API spell them; parsing returns false on an unknown name. */
 const char *lifecycle_status_name(enum lifecycle_status s);
 bool lifecycle_status_parse(const char *name, enum lifecycle_status *out);
 const char *lifecycle_payment_name(enum lifecycle_payment p); /* NULL for LIFECYCLE_PAY_NONE */

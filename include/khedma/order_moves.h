@@ -1,5 +1,5 @@
 /*
- * order_moves.h - the moves of an order after payment (seed 001, contract section 6): deliver,
+ * order_moves.h - the moves of an order after payment (docs/api.md, "Order lifecycle"): deliver,
  * accept, request a revision, cancel, each one transaction under the order's row lock that also
  * writes the order event (with its notifications and outgoing webhooks); and the order's event
  * history. The rules themselves are in lifecycle.h. Knows nothing about HTTP.

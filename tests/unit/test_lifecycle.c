@@ -1,6 +1,6 @@
 /*
  * test_lifecycle.c - unit tests for the order state machine (lifecycle.c): every move by every
- * role from every state of seed 001 and contract section 6, named case by case for the rules
+ * role from every state (docs/api.md, "Order lifecycle"), named case by case for the rules
  * people read (who may deliver, accept, revise and cancel, and when), then walked exhaustively
  * over all combinations of the facts for the invariants that must hold everywhere (404 before
  * anything for outsiders, final states answer 409, the payment only changes on cancel, ...).
