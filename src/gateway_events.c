@@ -15,6 +15,7 @@
 #include "khedma/gateway_wire.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
 

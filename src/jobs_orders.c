@@ -15,6 +15,7 @@
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
 #include "khedma/jobs_orders.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
 #include "khedma/timeutil.h"

@@ -34,6 +34,7 @@
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
 #include "khedma/jobs_payments.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/order_store.h"
 #include "khedma/timeutil.h"

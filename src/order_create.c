@@ -17,6 +17,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/lifecycle.h"
 #include "khedma/order_create.h"
 #include "khedma/order_json.h"
 #include "khedma/order_store.h"

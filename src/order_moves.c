@@ -14,6 +14,7 @@
 #include "khedma/dberr.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
+#include "khedma/lifecycle.h"
 #include "khedma/order_json.h"
 #include "khedma/order_moves.h"
 #include "khedma/order_store.h"

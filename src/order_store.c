@@ -13,6 +13,8 @@
 
 #include "khedma/dberr.h"
 #include "khedma/events.h"
+#include "khedma/ids.h"
+#include "khedma/lifecycle.h"
 #include "khedma/order_store.h"
 
 /* "now" for the timestamps a change writes: the database clock, shifted by the jobs' test clock.

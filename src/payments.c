@@ -12,6 +12,7 @@
 #include "khedma/events.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/order_json.h"
 #include "khedma/order_store.h"
