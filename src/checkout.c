@@ -1,21 +1,23 @@
 /*
- * checkout.c - POST /api/orders/checkout and order.checkout (seed 004, adapted; contract section
- * 6): validate in the contract's order, write a pending order and a pending payment whose amount
- * is the package's price from the database (never the client's), commit, then call the gateway.
- * The gateway call happens outside any transaction so no row lock waits on the network; if it
- * fails, the order is cancelled and its payment marked failed (nothing can be charged twice:
- * the next checkout is a new order with a new gateway reference).
+ * checkout.c - POST /api/orders/checkout and order.checkout (docs/api.md, "Checkout and
+ * payment"): validate in the documented order, write a pending order and a pending payment whose
+ * amount is the package's price from the database (never the client's), commit, then call the
+ * gateway. The gateway call happens outside any transaction so no row lock waits on the network; if
+ * it fails, the order is cancelled and its payment marked failed (nothing can be charged twice: the
+ * next checkout is a new order with a new gateway reference).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "khedma/checkout.h"
 #include "khedma/crypto.h"
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
-#include "khedma/orders.h"
+#include "khedma/order_store.h"
 
 #define BANK_REFERENCE_LEN 12
 
@@ -40,7 +42,7 @@ static const char *normalize_method(const char *m)
     return NULL;
 }
 
-/* The package with its gig, checked in the contract's order: 404, then gig availability, then
+/* The package with its gig, checked in the documented order: 404, then gig availability, then
  * the buyer's own gig. Runs inside the checkout transaction with the gig row share-locked so a
  * concurrent delete cannot remove it under the new order. */
 static enum errkind load_offer(struct db *db, const struct user *client,
@@ -97,26 +99,11 @@ static enum errkind write_pending(struct db *db, const struct user *client, cons
                                   const char *method, const char *provider, const char *order_id,
                                   const char *reference, struct err *e)
 {
-    char payment_id[CUID_LEN + 1];
-    cuid_new(payment_id);
-    int rc = db_exec(db,
-                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
-                     "total_amount, currency, payment_method, provider, revisions_allowed) "
-                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
-                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(o->owner_id),
-                               DBP_S(o->gig_id), DBP_S(o->package_id), DBP_S(o->price),
-                               DBP_S(method), DBP_S(provider), DBP_I(o->revisions)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "INSERT INTO payments (id, order_id, status, amount, currency, "
-                     "payment_method, provider, reference) "
-                     "VALUES (?, ?, 'pending', ?, 'MAD', ?, ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(o->price), DBP_S(method),
-                               DBP_S(provider), DBP_S(reference)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_commit(db);
+    struct order_store_new n = {order_id, client->id, o->owner_id, o->gig_id,    o->package_id,
+                                o->price, method,     provider,    o->revisions, reference};
+    if (order_store_create(db, &n, e) != E_OK)
+        return e->kind;
+    int rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
@@ -156,21 +143,12 @@ static json_object *base_data(const char *order_id, const struct offer *o, const
  * its payment failed, in one transaction, with the event that says why. */
 static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 {
-    const char *order_id = arg;
+    const char *order_id = *(const char *const *)arg;
     int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
-                     "cancel_reason = 'Payment gateway failed' WHERE id = ? AND status = 'pending'",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_move m = {order_id, "payment_failed",        "pending", "cancelled",
-                           NULL,     "Payment gateway failed"};
-    if (order_event_record(db, &m, e) != E_OK)
+    struct order_change c = {LIFECYCLE_FAIL_PAYMENT, NULL, "Payment gateway failed", NULL, NULL, 0};
+    if (order_store_transition(db, order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
@@ -179,7 +157,7 @@ static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 static void abandon_checkout(struct db *db, const char *order_id)
 {
     struct err e = {0};
-    if (db_tx_retry(db, abandon_tx, (void *)order_id, &e) != E_OK)
+    if (db_tx_retry(db, abandon_tx, &order_id, &e) != E_OK)
         log_warn("order %s: the failed checkout could not be cancelled; the jobs will", order_id);
     err_clear(&e);
 }
@@ -244,8 +222,8 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
     return E_OK;
 }
 
-enum errkind orders_checkout(struct db *db, const struct user *client,
-                             const struct checkout_input *in, json_object **data, struct err *e)
+enum errkind checkout_order(struct db *db, const struct user *client,
+                            const struct checkout_input *in, json_object **data, struct err *e)
 {
     const char *method = normalize_method(in->payment_method);
     if (!method)

@@ -1,17 +1,19 @@
 /*
  * events.c - what every order state change writes, in the same transaction as the change:
- * the order event (GET /api/orders/{id}/events), the notifications it causes (seed 001; only to
- * users with orderUpdatesNotifications on) and one outgoing webhook delivery per URL the client
- * registered (sent later by the jobs process, so a crash after commit loses none).
+ * the order event (GET /api/orders/{id}/events), the notifications it causes (docs/api.md,
+ * "Notifications"; only to users with orderUpdatesNotifications on) and one outgoing webhook
+ * delivery per URL the client registered (sent later by the jobs process, so a crash after commit
+ * loses none).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "khedma/dberr.h"
+#include "khedma/events.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
-#include "khedma/orders.h"
+#include "khedma/order_json.h"
 #include "khedma/timeutil.h"
 
 enum recipient { TO_CLIENT = 1, TO_FREELANCER = 2, TO_BOTH = 3, TO_OTHER_PARTY = 4 };
@@ -80,7 +82,7 @@ static enum errkind load_parties(struct db *db, const char *order_id, struct par
 }
 
 static enum errkind notify(struct db *db, const char *user_id, const struct event_kind *k,
-                           const struct order_move *m, const char *gig_title, struct err *e)
+                           const struct order_event *m, const char *gig_title, struct err *e)
 {
     /* Room for the longest title and reason (VARCHAR(1000): 4000 bytes): snprintf must not
      * cut a UTF-8 sequence, which MariaDB would reject. */
@@ -98,7 +100,7 @@ static enum errkind notify(struct db *db, const char *user_id, const struct even
 }
 
 static enum errkind notify_parties(struct db *db, const struct event_kind *k,
-                                   const struct order_move *m, const struct parties *p,
+                                   const struct order_event *m, const struct parties *p,
                                    struct err *e)
 {
     bool client = k->to & TO_CLIENT, freelancer = k->to & TO_FREELANCER;
@@ -136,10 +138,10 @@ static json_object *webhook_body(const struct event_kind *k, const char *event_i
 /* One delivery row per registered URL, each carrying the same body: the event id, type, time and
  * the order as it stands inside this transaction, with the client's meta and paymentReference. */
 static enum errkind queue_webhooks(struct db *db, const struct event_kind *k,
-                                   const struct order_move *m, json_object *urls, struct err *e)
+                                   const struct order_event *m, json_object *urls, struct err *e)
 {
     json_object *order = NULL;
-    if (order_load(db, m->order_id, &order, e) != E_OK)
+    if (order_json_load(db, m->order_id, &order, e) != E_OK)
         return e->kind;
     char event_id[CUID_LEN + 1];
     cuid_new(event_id);
@@ -161,7 +163,7 @@ static enum errkind queue_webhooks(struct db *db, const struct event_kind *k,
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind order_event_record(struct db *db, const struct order_move *m, struct err *e)
+enum errkind events_record(struct db *db, const struct order_event *m, struct err *e)
 {
     const struct event_kind *k = kind_of(m->type);
     if (!k)
@@ -188,12 +190,12 @@ enum errkind order_event_record(struct db *db, const struct order_move *m, struc
     return result;
 }
 
-enum errkind order_paid_webhook_backfill(struct db *db, const char *order_id, struct err *e)
+enum errkind events_paid_webhook_backfill(struct db *db, const char *order_id, struct err *e)
 {
     struct parties p = {0};
     if (load_parties(db, order_id, &p, e) != E_OK)
         return e->kind;
-    struct order_move m = {order_id, "paid", "pending", "processing", NULL, NULL};
+    struct order_event m = {order_id, "paid", "pending", "processing", NULL, NULL};
     enum errkind result = E_OK;
     if (p.webhook_urls && json_object_is_type(p.webhook_urls, json_type_array) &&
         json_object_array_length(p.webhook_urls) > 0)

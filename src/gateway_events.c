@@ -1,6 +1,6 @@
 /*
- * gateway_events.c - incoming payment events (contract section 6): YouCan Pay webhooks and
- * PayTabs callbacks. Every event is stored for audit, forged ones too. An authentic event takes
+ * gateway_events.c - incoming payment events (docs/api.md, "Gateway webhooks"): YouCan Pay webhooks
+ * and PayTabs callbacks. Every event is stored for audit, forged ones too. An authentic event takes
  * effect once: its row and its effect are written in one transaction, and the unique key on
  * (provider, effect_key) turns a replay into a duplicate-key error that changes nothing.
  * Events about orders we do not know answer {ignored: true} so gateways stop retrying.
@@ -11,16 +11,13 @@
 
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
+#include "khedma/gateway_events.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/money.h"
-#include "khedma/orders.h"
-
-static void copy_str(char *dst, size_t n, const char *src)
-{
-    snprintf(dst, n, "%s", src ? src : "");
-}
+#include "khedma/order_store.h"
 
 /* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
 static int store_event(struct db *db, const struct gw_event *ev, bool valid, const char *body,
@@ -37,106 +34,50 @@ static int store_event(struct db *db, const struct gw_event *ev, bool valid, con
                    NULL, NULL);
 }
 
-static enum errkind mark_failed(struct db *db, const char *order_id, struct err *e)
+/* The event's move, made by the system, when the state machine allows it on the locked order;
+ * *outcome is "applied" when it changed something. */
+static enum errkind try_move(struct db *db, const struct gw_event *ev, const struct order_locked *o,
+                             enum lifecycle_move move, const char *reason, const char **outcome,
+                             struct err *e)
 {
-    int rc = db_exec(db,
-                     "UPDATE orders SET status = 'cancelled', cancelled_at = UTC_TIMESTAMP(3), "
-                     "cancel_reason = 'Payment failed' WHERE id = ?",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db, "UPDATE payments SET status = 'failed' WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    struct order_move m = {order_id, "payment_failed", "pending", "cancelled",
-                           NULL,     "Payment failed"};
-    return order_event_record(db, &m, e);
-}
-
-static enum errkind mark_refunded(struct db *db, const char *order_id, const char *status,
-                                  struct err *e)
-{
-    int rc = db_exec(db, "UPDATE payments SET status = 'refunded' WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    struct order_move m = {order_id, "refunded", status, status, NULL, NULL};
-    return order_event_record(db, &m, e);
-}
-
-/* Money arrived for an order that was cancelled meanwhile (the client gave up on a slow payment
- * page): nothing is owed, so the payment goes to 'refunding' and the refund job returns it
- * (PayTabs); a YouCan Pay refund is confirmed later by its transaction.refunded event. */
-static enum errkind refund_late_payment(struct db *db, const struct gw_event *ev, struct err *e)
-{
-    int rc = db_exec(
-        db,
-        "UPDATE payments SET status = 'refunding', "
-        "transaction_id = COALESCE(?, transaction_id) "
-        "WHERE order_id = ? AND status IN ('pending', 'failed')",
-        DB_PARAMS(DBP_S(ev->transaction_id[0] ? ev->transaction_id : NULL), DBP_S(ev->order_id)),
-        NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    struct lifecycle_decision d = lifecycle_decide(&o->facts, LIFECYCLE_SYSTEM, move);
+    if (d.kind != E_OK || d.unchanged)
+        return E_OK;
+    *outcome = "applied";
+    /* The transaction is kept with the money it brought (a confirmation, a late payment). */
+    bool money_in = move == LIFECYCLE_CONFIRM_PAYMENT || move == LIFECYCLE_REFUND_LATE;
+    struct order_change c = {
+        move, NULL, reason, money_in && ev->transaction_id[0] ? ev->transaction_id : NULL, NULL, 0};
+    return order_store_apply(db, ev->order_id, o, &c, NULL, e);
 }
 
 /* Decide and apply the event's effect on a locked order; *outcome says what happened. */
-static enum errkind apply(struct db *db, const struct gw_event *ev, const char *order_status,
-                          const char *payment_status, const char *total, const char **outcome,
-                          struct err *e)
+static enum errkind apply(struct db *db, const struct gw_event *ev, const struct order_locked *o,
+                          const char **outcome, struct err *e)
 {
-    bool pending = strcmp(order_status, "pending") == 0;
     *outcome = "ignored";
     if (ev->action == GW_EVENT_PAID) {
         char want[32];
-        if (!money_normalize(total, want) || strcmp(want, ev->amount) != 0 ||
+        if (!money_normalize(o->total, want) || strcmp(want, ev->amount) != 0 ||
             strcmp(ev->currency, "MAD") != 0) {
             *outcome = "amount_mismatch";
             return E_OK;
         }
-        if (strcmp(order_status, "cancelled") == 0) {
+        /* Money arrived for an order that was cancelled meanwhile (the client gave up on a slow
+         * payment page): nothing is owed, so the payment goes to 'refunding' and the refund job
+         * returns it (PayTabs); a YouCan Pay refund is confirmed later by its
+         * transaction.refunded event. */
+        if (o->facts.status == LIFECYCLE_CANCELLED) {
+            enum errkind k = try_move(db, ev, o, LIFECYCLE_REFUND_LATE, NULL, outcome, e);
             *outcome = "paid_after_cancel";
-            return refund_late_payment(db, ev, e);
+            return k;
         }
-        if (!pending)
-            return E_OK;
-        *outcome = "applied";
-        return payment_confirm_locked(db, ev->order_id,
-                                      ev->transaction_id[0] ? ev->transaction_id : NULL, NULL, e);
+        return try_move(db, ev, o, LIFECYCLE_CONFIRM_PAYMENT, NULL, outcome, e);
     }
-    if (ev->action == GW_EVENT_FAILED && pending) {
-        *outcome = "applied";
-        return mark_failed(db, ev->order_id, e);
-    }
-    if (ev->action == GW_EVENT_REFUNDED &&
-        (strcmp(payment_status, "refunding") == 0 || strcmp(payment_status, "success") == 0)) {
-        *outcome = "applied";
-        return mark_refunded(db, ev->order_id, order_status, e);
-    }
-    return E_OK;
-}
-
-struct order_state {
-    bool found;
-    char status[16], payment_status[16], total[32];
-};
-
-static enum errkind lock_order(struct db *db, const char *order_id, struct order_state *s,
-                               struct err *e)
-{
-    struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT o.status, p.status, o.total_amount FROM orders o "
-                     "JOIN payments p ON p.order_id = o.id WHERE o.id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    s->found = r->rows == 1;
-    if (s->found) {
-        copy_str(s->status, sizeof(s->status), db_result_get(r, 0, 0));
-        copy_str(s->payment_status, sizeof(s->payment_status), db_result_get(r, 0, 1));
-        copy_str(s->total, sizeof(s->total), db_result_get(r, 0, 2));
-    }
-    db_result_free(r);
+    if (ev->action == GW_EVENT_FAILED)
+        return try_move(db, ev, o, LIFECYCLE_FAIL_PAYMENT, "Payment failed", outcome, e);
+    if (ev->action == GW_EVENT_REFUNDED)
+        return try_move(db, ev, o, LIFECYCLE_REFUNDED, NULL, outcome, e);
     return E_OK;
 }
 
@@ -174,13 +115,13 @@ static enum errkind event_tx(struct db *db, void *arg, struct err *e)
     }
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    struct order_state s = {0};
+    struct order_locked o = {0};
     const char *outcome = "ignored";
-    if (ev->order_id[0] && lock_order(db, ev->order_id, &s, e) != E_OK)
+    if (ev->order_id[0] && order_store_lock(db, ev->order_id, &o, e) != E_OK)
         return e->kind;
-    if (s.found && apply(db, ev, s.status, s.payment_status, s.total, &outcome, e) != E_OK)
+    if (o.found && apply(db, ev, &o, &outcome, e) != E_OK)
         return e->kind;
-    x->outcome = s.found ? outcome : "unknown_order";
+    x->outcome = o.found ? outcome : "unknown_order";
     rc = db_exec(db, "UPDATE gateway_events SET outcome = ? WHERE id = ?",
                  DB_PARAMS(DBP_S(x->outcome), DBP_S(row_id)), NULL, NULL);
     if (rc == DB_OK)
@@ -216,8 +157,8 @@ static enum errkind reject(struct db *db, const struct gw_event *ev, const char 
     return err_set(e, E_UNAUTHORIZED, "Invalid signature");
 }
 
-enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t len,
-                                        const char *signature, json_object **out, struct err *e)
+enum errkind gateway_events_youcanpay(struct db *db, const char *body, size_t len,
+                                      const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
     gw_parse_event(GW_YOUCANPAY, body, len, &ev);
@@ -228,8 +169,8 @@ enum errkind payments_youcanpay_webhook(struct db *db, const char *body, size_t 
     return handle_event(db, &ev, body, len, out, e);
 }
 
-enum errkind payments_paytabs_callback(struct db *db, const char *body, size_t len,
-                                       const char *signature, json_object **out, struct err *e)
+enum errkind gateway_events_paytabs(struct db *db, const char *body, size_t len,
+                                    const char *signature, json_object **out, struct err *e)
 {
     struct gw_event ev;
     gw_parse_event(GW_PAYTABS, body, len, &ev);

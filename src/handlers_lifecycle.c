@@ -82,7 +82,7 @@ static void order_move(struct ctx *c, enum lifecycle_move move)
     if (id && e.kind != E_OK)
         k = err_set(&e, E_UNPROCESSABLE, "Validation failed");
     else if (id)
-        k = orders_move(c->db, u, id, move, reason, &order, &e);
+        k = order_moves_make(c->db, u, id, move, reason, &order, &e);
     if (id)
         answer(c, k, 200, order, &e);
     err_clear(&e);
@@ -117,7 +117,7 @@ void handle_order_events(struct ctx *c)
         return;
     struct err e = {0};
     json_object *events = NULL;
-    enum errkind k = orders_events(c->db, u, id, &events, &e);
+    enum errkind k = order_moves_events(c->db, u, id, &events, &e);
     answer(c, k, 200, events, &e);
 }
 
@@ -265,7 +265,7 @@ static enum errkind trpc_move(struct ctx *c, json_object *in, json_object **out,
         return err_set(e, E_BAD_REQUEST, "Invalid input");
     if (!cuid_valid(id))
         return err_set(e, E_NOT_FOUND, "Order not found");
-    return orders_move(c->db, u, id, move, reason, out, e);
+    return order_moves_make(c->db, u, id, move, reason, out, e);
 }
 
 enum errkind trpc_order_deliver(struct ctx *c, json_object *in, json_object **out, struct err *e)

@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "khedma/app.h"
+#include "khedma/checkout.h"
 #include "khedma/config.h"
+#include "khedma/gateway_events.h"
 #include "khedma/idempotency.h"
 #include "khedma/jsonx.h"
-#include "khedma/orders.h"
+#include "khedma/payments.h"
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
@@ -42,7 +44,7 @@ void handle_orders_checkout(struct ctx *c)
                                     either(body, "gig_id", "gigId"), c->req->remote_addr};
         json_object *data = NULL;
         struct err e = {0};
-        if (orders_checkout(c->db, u, &in, &data, &e) == E_OK)
+        if (checkout_order(c->db, u, &in, &data, &e) == E_OK)
             rest_ok(c, 200, data);
         else
             rest_error(c, &e);
@@ -125,7 +127,7 @@ static bool parse_submit(json_object *body, struct order_submit *in, json_object
 static void submit_and_answer(struct ctx *c, const struct user *u, const struct order_submit *in)
 {
     struct err e = {0};
-    if (orders_submit(c->db, u, in, &e) == E_OK) {
+    if (payments_submit(c->db, u, in, &e) == E_OK) {
         json_object *data = json_object_new_object();
         jsonx_add_str(data, "id", in->checkout_id);
         rest_ok(c, 200, data);
@@ -140,13 +142,14 @@ static void submit_idempotent(struct ctx *c, const struct user *u, json_object *
 {
     json_object *params = json_object_get(body);
     char hash[SHA256_HEX_LEN + 1];
-    idem_request_hash(params, hash);
+    idempotency_request_hash(params, hash);
     json_object_put(params);
     enum idem_state state;
     int status = 0;
     char *stored = NULL;
     struct err e = {0};
-    if (idem_begin(c->db, u->id, in->idempotency_key, hash, &state, &status, &stored, &e) != E_OK) {
+    if (idempotency_begin(c->db, u->id, in->idempotency_key, hash, &state, &status, &stored, &e) !=
+        E_OK) {
         rest_error(c, &e);
     } else if (state == IDEM_MISMATCH) {
         rest_fail(c, 422, "Idempotency key reused with different parameters", NULL);
@@ -159,8 +162,8 @@ static void submit_idempotent(struct ctx *c, const struct user *u, json_object *
         c->resp->status = status;
     } else {
         submit_and_answer(c, u, in);
-        idem_finish(c->db, u->id, in->idempotency_key, c->resp->status, c->resp->body,
-                    c->resp->body_len);
+        idempotency_finish(c->db, u->id, in->idempotency_key, c->resp->status, c->resp->body,
+                           c->resp->body_len);
     }
     free(stored);
     err_clear(&e);
@@ -205,8 +208,8 @@ void handle_orders_confirm_transfer(struct ctx *c)
     } else if (e.kind != E_OK) {
         err_set(&e, E_UNPROCESSABLE, "Validation failed");
         rest_error(c, &e);
-    } else if (orders_confirm_transfer(c->db, u, route_param(&c->match, "id"), reference, &order,
-                                       &e) == E_OK) {
+    } else if (payments_confirm_transfer(c->db, u, route_param(&c->match, "id"), reference, &order,
+                                         &e) == E_OK) {
         rest_ok(c, 200, order);
     } else {
         rest_error(c, &e);
@@ -234,10 +237,10 @@ static void gateway_event(struct ctx *c, const char *signature_header, event_fn 
 
 void handle_youcanpay_webhook(struct ctx *c)
 {
-    gateway_event(c, "x-youcanpay-signature", payments_youcanpay_webhook);
+    gateway_event(c, "x-youcanpay-signature", gateway_events_youcanpay);
 }
 
 void handle_paytabs_callback(struct ctx *c)
 {
-    gateway_event(c, "signature", payments_paytabs_callback);
+    gateway_event(c, "signature", gateway_events_paytabs);
 }

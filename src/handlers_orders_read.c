@@ -7,7 +7,7 @@
 #include "khedma/app.h"
 #include "khedma/ids.h"
 #include "khedma/order_query.h"
-#include "khedma/orders.h"
+#include "khedma/orders_read.h"
 #include "khedma/rest.h"
 
 static void answer(struct ctx *c, enum errkind k, json_object *data, struct err *e)
@@ -29,7 +29,7 @@ void handle_orders_list(struct ctx *c)
     json_object *data = NULL;
     enum errkind k = order_query_parse(&c->req->query, &q, &e);
     if (k == E_OK) {
-        k = orders_list(c->db, u, &q, &data, &e);
+        k = orders_read_list(c->db, u, &q, &data, &e);
         order_query_free(&q);
     }
     answer(c, k, data, &e);
@@ -45,7 +45,7 @@ void handle_order_get(struct ctx *c)
     const char *id = route_param(&c->match, "id");
     /* Anything but an id cannot name an order; answered without asking the database, which
      * would also refuse a path segment that is not UTF-8. */
-    enum errkind k = id && cuid_valid(id) ? orders_get(c->db, u, id, &data, &e)
+    enum errkind k = id && cuid_valid(id) ? orders_read_get(c->db, u, id, &data, &e)
                                           : err_set(&e, E_NOT_FOUND, "Order not found");
     answer(c, k, data, &e);
 }

@@ -88,16 +88,16 @@ static void canon(struct buf *b, json_object *v)
     }
 }
 
-char *json_canonical(json_object *v)
+char *idempotency_canonical_json(json_object *v)
 {
     struct buf b = {0};
     canon(&b, v);
     return b.data;
 }
 
-void idem_request_hash(json_object *params, char out[SHA256_HEX_LEN + 1])
+void idempotency_request_hash(json_object *params, char out[SHA256_HEX_LEN + 1])
 {
-    char *text = json_canonical(params);
+    char *text = idempotency_canonical_json(params);
     token_hash(text, out); /* hex SHA-256 */
     free(text);
 }
@@ -132,8 +132,9 @@ static enum errkind read_claim(struct db *db, const char *user_id, const char *k
     return E_OK;
 }
 
-enum errkind idem_begin(struct db *db, const char *user_id, const char *key, const char *hash,
-                        enum idem_state *state, int *status, char **body, struct err *e)
+enum errkind idempotency_begin(struct db *db, const char *user_id, const char *key,
+                               const char *hash, enum idem_state *state, int *status, char **body,
+                               struct err *e)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = db_exec(db,
@@ -165,8 +166,8 @@ enum errkind idem_begin(struct db *db, const char *user_id, const char *key, con
     return E_OK;
 }
 
-void idem_finish(struct db *db, const char *user_id, const char *key, int status, const char *body,
-                 size_t len)
+void idempotency_finish(struct db *db, const char *user_id, const char *key, int status,
+                        const char *body, size_t len)
 {
     int rc;
     if (status >= 500)

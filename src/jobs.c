@@ -19,6 +19,8 @@
 #include "khedma/db.h"
 #include "khedma/httpclient.h"
 #include "khedma/jobs.h"
+#include "khedma/jobs_orders.h"
+#include "khedma/jobs_payments.h"
 #include "khedma/log.h"
 #include "khedma/procs.h"
 #include "khedma/supervise.h"
@@ -76,10 +78,10 @@ static const struct {
     int (*run)(struct db *db, const struct jobs_clock *clock);
 } tick_jobs[] = {
     {"purges", jobs_purge},
-    {"auto-completion", jobs_auto_complete},
-    {"checkout expiry", jobs_expire_checkouts},
-    {"reconciliation", jobs_reconcile_payments},
-    {"refunds", jobs_refunds},
+    {"auto-completion", jobs_orders_auto_complete},
+    {"checkout expiry", jobs_payments_expire_checkouts},
+    {"reconciliation", jobs_payments_reconcile},
+    {"refunds", jobs_payments_refunds},
 };
 
 void jobs_tick(struct db *db, const struct jobs_clock *clock)

@@ -1,11 +1,11 @@
 /*
- * jobs_payments.c - the jobs that ask a card gateway something (contract section 7):
+ * jobs_payments.c - the jobs that ask a card gateway something (docs/api.md, "Order lifecycle"):
  *   expiry     checkouts pending over 24 h: one last query when there is anything to ask about,
  *              then confirmed if paid, cancelled with their payment failed when they provably
  *              were not (event `cancelled`, a cancel by the system as a client's cancel of a
  *              checkout is, or `payment_failed` when PayTabs says the payment failed), and kept
  *              pending, flagged for an operator, when the payment may have succeeded but the
- *              gateway cannot tell (jobs_expiry_decide has the rule).
+ *              gateway cannot tell (jobs_payments_expiry_decide has the rule).
  *   reconcile  payments pending for a minute to 24 h that have something to ask about (a PayTabs
  *              tran_ref, a YouCan Pay transaction id the client named): confirmed when the
  *              gateway says paid, for the callback or confirmation that never came. Anything
@@ -22,7 +22,8 @@
  * Never a row lock during a gateway call: each item is claimed alone in a short transaction
  * (FOR UPDATE SKIP LOCKED) that moves payments.next_check_at past the call's worst case (a lease
  * every other jobs process respects, and the backoff schedule), committed, then the gateway is
- * called, then the order is locked again and its state re-checked before anything is written.
+ * called, then the order store locks the order again and the state machine re-checks it before
+ * anything is written.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +33,11 @@
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
 #include "khedma/jobs.h"
+#include "khedma/jobs_payments.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/money.h"
-#include "khedma/orders.h"
+#include "khedma/order_store.h"
 #include "khedma/timeutil.h"
 
 /* A tick handles what is due within its time budget (a backlog drains over several ticks while
@@ -161,54 +164,43 @@ static int claim_one(struct db *db, const struct jobs_clock *clock, enum job job
     return found ? 1 : 0;
 }
 
-/* Locks the order and its payment inside the caller's transaction and reads both statuses. */
-static int lock_state(struct db *db, const char *order_id, char order_status[16],
-                      char payment_status[16])
+/* One change of a claimed payment's order, in its own transaction through the order store. The
+ * order is locked and the state machine asked first: when someone else moved the order meanwhile
+ * (a callback, a client, an admin) the move is no longer legal, or no longer changes anything,
+ * and nothing is written. Returns 1 (changed), 0 (nothing to do) or -1 (logged, rolled back). */
+static int transition(struct db *db, const struct pay *p, const struct order_change *c,
+                      const char *what)
 {
-    struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT o.status, p.status FROM orders o JOIN payments p "
-                     "ON p.order_id = o.id WHERE o.id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
-    order_status[0] = payment_status[0] = '\0';
-    if (rc == DB_OK && r->rows == 1) {
-        snprintf(order_status, 16, "%s", db_result_get(r, 0, 0));
-        snprintf(payment_status, 16, "%s", db_result_get(r, 0, 1));
+    struct err e = {0};
+    struct order_locked o;
+    int rc = db_begin(db);
+    enum errkind k = rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : db_fail(db, rc, &e);
+    if (k == E_OK) {
+        struct lifecycle_decision d = lifecycle_decide(&o.facts, LIFECYCLE_SYSTEM, c->move);
+        if (!o.found || d.kind != E_OK || d.unchanged) {
+            db_rollback(db);
+            return 0;
+        }
+        k = order_store_apply(db, p->order_id, &o, c, NULL, &e);
     }
-    db_result_free(r);
-    return rc;
-}
-
-/* Commits when rc is DB_OK and the event was written; logs and rolls back otherwise. */
-static int finish_tx(struct db *db, int rc, enum errkind k, const char *what, const char *order_id)
-{
-    if (rc == DB_OK && k == E_OK)
+    if (k == E_OK)
         rc = db_commit(db);
-    else if (rc == DB_OK)
-        rc = DB_ERR; /* the service call failed and rolled back already */
-    if (rc != DB_OK) {
-        log_error("%s of order %s failed: %s", what, order_id, db_last_error(db));
+    if (k != E_OK || rc != DB_OK) {
+        log_error("%s of order %s failed: %s", what, p->order_id,
+                  k != E_OK ? e.message : db_last_error(db));
         db_rollback(db);
+        err_clear(&e);
         return -1;
     }
+    err_clear(&e);
     return 1;
 }
 
 /* The gateway says paid: confirm, unless someone else moved the order meanwhile. */
 static int confirm_paid(struct db *db, const struct pay *p, const struct gw_transaction *t)
 {
-    char os[16], ps[16];
-    int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = lock_state(db, p->order_id, os, ps);
-    if (rc == DB_OK && (strcmp(os, "pending") != 0 || strcmp(ps, "pending") != 0)) {
-        db_rollback(db);
-        return 0;
-    }
-    struct err e = {0};
-    enum errkind k = rc == DB_OK ? payment_confirm_locked(db, p->order_id, t->id, NULL, &e) : E_OK;
-    err_clear(&e);
-    rc = finish_tx(db, rc, k, "confirming the payment", p->order_id);
+    struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, NULL, NULL, t->id, NULL, 0};
+    int rc = transition(db, p, &c, "confirming the payment");
     if (rc > 0)
         log_info("order %s confirmed: %s reports %s paid", p->order_id, p->provider, t->id);
     return rc;
@@ -221,55 +213,25 @@ static int cancel_expired(struct db *db, const struct jobs_clock *clock, const s
                           bool failed)
 {
     const char *reason = failed ? "Payment failed" : EXPIRED_REASON;
-    char os[16], ps[16];
-    int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = lock_state(db, p->order_id, os, ps);
-    if (rc == DB_OK && strcmp(os, "pending") != 0) {
-        db_rollback(db);
-        return 0;
-    }
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "UPDATE orders SET status = 'cancelled', cancelled_at = " JOBS_NOW
-                     ", cancel_reason = ? WHERE id = ?",
-                     DB_PARAMS(DBP_I(clock->offset_s), DBP_S(reason), DBP_S(p->order_id)), NULL,
-                     NULL);
-    if (rc == DB_OK)
-        rc = db_exec(
-            db, "UPDATE payments SET status = 'failed' WHERE order_id = ? AND status = 'pending'",
-            DB_PARAMS(DBP_S(p->order_id)), NULL, NULL);
-    struct err e = {0};
-    struct order_move m = {
-        p->order_id, failed ? "payment_failed" : "cancelled", "pending", "cancelled", NULL, reason};
-    enum errkind k = rc == DB_OK ? order_event_record(db, &m, &e) : E_OK;
-    err_clear(&e);
-    rc = finish_tx(db, rc, k, "cancelling the expired checkout", p->order_id);
+    struct order_change c = {failed ? LIFECYCLE_FAIL_PAYMENT : LIFECYCLE_EXPIRE,
+                             NULL,
+                             reason,
+                             NULL,
+                             NULL,
+                             clock->offset_s};
+    int rc = transition(db, p, &c, "cancelling the expired checkout");
     if (rc > 0)
         log_info("order %s cancelled: %s", p->order_id, reason);
     return rc;
 }
 
 /* The refund went through: payment refunded and the event, if still refunding. */
-static int mark_refunded(struct db *db, const struct pay *p, const char *refund_ref)
+static int mark_refunded(struct db *db, const struct jobs_clock *clock, const struct pay *p,
+                         const char *refund_ref)
 {
-    char os[16], ps[16];
-    int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = lock_state(db, p->order_id, os, ps);
-    if (rc == DB_OK && strcmp(ps, "refunding") != 0) {
-        db_rollback(db);
-        return 0;
-    }
-    if (rc == DB_OK)
-        rc = db_exec(
-            db, "UPDATE payments SET status = 'refunded', refund_ref = ? WHERE order_id = ?",
-            DB_PARAMS(DBP_S(refund_ref[0] ? refund_ref : NULL), DBP_S(p->order_id)), NULL, NULL);
-    struct err e = {0};
-    struct order_move m = {p->order_id, "refunded", os, os, NULL, NULL};
-    enum errkind k = rc == DB_OK ? order_event_record(db, &m, &e) : E_OK;
-    err_clear(&e);
-    rc = finish_tx(db, rc, k, "recording the refund", p->order_id);
+    struct order_change c = {
+        LIFECYCLE_REFUNDED, NULL, NULL, NULL, refund_ref[0] ? refund_ref : NULL, clock->offset_s};
+    int rc = transition(db, p, &c, "recording the refund");
     if (rc > 0)
         log_info("order %s refunded through PayTabs", p->order_id);
     return rc;
@@ -281,14 +243,17 @@ static int mark_refunded(struct db *db, const struct pay *p, const char *refund_
 static int flag_for_review(struct db *db, const struct jobs_clock *clock, const struct pay *p,
                            const char *reason)
 {
-    char os[16], ps[16];
+    struct err e = {0};
+    struct order_locked o;
     int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = lock_state(db, p->order_id, os, ps);
-    if (rc == DB_OK && (strcmp(os, "pending") != 0 || strcmp(ps, "pending") != 0)) {
+    enum errkind k = rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : db_fail(db, rc, &e);
+    err_clear(&e);
+    if (k == E_OK && (!o.found || !lifecycle_awaits_payment(&o.facts))) {
         db_rollback(db);
         return 0;
     }
+    if (k != E_OK)
+        rc = DB_ERR; /* rolled back already */
     /* updated_at = updated_at: the flag is for operators, not a change the order shows. */
     if (rc == DB_OK)
         rc = db_exec(db,
@@ -303,9 +268,16 @@ static int flag_for_review(struct db *db, const struct jobs_clock *clock, const 
                      "updated_at = updated_at WHERE order_id = ?",
                      DB_PARAMS(DBP_I(clock->offset_s), DBP_I(REVIEW_RECHECK_S), DBP_S(p->order_id)),
                      NULL, NULL);
-    rc = finish_tx(db, rc, E_OK, "flagging the expired checkout", p->order_id);
-    if (rc < 0 || p->flagged)
-        return rc < 0 ? rc : 0;
+    if (rc == DB_OK)
+        rc = db_commit(db);
+    if (rc != DB_OK) {
+        log_error("flagging the expired checkout of order %s failed: %s", p->order_id,
+                  db_last_error(db));
+        db_rollback(db);
+        return -1;
+    }
+    if (p->flagged)
+        return 0;
     /* The order id only: no transaction id or token in the log. */
     log_warn("order %s kept pending for an operator: %s", p->order_id, reason);
     return 1;
@@ -356,7 +328,7 @@ static enum expiry_lookup ask_gateway(const struct pay *p, struct gw_transaction
     return t->status == GW_TXN_FAILED ? LOOKUP_FAILED : LOOKUP_PENDING;
 }
 
-enum expiry_action jobs_expiry_decide(const struct expiry_facts *f)
+enum expiry_action jobs_payments_expiry_decide(const struct expiry_facts *f)
 {
     if (f->lookup == LOOKUP_PAID)
         return EXPIRE_CONFIRM;
@@ -397,7 +369,7 @@ static int expire_one(struct db *db, const struct jobs_clock *clock, const struc
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     struct expiry_facts f = {p->provider, p->page_issued, ask_gateway(p, &t)};
-    switch (jobs_expiry_decide(&f)) {
+    switch (jobs_payments_expiry_decide(&f)) {
     case EXPIRE_CONFIRM:
         return confirm_paid(db, p, &t);
     case EXPIRE_ASK_LATER:
@@ -421,7 +393,7 @@ static int reconcile_one(struct db *db, const struct pay *p)
     return ask_gateway(p, &t) == LOOKUP_PAID ? confirm_paid(db, p, &t) : 0;
 }
 
-static int refund_one(struct db *db, const struct pay *p)
+static int refund_one(struct db *db, const struct jobs_clock *clock, const struct pay *p)
 {
     if (!p->ref[0]) {
         log_error("refund of order %s: no PayTabs reference recorded; left for an admin",
@@ -434,7 +406,7 @@ static int refund_one(struct db *db, const struct pay *p)
         gw_refund(GW_PAYTABS, p->ref, p->order_id, p->amount, p->currency, refund_ref, &e);
     if (k == E_OK) {
         err_clear(&e);
-        return mark_refunded(db, p, refund_ref);
+        return mark_refunded(db, clock, p, refund_ref);
     }
     if (k == E_PRECONDITION)
         log_error("refund of order %s declined by PayTabs (%s); retried later, may need an admin",
@@ -452,12 +424,13 @@ static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
     int done = 0;
     for (int i = 0; i < ITEMS_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
         struct pay p;
+        memset(&p, 0, sizeof(p));
         int rc = claim_one(db, clock, job, &p);
         if (rc <= 0)
             return rc < 0 ? -1 : done;
         rc = job == JOB_EXPIRE      ? expire_one(db, clock, &p)
              : job == JOB_RECONCILE ? reconcile_one(db, &p)
-                                    : refund_one(db, &p);
+                                    : refund_one(db, clock, &p);
         if (rc < 0)
             return -1;
         done += rc;
@@ -465,17 +438,17 @@ static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
     return done;
 }
 
-int jobs_expire_checkouts(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_expire_checkouts(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_EXPIRE);
 }
 
-int jobs_reconcile_payments(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_reconcile(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_RECONCILE);
 }
 
-int jobs_refunds(struct db *db, const struct jobs_clock *clock)
+int jobs_payments_refunds(struct db *db, const struct jobs_clock *clock)
 {
     return run_job(db, clock, JOB_REFUND);
 }

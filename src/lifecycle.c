@@ -7,7 +7,13 @@
  *                                             an admin delivering, accepting or revising)
  *   4. the move's own state rules          -> 409 (not paid yet, nothing delivered, already
  *                                             delivered, no revisions left, not yet due, ...)
- * Cancel belongs to every role in some state, so its refusals are all of kind 4.
+ * Cancel belongs to every party and admin in some state, so its refusals are all of kind 4.
+ *
+ * The payment's moves (confirmation, failure, expiry, auto-completion, refunds) have their own
+ * rules after rule 1: a confirmation of an order already paid is a repeat that changes nothing,
+ * and refunds concern cancelled (or even completed) orders, so final states are judged per move.
+ * Only the system (a gateway's event, the jobs process) makes them, except a confirmation, which
+ * the client's verified payment or an admin's transfer confirmation make too.
  */
 #include <stddef.h>
 #include <string.h>
@@ -24,6 +30,13 @@ static struct lifecycle_decision allow(enum lifecycle_status to, const char *eve
                                        enum lifecycle_payment payment)
 {
     struct lifecycle_decision d = {.kind = E_OK, .to = to, .event = event, .payment = payment};
+    return d;
+}
+
+static struct lifecycle_decision unchanged(const struct lifecycle_order *o)
+{
+    struct lifecycle_decision d = {.kind = E_OK, .to = o->status, .payment = o->payment};
+    d.unchanged = true;
     return d;
 }
 
@@ -81,6 +94,9 @@ static enum lifecycle_payment payment_after_cancel(enum lifecycle_payment p)
 static struct lifecycle_decision decide_cancel(const struct lifecycle_order *o,
                                                enum lifecycle_role role)
 {
+    /* The system ends an order through expiry or a failed payment, which say why. */
+    if (role == LIFECYCLE_SYSTEM)
+        return refuse(E_FORBIDDEN, "Only a party or an admin can cancel this order");
     if (role == LIFECYCLE_CLIENT && o->status == LIFECYCLE_PROCESSING) {
         /* The client may walk away only from work that is late and was never delivered. */
         if (o->delivered)
@@ -95,11 +111,108 @@ static struct lifecycle_decision decide_cancel(const struct lifecycle_order *o,
     return allow(LIFECYCLE_CANCELLED, "cancelled", payment_after_cancel(o->payment));
 }
 
+/* The refusal for a move that needs a pending order, by the state it found instead. */
+static struct lifecycle_decision refuse_not_pending(const struct lifecycle_order *o)
+{
+    if (o->status == LIFECYCLE_COMPLETED)
+        return refuse(E_CONFLICT, "Order is completed");
+    if (o->status == LIFECYCLE_CANCELLED)
+        return refuse(E_CONFLICT, "Order is cancelled");
+    return refuse(E_CONFLICT, "Order is already paid");
+}
+
+bool lifecycle_awaits_payment(const struct lifecycle_order *o)
+{
+    return o->status == LIFECYCLE_PENDING && o->payment == LIFECYCLE_PAY_PENDING;
+}
+
+/* Confirmed before (by the gateway's event, the jobs, the client's own call): a repeat. */
+static struct lifecycle_decision decide_confirm(const struct lifecycle_order *o,
+                                                enum lifecycle_role role)
+{
+    if (o->status == LIFECYCLE_PROCESSING || o->status == LIFECYCLE_COMPLETED)
+        return unchanged(o);
+    if (o->status == LIFECYCLE_CANCELLED)
+        return refuse(E_CONFLICT, "Order is cancelled");
+    if (role == LIFECYCLE_FREELANCER)
+        return refuse(E_FORBIDDEN, "Only the client's payment can confirm an order");
+    if (o->payment != LIFECYCLE_PAY_PENDING)
+        return refuse(E_CONFLICT, "Payment is not pending");
+    return allow(LIFECYCLE_PROCESSING, "paid", LIFECYCLE_PAY_SUCCESS);
+}
+
+/* A checkout that will never be paid: the gateway refused or failed it (payment_failed), or it
+ * expired (cancelled, as a client's cancel of a checkout is). */
+static struct lifecycle_decision decide_unpaid_end(const struct lifecycle_order *o,
+                                                   enum lifecycle_move move)
+{
+    if (o->status != LIFECYCLE_PENDING)
+        return refuse_not_pending(o);
+    if (move == LIFECYCLE_FAIL_PAYMENT)
+        return allow(LIFECYCLE_CANCELLED, "payment_failed", LIFECYCLE_PAY_FAILED);
+    return allow(LIFECYCLE_CANCELLED, "cancelled", payment_after_cancel(o->payment));
+}
+
+static struct lifecycle_decision decide_auto_complete(const struct lifecycle_order *o)
+{
+    if (o->status != LIFECYCLE_PROCESSING)
+        return o->status == LIFECYCLE_PENDING ? refuse(E_CONFLICT, "Order is not paid yet")
+                                              : refuse_not_pending(o);
+    if (!o->delivered)
+        return refuse(E_CONFLICT, "Order has not been delivered");
+    return allow(LIFECYCLE_COMPLETED, "completed", o->payment);
+}
+
+/* Money for an order cancelled meanwhile: nothing is owed, so it goes back. A payment already
+ * being (or having been) returned is left as it is. */
+static struct lifecycle_decision decide_refund_late(const struct lifecycle_order *o)
+{
+    if (o->status != LIFECYCLE_CANCELLED)
+        return refuse(E_CONFLICT, "Order is not cancelled");
+    if (o->payment != LIFECYCLE_PAY_PENDING && o->payment != LIFECYCLE_PAY_FAILED)
+        return unchanged(o);
+    return allow(LIFECYCLE_CANCELLED, NULL, LIFECYCLE_PAY_REFUNDING);
+}
+
+/* The gateway returned the money: of a cancelled order being refunded, or of any paid order
+ * (a refund made at the gateway). The order keeps its status. */
+static struct lifecycle_decision decide_refunded(const struct lifecycle_order *o)
+{
+    if (o->payment != LIFECYCLE_PAY_REFUNDING && o->payment != LIFECYCLE_PAY_SUCCESS)
+        return refuse(E_CONFLICT, "Payment is not being refunded");
+    return allow(o->status, "refunded", LIFECYCLE_PAY_REFUNDED);
+}
+
+static struct lifecycle_decision decide_payment_move(const struct lifecycle_order *o,
+                                                     enum lifecycle_role role,
+                                                     enum lifecycle_move move)
+{
+    if (move == LIFECYCLE_CONFIRM_PAYMENT)
+        return decide_confirm(o, role);
+    if (role != LIFECYCLE_SYSTEM)
+        return refuse(E_FORBIDDEN, "Only the payment's gateway or the jobs make this move");
+    switch (move) {
+    case LIFECYCLE_FAIL_PAYMENT:
+    case LIFECYCLE_EXPIRE:
+        return decide_unpaid_end(o, move);
+    case LIFECYCLE_AUTO_COMPLETE:
+        return decide_auto_complete(o);
+    case LIFECYCLE_REFUND_LATE:
+        return decide_refund_late(o);
+    case LIFECYCLE_REFUNDED:
+        return decide_refunded(o);
+    default:
+        return refuse(E_INTERNAL, "Internal error");
+    }
+}
+
 struct lifecycle_decision lifecycle_decide(const struct lifecycle_order *o,
                                            enum lifecycle_role role, enum lifecycle_move move)
 {
     if (role == LIFECYCLE_NONE)
         return refuse(E_NOT_FOUND, "Order not found");
+    if (move > LIFECYCLE_CANCEL)
+        return decide_payment_move(o, role, move);
     if (o->status == LIFECYCLE_COMPLETED)
         return refuse(E_CONFLICT, "Order is completed");
     if (o->status == LIFECYCLE_CANCELLED)
@@ -113,14 +226,15 @@ struct lifecycle_decision lifecycle_decide(const struct lifecycle_order *o,
         return decide_revision(o, role);
     case LIFECYCLE_CANCEL:
         return decide_cancel(o, role);
+    default:
+        return refuse(E_INTERNAL, "Internal error");
     }
-    return refuse(E_INTERNAL, "Internal error");
 }
 
 enum lifecycle_role lifecycle_role_for(bool is_client, bool is_freelancer, bool is_admin,
                                        enum lifecycle_move move)
 {
-    if (move == LIFECYCLE_CANCEL && is_admin)
+    if ((move == LIFECYCLE_CANCEL || move == LIFECYCLE_CONFIRM_PAYMENT) && is_admin)
         return LIFECYCLE_ADMIN;
     if (is_client)
         return LIFECYCLE_CLIENT;

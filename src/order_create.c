@@ -1,11 +1,11 @@
 /*
- * order_create.c - order.create (seed 000: "create an order after successful payment"; contract
- * section 5). The client names a gateway transaction; the server asks the gateway about it and
+ * order_create.c - order.create, "create an order after successful payment" (docs/api.md,
+ * "tRPC"). The client names a gateway transaction; the server asks the gateway about it and
  * either confirms the client's pending checkout with that id or records a new, already paid
  * order. The unique key on (provider, transaction_id) makes one transaction confirm at most one
  * order, across workers and hosts.
  *
- * Checks, in the contract's order: transaction already used for another order (CONFLICT; the
+ * Checks, in the documented order: transaction already used for another order (CONFLICT; the
  * same input again returns the same order), then amount / currency / package-gig / orderId
  * mismatches (UNPROCESSABLE_CONTENT), then an unpaid transaction (PRECONDITION_FAILED). An
  * unreachable gateway is BAD_GATEWAY and changes no order (the transaction id named for the
@@ -17,8 +17,12 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/lifecycle.h"
 #include "khedma/money.h"
-#include "khedma/orders.h"
+#include "khedma/order_create.h"
+#include "khedma/order_json.h"
+#include "khedma/order_store.h"
+#include "khedma/payments.h"
 
 struct package_row {
     char gig_id[CUID_LEN + 1];
@@ -121,25 +125,9 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
                                 const struct package_row *p, const char *provider,
                                 const struct order_create *in, const char *order_id, struct err *e)
 {
-    char payment_id[CUID_LEN + 1];
-    cuid_new(payment_id);
-    int rc = db_exec(db,
-                     "INSERT INTO orders (id, user_id, freelancer_id, gig_id, package_id, status, "
-                     "total_amount, currency, payment_method, provider, revisions_allowed) "
-                     "VALUES (?, ?, ?, ?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
-                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id), DBP_S(p->owner_id),
-                               DBP_S(p->gig_id), DBP_S(in->package_id), DBP_S(p->price),
-                               DBP_S(provider), DBP_I(p->revisions)),
-                     NULL, NULL);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "INSERT INTO payments (id, order_id, status, amount, currency, "
-                     "payment_method, provider, reference) "
-                     "VALUES (?, ?, 'pending', ?, 'MAD', 'card', ?, ?)",
-                     DB_PARAMS(DBP_S(payment_id), DBP_S(order_id), DBP_S(p->price), DBP_S(provider),
-                               DBP_S(in->order_id)),
-                     NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    struct order_store_new n = {order_id, client->id, p->owner_id, p->gig_id,    in->package_id,
+                                p->price, "card",     provider,    p->revisions, in->order_id};
+    return order_store_create(db, &n, e);
 }
 
 /* One transaction: confirm the pending checkout, or write a new order and confirm it. A
@@ -166,14 +154,16 @@ static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
         cuid_new(x->order_id);
     if (!x->own && insert_paid(db, x->client, x->p, x->provider, x->in, x->order_id, e) != E_OK)
         return e->kind;
-    if (payment_confirm_locked(db, x->order_id, x->in->transaction_id, x->client->id, e) != E_OK)
+    struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, x->client, NULL,
+                             x->in->transaction_id,     NULL,      0};
+    if (order_store_transition(db, x->order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_create_paid(struct db *db, const struct user *client,
-                                const struct order_create *in, json_object **order, struct err *e)
+enum errkind order_create_paid(struct db *db, const struct user *client,
+                               const struct order_create *in, json_object **order, struct err *e)
 {
     enum gw_provider gp = gw_card_provider();
     const char *provider = gw_provider_name(gp);
@@ -184,14 +174,14 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     if (used && !repeat)
         return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
     if (used)
-        return order_load(db, order_id, order, e);
+        return order_json_load(db, order_id, order, e);
     struct package_row p;
     bool own = false;
     if (load_package(db, in, &p, e) != E_OK || is_own_checkout(db, client, in, &own, e) != E_OK)
         return e->kind;
     /* Kept on the client's own checkout before the gateway is asked (see payments.c). */
     if (own && gp == GW_YOUCANPAY)
-        payment_note_client_transaction(db, in->order_id, in->transaction_id);
+        payments_note_client_transaction(db, in->order_id, in->transaction_id);
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     enum errkind k = gw_lookup(gp, in->transaction_id, &t, e);
@@ -204,5 +194,5 @@ enum errkind orders_create_paid(struct db *db, const struct user *client,
     struct confirm_tx x = {client, in, &p, provider, own, order_id};
     if (db_tx_retry(db, confirm_tx, &x, e) != E_OK)
         return e->kind;
-    return order_load(db, order_id, order, e);
+    return order_json_load(db, order_id, order, e);
 }

@@ -1,7 +1,7 @@
 /*
- * order_json.c - the contract's Order object (section 6), built from one row of ORDER_SELECT:
- * the order joined with its package, gig, gig owner and payment, so a single query serves both
- * one order and a page of them.
+ * order_json.c - the Order object (docs/api.md, "Orders API"), built from one row of
+ * ORDER_JSON_SELECT: the order joined with its package, gig, gig owner and payment, so a single
+ * query serves both one order and a page of them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +9,10 @@
 
 #include "khedma/dberr.h"
 #include "khedma/jsonx.h"
-#include "khedma/orders.h"
+#include "khedma/order_json.h"
 #include "khedma/timeutil.h"
 
-const char ORDER_SELECT[] =
+const char ORDER_JSON_SELECT[] =
     "SELECT o.id, o.user_id, o.gig_id, o.package_id, o.status, o.total_amount, o.currency, "
     "o.payment_method, o.idempotency_key, o.payment_reference, o.meta, o.created_at, "
     "o.updated_at, o.due_at, o.delivered_at, o.completed_at, o.cancelled_at, o.cancel_reason, "
@@ -130,7 +130,7 @@ static json_object *payment_part(const struct db_result *r, size_t row)
     return p;
 }
 
-json_object *order_from_row(const struct db_result *r, size_t row)
+json_object *order_json_from_row(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
     jsonx_add_str(o, "id", db_result_get(r, row, C_ID));
@@ -161,17 +161,17 @@ json_object *order_from_row(const struct db_result *r, size_t row)
     return o;
 }
 
-enum errkind order_load(struct db *db, const char *order_id, json_object **out, struct err *e)
+enum errkind order_json_load(struct db *db, const char *order_id, json_object **out, struct err *e)
 {
-    char sql[sizeof(ORDER_SELECT) + 32];
-    snprintf(sql, sizeof(sql), "%sWHERE o.id = ?", ORDER_SELECT);
+    char sql[sizeof(ORDER_JSON_SELECT) + 32];
+    snprintf(sql, sizeof(sql), "%sWHERE o.id = ?", ORDER_JSON_SELECT);
     struct db_result *r = NULL;
     int rc = db_exec(db, sql, DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
     enum errkind k = E_OK;
     if (r->rows == 1)
-        *out = order_from_row(r, 0);
+        *out = order_json_from_row(r, 0);
     else
         k = err_set(e, E_NOT_FOUND, "Order not found");
     db_result_free(r);

@@ -1,11 +1,11 @@
 /*
- * orders_read.c - the read side of orders (seed 003, contract sections 5 and 6): a filtered,
+ * orders_read.c - the read side of orders (docs/api.md, "Orders API"): a filtered,
  * sorted page of the viewer's orders, and one order for one of its parties. Shared by
  * GET /api/orders[/{id}] and the tRPC procedures order.list and order.byId.
  *
  * A list is two statements whatever the page size: a COUNT(*) over orders alone (every filter
- * is on an orders column and every join of ORDER_SELECT follows a foreign key, so the joins
- * cannot change the count), then the page through ORDER_SELECT. The page query is skipped when
+ * is on an orders column and every join of ORDER_JSON_SELECT follows a foreign key, so the joins
+ * cannot change the count), then the page through ORDER_JSON_SELECT. The page query is skipped when
  * the page starts past the last order. Visibility is part of the WHERE clause
  * (order_query_render), so an order the viewer may not see and one that does not exist are the
  * same answer.
@@ -25,8 +25,9 @@
 
 #include "khedma/dberr.h"
 #include "khedma/jsonx.h"
+#include "khedma/order_json.h"
 #include "khedma/order_query.h"
-#include "khedma/orders.h"
+#include "khedma/orders_read.h"
 
 #define ORDER_NOT_FOUND "Order not found"
 
@@ -88,11 +89,12 @@ static enum errkind count_orders(struct db *db, const struct oq_sql *s, long lon
 static enum errkind page_items(struct db *db, const struct order_query *q, const struct oq_sql *s,
                                json_object *items, struct err *e)
 {
-    char *sql = JOIN(ORDER_SELECT, PAGE_IDS_OPEN, s->from, s->where, " ", s->tail, PAGE_IDS_CLOSE);
+    char *sql =
+        JOIN(ORDER_JSON_SELECT, PAGE_IDS_OPEN, s->from, s->where, " ", s->tail, PAGE_IDS_CLOSE);
     struct db_result *r;
     enum errkind k = run(db, sql, s->params, s->nparams, &r, e);
     for (size_t i = 0; k == E_OK && i < r->rows; i++)
-        json_object_array_add(items, order_from_row(r, i));
+        json_object_array_add(items, order_json_from_row(r, i));
     db_result_free(r);
     order_query_sort(q, items);
     return k;
@@ -108,8 +110,8 @@ static json_object *pagination(long long total, const struct order_query *q)
     return p;
 }
 
-enum errkind orders_list(struct db *db, const struct user *viewer, const struct order_query *q,
-                         json_object **out, struct err *e)
+enum errkind orders_read_list(struct db *db, const struct user *viewer, const struct order_query *q,
+                              json_object **out, struct err *e)
 {
     bool admin = is_admin(viewer);
     if (q->uses_user_id && !admin)
@@ -133,16 +135,16 @@ enum errkind orders_list(struct db *db, const struct user *viewer, const struct 
     return E_OK;
 }
 
-enum errkind orders_get(struct db *db, const struct user *viewer, const char *order_id,
-                        json_object **out, struct err *e)
+enum errkind orders_read_get(struct db *db, const struct user *viewer, const char *order_id,
+                             json_object **out, struct err *e)
 {
     if (is_admin(viewer))
-        return order_load(db, order_id, out, e);
+        return order_json_load(db, order_id, out, e);
     struct db_result *r;
-    enum errkind k = run(db, JOIN(ORDER_SELECT, PARTY_WHERE),
+    enum errkind k = run(db, JOIN(ORDER_JSON_SELECT, PARTY_WHERE),
                          DB_PARAMS(DBP_S(order_id), DBP_S(viewer->id), DBP_S(viewer->id)), &r, e);
     if (k == E_OK && r->rows == 1)
-        *out = order_from_row(r, 0);
+        *out = order_json_from_row(r, 0);
     else if (k == E_OK)
         k = err_set(e, E_NOT_FOUND, ORDER_NOT_FOUND);
     db_result_free(r);

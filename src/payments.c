@@ -1,6 +1,6 @@
 /*
- * payments.c - confirming that an order is paid (contract sections 5 and 6): POST /api/orders
- * (seed 003), order.create (seed 000) and an admin confirming a bank transfer. The payment is
+ * payments.c - confirming that an order is paid (docs/api.md, "Checkout and payment"): POST
+ * /api/orders, order.create and an admin confirming a bank transfer. The payment is
  * always verified with the gateway, never taken from the client, and amounts always come from the
  * database. Gateway calls happen before the transaction that confirms, so no row lock waits on the
  * network; the confirmation itself re-checks the order's state under its row lock.
@@ -9,72 +9,15 @@
 #include <string.h>
 
 #include "khedma/dberr.h"
+#include "khedma/events.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
+#include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/money.h"
-#include "khedma/orders.h"
-
-/* The package's delivery days, read without a lock: the package row is shared by every order of
- * it, and a confirmation that locked it would queue behind (or deadlock with) each concurrent
- * checkout and order.create, which share-lock it. A package edited meanwhile changes only which
- * committed value is read, as it could a moment earlier. */
-static int package_delivery(struct db *db, const char *order_id, long long *days)
-{
-    struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT p.delivery FROM orders o JOIN packages p ON p.id = o.package_id "
-                     "WHERE o.id = ?",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
-    if (rc == DB_OK)
-        *days = r->rows == 1 ? db_result_int(r, 0, 0, 0) : 0;
-    db_result_free(r);
-    return rc;
-}
-
-enum errkind payment_confirm_locked(struct db *db, const char *order_id, const char *transaction_id,
-                                    const char *actor_id, struct err *e)
-{
-    struct db_result *r = NULL;
-    int rc = db_exec(db, "SELECT status FROM orders WHERE id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    char status[16] = "";
-    if (r->rows == 1)
-        snprintf(status, sizeof(status), "%s", db_result_get(r, 0, 0));
-    db_result_free(r);
-    if (!status[0]) {
-        db_rollback(db);
-        return err_set(e, E_NOT_FOUND, "Order not found");
-    }
-    if (strcmp(status, "processing") == 0 || strcmp(status, "completed") == 0)
-        return E_OK; /* confirmed before: a repeat changes nothing */
-    if (strcmp(status, "pending") != 0) {
-        db_rollback(db);
-        return err_set(e, E_CONFLICT, "Order is cancelled");
-    }
-    long long days = 0;
-    rc = package_delivery(db, order_id, &days);
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "UPDATE payments SET status = 'success', "
-                     "transaction_id = COALESCE(?, transaction_id) WHERE order_id = ?",
-                     DB_PARAMS(DBP_S(transaction_id), DBP_S(order_id)), NULL, NULL);
-    if (rc == DB_DUPLICATE) {
-        db_rollback(db);
-        return err_set(e, E_CONFLICT, "Transaction already confirmed another order");
-    }
-    if (rc == DB_OK)
-        rc = db_exec(db,
-                     "UPDATE orders SET status = 'processing', "
-                     "due_at = UTC_TIMESTAMP(3) + INTERVAL ? DAY WHERE id = ?",
-                     DB_PARAMS(DBP_I(days), DBP_S(order_id)), NULL, NULL);
-    if (rc != DB_OK)
-        return db_fail(db, rc, e);
-    struct order_move m = {order_id, "paid", "pending", "processing", actor_id, NULL};
-    return order_event_record(db, &m, e);
-}
+#include "khedma/order_json.h"
+#include "khedma/order_store.h"
+#include "khedma/payments.h"
 
 /* What the submit path needs to know about the checkout before asking the gateway. */
 struct checkout_state {
@@ -151,24 +94,7 @@ static enum errkind verify_with_gateway(const struct checkout_state *s, const ch
     return E_OK;
 }
 
-/* Lock the order for the confirming transaction and read what the decision needs under the lock:
- * whether it is still pending, and whether webhook URLs were attached before. */
-static int lock_for_submit(struct db *db, const char *order_id, bool *pending, bool *had_urls)
-{
-    struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT status = 'pending', webhook_urls IS NOT NULL FROM orders "
-                     "WHERE id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(order_id)), &r, NULL);
-    if (rc != DB_OK)
-        return rc;
-    *pending = r->rows == 1 && db_result_int(r, 0, 0, 0) == 1;
-    *had_urls = r->rows == 1 && db_result_int(r, 0, 1, 0) == 1;
-    db_result_free(r);
-    return DB_OK;
-}
-
-/* Keep what the client attached to the order (seed 003); each field only when given. */
+/* Keep what the client attached to the order; each field only when given. */
 static int store_submit_fields(struct db *db, const struct order_submit *in)
 {
     return db_exec(db,
@@ -184,7 +110,7 @@ static int store_submit_fields(struct db *db, const struct order_submit *in)
 
 static enum errkind store_fields_tx(struct db *db, void *arg, struct err *e)
 {
-    int rc = store_submit_fields(db, arg);
+    int rc = store_submit_fields(db, *(const struct order_submit *const *)arg);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
@@ -200,29 +126,37 @@ static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
 {
     const struct submit_tx *x = arg;
     const struct order_submit *in = x->in;
-    bool pending_now = false, had_urls = false;
+    struct order_locked o;
     int rc = db_begin(db);
-    if (rc == DB_OK)
-        rc = lock_for_submit(db, in->checkout_id, &pending_now, &had_urls);
-    if (rc == DB_OK)
-        rc = store_submit_fields(db, in);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (pending_now &&
-        payment_confirm_locked(db, in->checkout_id, x->gateway_id[0] ? x->gateway_id : NULL,
-                               x->client->id, e) != E_OK)
+    /* Locked, and read under the lock: whether it is still pending, and whether webhook URLs
+     * were attached before. */
+    if (order_store_lock(db, in->checkout_id, &o, e) != E_OK)
+        return e->kind;
+    bool pending_now = o.found && o.facts.status == LIFECYCLE_PENDING;
+    rc = store_submit_fields(db, in);
+    if (rc != DB_OK)
+        return db_fail(db, rc, e);
+    struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT,
+                             x->client,
+                             NULL,
+                             x->gateway_id[0] ? x->gateway_id : NULL,
+                             NULL,
+                             0};
+    if (pending_now && order_store_apply(db, in->checkout_id, &o, &c, NULL, e) != E_OK)
         return e->kind;
     /* Confirmed before (usually by the gateway's webhook) and the URLs arrive only now: they
      * still get order.paid. */
-    if (!pending_now && in->webhook_urls_json && !had_urls &&
-        order_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
+    if (!pending_now && in->webhook_urls_json && !o.has_webhook_urls &&
+        events_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_submit(struct db *db, const struct user *client, const struct order_submit *in,
-                           struct err *e)
+enum errkind payments_submit(struct db *db, const struct user *client,
+                             const struct order_submit *in, struct err *e)
 {
     struct checkout_state s;
     if (load_checkout(db, client, in->checkout_id, &s, e) != E_OK)
@@ -234,7 +168,7 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
      * or saying "not yet", a crash, the database failing the confirmation) the jobs can still
      * ask about this transaction instead of cancelling an order that may be paid. */
     if (!confirmed && in->transaction_id && strcmp(s.provider, "youcanpay") == 0)
-        payment_note_client_transaction(db, in->checkout_id, in->transaction_id);
+        payments_note_client_transaction(db, in->checkout_id, in->transaction_id);
     struct gw_transaction t;
     memset(&t, 0, sizeof(t));
     if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
@@ -243,7 +177,7 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
          * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
         if (not_yet_paid) {
             struct err dbe = {0};
-            if (db_tx_retry(db, store_fields_tx, (void *)in, &dbe) != E_OK) {
+            if (db_tx_retry(db, store_fields_tx, &in, &dbe) != E_OK) {
                 err_clear(e);
                 *e = dbe;
             }
@@ -265,8 +199,8 @@ static enum errkind note_client_transaction_tx(struct db *db, void *arg, struct 
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-void payment_note_client_transaction(struct db *db, const char *order_id,
-                                     const char *transaction_id)
+void payments_note_client_transaction(struct db *db, const char *order_id,
+                                      const char *transaction_id)
 {
     const char *v[2] = {order_id, transaction_id};
     struct err e = {0};
@@ -284,21 +218,19 @@ struct transfer_tx {
 static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
 {
     const struct transfer_tx *x = arg;
+    struct order_locked o;
     int rc = db_begin(db);
-    struct db_result *r = NULL;
-    if (rc == DB_OK)
-        rc = db_exec(db, "SELECT provider, status FROM orders WHERE id = ? FOR UPDATE",
-                     DB_PARAMS(DBP_S(x->order_id)), &r, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
+    if (order_store_lock(db, x->order_id, &o, e) != E_OK)
+        return e->kind;
     enum errkind k = E_OK;
-    if (r->rows != 1)
+    if (!o.found)
         k = err_set(e, E_NOT_FOUND, "Order not found");
-    else if (!db_result_get(r, 0, 0) || strcmp(db_result_get(r, 0, 0), "bank_transfer") != 0)
+    else if (strcmp(o.provider, "bank_transfer") != 0)
         k = err_set(e, E_CONFLICT, "Order is not paid by bank transfer");
-    else if (strcmp(db_result_get(r, 0, 1), "pending") != 0)
+    else if (o.facts.status != LIFECYCLE_PENDING)
         k = err_set(e, E_CONFLICT, "Order is not pending");
-    db_result_free(r);
     if (k != E_OK) {
         db_rollback(db);
         return k;
@@ -307,19 +239,21 @@ static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
                  DB_PARAMS(DBP_S(x->reference), DBP_S(x->order_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    if (payment_confirm_locked(db, x->order_id, NULL, x->admin->id, e) != E_OK)
+    struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, x->admin, NULL, NULL, NULL, 0};
+    if (order_store_apply(db, x->order_id, &o, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind orders_confirm_transfer(struct db *db, const struct user *admin, const char *order_id,
-                                     const char *reference, json_object **order, struct err *e)
+enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
+                                       const char *order_id, const char *reference,
+                                       json_object **order, struct err *e)
 {
     if (strcmp(admin->role, "admin") != 0)
         return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
     struct transfer_tx x = {admin, order_id, reference};
     if (db_tx_retry(db, confirm_transfer_tx, &x, e) != E_OK)
         return e->kind;
-    return order_load(db, order_id, order, e);
+    return order_json_load(db, order_id, order, e);
 }

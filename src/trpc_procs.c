@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "khedma/app.h"
+#include "khedma/checkout.h"
 #include "khedma/config.h"
 #include "khedma/gigs.h"
 #include "khedma/jsonx.h"
-#include "khedma/orders.h"
+#include "khedma/order_create.h"
 #include "khedma/order_query.h"
+#include "khedma/orders_read.h"
 #include "khedma/trpc.h"
 
 /* The signed-in user, or NULL with e set (UNAUTHORIZED, FORBIDDEN for a cookie-only cross-site
@@ -201,7 +203,7 @@ static enum errkind p_order_checkout(struct ctx *c, json_object *in, json_object
         return e->kind;
     struct checkout_input v = {jsonx_str(in, "paymentMethod"), jsonx_str(in, "packageId"),
                                jsonx_str(in, "gigId"), c->req->remote_addr};
-    return orders_checkout(c->db, u, &v, out, e);
+    return checkout_order(c->db, u, &v, out, e);
 }
 
 /* A required non-empty string field, reported under its own name. */
@@ -229,7 +231,7 @@ static enum errkind p_order_create(struct ctx *c, json_object *in, json_object *
                              required_string(in, "packageId", e)};
     if (e->kind != E_OK)
         return err_set(e, E_BAD_REQUEST, "Invalid input");
-    return orders_create_paid(c->db, u, &v, out, e);
+    return order_create_paid(c->db, u, &v, out, e);
 }
 
 /* order.list {as?, status?, page?, limit?}: a page of the caller's orders (order_query.h). */
@@ -239,7 +241,7 @@ static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **o
     struct order_query q;
     if (!u || order_query_from_json(in, &q, e) != E_OK)
         return e->kind;
-    enum errkind k = orders_list(c->db, u, &q, out, e);
+    enum errkind k = orders_read_list(c->db, u, &q, out, e);
     order_query_free(&q);
     return k;
 }
@@ -255,7 +257,7 @@ static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **
         err_field(e, "id", "Expected string");
         return err_set(e, E_BAD_REQUEST, "Invalid input");
     }
-    return cuid_valid(id) ? orders_get(c->db, u, id, out, e)
+    return cuid_valid(id) ? orders_read_get(c->db, u, id, out, e)
                           : err_set(e, E_NOT_FOUND, "Order not found");
 }
 

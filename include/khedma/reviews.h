@@ -1,6 +1,7 @@
 /*
- * reviews.h - reviews of completed orders (contract section 6): one per order, by its client,
- * rating 1-5. The gig owner's rating in GigDetails is computed from these rows (gigs_read.c).
+ * reviews.h - reviews of completed orders (docs/api.md, "Order lifecycle"): one per order, by its
+ * client, rating 1-5. The gig owner's rating in GigDetails is computed from these rows
+ * (gigs_read.c).
  */
 #ifndef KHEDMA_REVIEWS_H
 #define KHEDMA_REVIEWS_H

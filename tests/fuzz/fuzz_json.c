@@ -1,7 +1,7 @@
 /*
  * fuzz_json.c - JSON input and its canonical form (jsonx.c jsonx_parse_value, idempotency.c
- * json_canonical): strict parsing of a request body, the typed field readers on every member,
- * decimal normalisation of string members, and the canonical text idempotency keys hash.
+ * idempotency_canonical_json): strict parsing of a request body, the typed field readers on every
+ * member, decimal normalisation of string members, and the canonical text idempotency keys hash.
  * Checks the properties the idempotency rule depends on: the canonical text and the compact
  * serialisation of an accepted value are themselves accepted, and canonicalising is stable
  * (the canonical text of the re-parsed canonical text is the same text).
@@ -54,13 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_members(v);
     check_reparses(jsonx_to_string(v));
 
-    char *canon = json_canonical(v);
+    char *canon = idempotency_canonical_json(v);
     json_object *again = NULL;
     FZ_CHECK(jsonx_parse_value(canon, strlen(canon), &again));
-    char *canon2 = json_canonical(again);
+    char *canon2 = idempotency_canonical_json(again);
     FZ_CHECK(strcmp(canon, canon2) == 0);
     char hash[SHA256_HEX_LEN + 1];
-    idem_request_hash(v, hash);
+    idempotency_request_hash(v, hash);
     FZ_CHECK(strlen(hash) == SHA256_HEX_LEN);
 
     free(canon2);

@@ -18,7 +18,7 @@ static char *canon_of(const char *text)
 {
     json_object *o = jsonx_parse(text, strlen(text));
     assert_non_null(o);
-    char *s = json_canonical(o);
+    char *s = idempotency_canonical_json(o);
     json_object_put(o);
     return s;
 }
@@ -52,9 +52,9 @@ static void equal_bodies_hash_equal(void **state)
     char ha[SHA256_HEX_LEN + 1], hb[SHA256_HEX_LEN + 1], hc[SHA256_HEX_LEN + 1];
     json_object *oa = jsonx_parse(a, strlen(a)), *ob = jsonx_parse(b, strlen(b)),
                 *oc = jsonx_parse(c, strlen(c));
-    idem_request_hash(oa, ha);
-    idem_request_hash(ob, hb);
-    idem_request_hash(oc, hc);
+    idempotency_request_hash(oa, ha);
+    idempotency_request_hash(ob, hb);
+    idempotency_request_hash(oc, hc);
     assert_string_equal(ha, hb);
     assert_string_not_equal(ha, hc);
     assert_int_equal(strlen(ha), SHA256_HEX_LEN);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "khedma/jobs.h"
+#include "khedma/jobs_payments.h"
 
 static void test_parse_offset(void **state)
 {
@@ -109,7 +110,7 @@ static void test_check_delay(void **state)
 static enum expiry_action decide(const char *provider, bool page_issued, enum expiry_lookup l)
 {
     struct expiry_facts f = {provider, page_issued, l};
-    return jobs_expiry_decide(&f);
+    return jobs_payments_expiry_decide(&f);
 }
 
 static void test_expiry_confirms_or_asks_later(void **state)

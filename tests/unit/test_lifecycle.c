@@ -4,6 +4,8 @@
  * people read (who may deliver, accept, revise and cancel, and when), then walked exhaustively
  * over all combinations of the facts for the invariants that must hold everywhere (404 before
  * anything for outsiders, final states answer 409, the payment only changes on cancel, ...).
+ * The payment's moves (confirmation, failure, expiry, auto-completion, refunds), made by the
+ * gateways and the jobs through the order store, are walked the same way.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -336,6 +338,189 @@ static void test_names(void **state)
     assert_null(lifecycle_payment_name(LIFECYCLE_PAY_NONE));
 }
 
+static const enum lifecycle_move payment_moves[] = {
+    LIFECYCLE_CONFIRM_PAYMENT, LIFECYCLE_FAIL_PAYMENT, LIFECYCLE_EXPIRE,
+    LIFECYCLE_AUTO_COMPLETE,   LIFECYCLE_REFUND_LATE,  LIFECYCLE_REFUNDED};
+
+static void expect_unchanged(const struct lifecycle_order *o, enum lifecycle_role role,
+                             enum lifecycle_move move)
+{
+    struct lifecycle_decision d = lifecycle_decide(o, role, move);
+    assert_int_equal(d.kind, E_OK);
+    assert_true(d.unchanged);
+    assert_null(d.event);
+    assert_int_equal(d.to, o->status);
+    assert_int_equal(d.payment, o->payment);
+}
+
+static void test_confirm_payment(void **state)
+{
+    struct lifecycle_order o = pending();
+    /* the client's verified payment, an admin's transfer confirmation, a gateway or the jobs */
+    expect_allowed(&o, LIFECYCLE_CLIENT, LIFECYCLE_CONFIRM_PAYMENT, LIFECYCLE_PROCESSING, "paid",
+                   LIFECYCLE_PAY_SUCCESS);
+    expect_allowed(&o, LIFECYCLE_ADMIN, LIFECYCLE_CONFIRM_PAYMENT, LIFECYCLE_PROCESSING, "paid",
+                   LIFECYCLE_PAY_SUCCESS);
+    struct lifecycle_decision d =
+        expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_CONFIRM_PAYMENT, LIFECYCLE_PROCESSING,
+                       "paid", LIFECYCLE_PAY_SUCCESS);
+    assert_false(d.unchanged);
+    expect_refused(&o, LIFECYCLE_FREELANCER, LIFECYCLE_CONFIRM_PAYMENT, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_NONE, LIFECYCLE_CONFIRM_PAYMENT, E_NOT_FOUND);
+    /* confirmed before: a repeat that writes nothing, from anyone who may confirm */
+    o = processing(false, false);
+    expect_unchanged(&o, LIFECYCLE_CLIENT, LIFECYCLE_CONFIRM_PAYMENT);
+    expect_unchanged(&o, LIFECYCLE_SYSTEM, LIFECYCLE_CONFIRM_PAYMENT);
+    o.status = LIFECYCLE_COMPLETED;
+    expect_unchanged(&o, LIFECYCLE_SYSTEM, LIFECYCLE_CONFIRM_PAYMENT);
+    /* cancelled: too late, with the message the API answers */
+    o = pending();
+    o.status = LIFECYCLE_CANCELLED;
+    o.payment = LIFECYCLE_PAY_FAILED;
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_CONFIRM_PAYMENT, E_CONFLICT);
+    assert_string_equal(lifecycle_decide(&o, LIFECYCLE_SYSTEM, LIFECYCLE_CONFIRM_PAYMENT).message,
+                        "Order is cancelled");
+    /* a pending order whose payment is not pending any more is not confirmed */
+    o = pending();
+    o.payment = LIFECYCLE_PAY_FAILED;
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_CONFIRM_PAYMENT, E_CONFLICT);
+}
+
+static void test_fail_and_expire(void **state)
+{
+    struct lifecycle_order o = pending();
+    expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_FAIL_PAYMENT, LIFECYCLE_CANCELLED,
+                   "payment_failed", LIFECYCLE_PAY_FAILED);
+    expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_EXPIRE, LIFECYCLE_CANCELLED, "cancelled",
+                   LIFECYCLE_PAY_FAILED);
+    /* only the system: a party cancels with LIFECYCLE_CANCEL instead */
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_FAIL_PAYMENT, E_FORBIDDEN);
+    expect_refused(&o, LIFECYCLE_ADMIN, LIFECYCLE_EXPIRE, E_FORBIDDEN);
+    /* paid, completed or cancelled meanwhile: nothing to end */
+    for (size_t s = 1; s < COUNT(all_statuses); s++) {
+        o = processing(false, false);
+        o.status = all_statuses[s];
+        expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_FAIL_PAYMENT, E_CONFLICT);
+        expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_EXPIRE, E_CONFLICT);
+    }
+    o.status = LIFECYCLE_PROCESSING;
+    assert_string_equal(lifecycle_decide(&o, LIFECYCLE_SYSTEM, LIFECYCLE_EXPIRE).message,
+                        "Order is already paid");
+}
+
+static void test_auto_complete(void **state)
+{
+    struct lifecycle_order o = processing(true, false);
+    expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_AUTO_COMPLETE, LIFECYCLE_COMPLETED, "completed",
+                   LIFECYCLE_PAY_SUCCESS);
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_AUTO_COMPLETE, E_FORBIDDEN);
+    o = processing(false, true); /* a revision cleared the delivery */
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_AUTO_COMPLETE, E_CONFLICT);
+    o = pending();
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_AUTO_COMPLETE, E_CONFLICT);
+    o = processing(true, false);
+    o.status = LIFECYCLE_COMPLETED;
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_AUTO_COMPLETE, E_CONFLICT);
+    o.status = LIFECYCLE_CANCELLED;
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_AUTO_COMPLETE, E_CONFLICT);
+}
+
+static void test_refunds(void **state)
+{
+    /* money after a cancel goes back; a payment already on its way back stays as it is */
+    struct lifecycle_order o = pending();
+    o.status = LIFECYCLE_CANCELLED;
+    struct lifecycle_decision d = lifecycle_decide(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUND_LATE);
+    assert_int_equal(d.kind, E_OK);
+    assert_false(d.unchanged);
+    assert_null(d.event);
+    assert_int_equal(d.to, LIFECYCLE_CANCELLED);
+    assert_int_equal(d.payment, LIFECYCLE_PAY_REFUNDING);
+    o.payment = LIFECYCLE_PAY_FAILED;
+    assert_int_equal(lifecycle_decide(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUND_LATE).payment,
+                     LIFECYCLE_PAY_REFUNDING);
+    o.payment = LIFECYCLE_PAY_REFUNDED;
+    expect_unchanged(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUND_LATE);
+    o.payment = LIFECYCLE_PAY_REFUNDING;
+    expect_unchanged(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUND_LATE);
+    o = pending();
+    expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUND_LATE, E_CONFLICT);
+    o.status = LIFECYCLE_CANCELLED;
+    expect_refused(&o, LIFECYCLE_ADMIN, LIFECYCLE_REFUND_LATE, E_FORBIDDEN);
+    /* refunded: from refunding (a cancelled paid order) or success (refunded at the gateway);
+     * the order keeps its status */
+    o = processing(false, false);
+    o.status = LIFECYCLE_CANCELLED;
+    o.payment = LIFECYCLE_PAY_REFUNDING;
+    expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUNDED, LIFECYCLE_CANCELLED, "refunded",
+                   LIFECYCLE_PAY_REFUNDED);
+    o = processing(true, false);
+    o.status = LIFECYCLE_COMPLETED;
+    expect_allowed(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUNDED, LIFECYCLE_COMPLETED, "refunded",
+                   LIFECYCLE_PAY_REFUNDED);
+    const enum lifecycle_payment never[] = {LIFECYCLE_PAY_NONE, LIFECYCLE_PAY_PENDING,
+                                            LIFECYCLE_PAY_FAILED, LIFECYCLE_PAY_REFUNDED};
+    for (size_t i = 0; i < COUNT(never); i++) {
+        o.payment = never[i];
+        expect_refused(&o, LIFECYCLE_SYSTEM, LIFECYCLE_REFUNDED, E_CONFLICT);
+    }
+    o.payment = LIFECYCLE_PAY_SUCCESS;
+    expect_refused(&o, LIFECYCLE_CLIENT, LIFECYCLE_REFUNDED, E_FORBIDDEN);
+}
+
+/* The system makes none of the API's moves, and an outsider none of the payment's. */
+static void test_system_role(void **state)
+{
+    for (int delivered = 0; delivered < 2; delivered++) {
+        struct lifecycle_order o = processing(delivered, true);
+        for (size_t m = 0; m < COUNT(all_moves); m++)
+            expect_refused(&o, LIFECYCLE_SYSTEM, all_moves[m], E_FORBIDDEN);
+        o = pending();
+        for (size_t m = 0; m < COUNT(payment_moves); m++)
+            expect_refused(&o, LIFECYCLE_NONE, payment_moves[m], E_NOT_FOUND);
+    }
+    /* an admin who is a party confirms a transfer as an admin */
+    assert_int_equal(lifecycle_role_for(false, true, true, LIFECYCLE_CONFIRM_PAYMENT),
+                     LIFECYCLE_ADMIN);
+}
+
+/* Every combination for the payment's moves: what an allowed move may lead to. */
+static void test_payment_matrix(void **state)
+{
+    const enum lifecycle_role roles[] = {LIFECYCLE_CLIENT, LIFECYCLE_FREELANCER, LIFECYCLE_ADMIN,
+                                         LIFECYCLE_SYSTEM};
+    for (size_t s = 0; s < COUNT(all_statuses); s++)
+        for (size_t p = 0; p < COUNT(all_payments); p++)
+            for (int flags = 0; flags < 4; flags++)
+                for (size_t r = 0; r < COUNT(roles); r++)
+                    for (size_t m = 0; m < COUNT(payment_moves); m++) {
+                        struct lifecycle_order o = {
+                            all_statuses[s], all_payments[p], flags & 1, (flags & 2) != 0, 0, 2};
+                        struct lifecycle_decision d =
+                            lifecycle_decide(&o, roles[r], payment_moves[m]);
+                        if (d.kind != E_OK) {
+                            assert_true(d.kind == E_CONFLICT || d.kind == E_FORBIDDEN);
+                            assert_non_null(d.message);
+                            continue;
+                        }
+                        /* only a confirmation is anyone's but the system's */
+                        assert_true(roles[r] == LIFECYCLE_SYSTEM ||
+                                    payment_moves[m] == LIFECYCLE_CONFIRM_PAYMENT);
+                        /* nothing leaves a final status, and nothing pending completes */
+                        if (o.status == LIFECYCLE_CANCELLED)
+                            assert_int_equal(d.to, LIFECYCLE_CANCELLED);
+                        if (o.status == LIFECYCLE_COMPLETED)
+                            assert_int_equal(d.to, LIFECYCLE_COMPLETED);
+                        if (o.status == LIFECYCLE_PENDING)
+                            assert_true(d.to != LIFECYCLE_COMPLETED);
+                        if (d.unchanged)
+                            assert_null(d.event);
+                        /* money is confirmed only for a pending payment */
+                        if (d.payment == LIFECYCLE_PAY_SUCCESS && o.payment != d.payment)
+                            assert_int_equal(o.payment, LIFECYCLE_PAY_PENDING);
+                    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +534,12 @@ int main(void)
         cmocka_unit_test(test_whole_matrix),
         cmocka_unit_test(test_role),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_confirm_payment),
+        cmocka_unit_test(test_fail_and_expire),
+        cmocka_unit_test(test_auto_complete),
+        cmocka_unit_test(test_refunds),
+        cmocka_unit_test(test_system_role),
+        cmocka_unit_test(test_payment_matrix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
