@@ -13,6 +13,7 @@
 
 #include "khedma/config.h"
 #include "khedma/log.h"
+#include "khedma/percent.h"
 
 #ifdef KHEDMA_DATADIR
 #define DEFAULT_SQL_DIR KHEDMA_DATADIR /* make install puts migrations/ and seed/ there */
@@ -242,42 +243,6 @@ static int url_error(char *errbuf, size_t errlen, const char *what)
     return -1;
 }
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes n bytes of s into a new string; NULL for a malformed escape, an encoded NUL
- * or no memory. '+' stays '+': this is a URL, not a form. */
-static char *percent_decode(const char *s, size_t n)
-{
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
 /* user[:password] */
 static int parse_userinfo(const char *s, size_t n, struct db_url *out, char *errbuf, size_t errlen)
 {
@@ -285,8 +250,8 @@ static int parse_userinfo(const char *s, size_t n, struct db_url *out, char *err
     size_t user_len = colon ? (size_t)(colon - s) : n;
     if (user_len == 0)
         return url_error(errbuf, errlen, "missing user name");
-    out->user = percent_decode(s, user_len);
-    out->password = colon ? percent_decode(colon + 1, n - user_len - 1) : strdup("");
+    out->user = percent_decode(s, user_len, false, NULL);
+    out->password = colon ? percent_decode(colon + 1, n - user_len - 1, false, NULL) : strdup("");
     if (!out->user || !out->password)
         return url_error(errbuf, errlen, "bad percent-encoding in user or password");
     return 0;
@@ -320,7 +285,7 @@ static int parse_hostport(const char *s, size_t n, struct db_url *out, char *err
             return url_error(errbuf, errlen, "port must be a number from 1 to 65535");
         out->port = (unsigned int)v;
     }
-    out->host = percent_decode(host, host_len);
+    out->host = percent_decode(host, host_len, false, NULL);
     return out->host ? 0 : url_error(errbuf, errlen, "bad percent-encoding in host");
 }
 
@@ -331,7 +296,7 @@ static int parse_query(const char *q, struct db_url *out, char *errbuf, size_t e
     while (*q) {
         size_t len = strcspn(q, "&");
         if (len > 7 && strncmp(q, "socket=", 7) == 0 && !out->socket) {
-            out->socket = percent_decode(q + 7, len - 7);
+            out->socket = percent_decode(q + 7, len - 7, false, NULL);
             if (!out->socket)
                 return url_error(errbuf, errlen, "bad percent-encoding in socket");
         } else if (len > 0) {
@@ -366,7 +331,7 @@ static int parse_url_parts(const char *rest, struct db_url *out, char *errbuf, s
     size_t db_len = main_len - (size_t)(slash + 1 - rest);
     if (memchr(slash + 1, '/', db_len))
         return url_error(errbuf, errlen, "database name must not contain '/'");
-    out->database = percent_decode(slash + 1, db_len);
+    out->database = percent_decode(slash + 1, db_len, false, NULL);
     if (!out->database)
         return url_error(errbuf, errlen, "bad percent-encoding in database name");
     return query ? parse_query(query + 1, out, errbuf, errlen) : 0;

@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 #include "khedma/db.h"
 #include "khedma/errors.h"
-#include "khedma/http.h"
+#include "khedma/kv_list.h"
 
 #define OQ_MAX_FILTERS 16 /* filter.* parameters in one query */
 #define OQ_MAX_VALUES 100 /* values of one $in list */

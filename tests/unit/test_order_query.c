@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "khedma/jsonx.h"
+#include "khedma/http.h"
 #include "khedma/order_query.h"
 
 #define VIEWER "cviewer000000000000000001"
@@ -33,9 +34,9 @@
 static enum errkind parse(const char *qs, struct order_query *q, struct err *e)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query(qs, &l), 0);
+    assert_int_equal(http_parse_query(qs, &l), 0);
     enum errkind k = order_query_parse(&l, q, e);
-    kv_free(&l);
+    kv_list_free(&l);
     return k;
 }
 
