@@ -30,6 +30,7 @@
 #include "khedma/gigs.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/pagination.h"
 #include "khedma/timeutil.h"
 
 #define GIG_NOT_FOUND "Gig not found"
@@ -965,16 +966,6 @@ static enum errkind search_count(struct db *db, const struct gig_search *s, long
     return E_OK;
 }
 
-static json_object *pagination_json(long long total, const struct gig_search *s)
-{
-    json_object *p = json_object_new_object();
-    jsonx_add_int(p, "totalItems", total);
-    jsonx_add_int(p, "currentPage", s->page);
-    jsonx_add_int(p, "pageSize", s->limit);
-    jsonx_add_int(p, "totalPages", (total + s->limit - 1) / s->limit);
-    return p;
-}
-
 enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object **out,
                          struct err *e)
 {
@@ -992,9 +983,6 @@ enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object 
         json_object_put(items);
         return e->kind;
     }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", items);
-    json_object_object_add(o, "pagination", pagination_json(total, s));
-    *out = o;
+    *out = pagination_page(items, total, s->page, s->limit);
     return E_OK;
 }

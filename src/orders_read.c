@@ -27,6 +27,7 @@
 #include "khedma/jsonx.h"
 #include "khedma/order_query.h"
 #include "khedma/orders.h"
+#include "khedma/pagination.h"
 
 #define ORDER_NOT_FOUND "Order not found"
 
@@ -98,16 +99,6 @@ static enum errkind page_items(struct db *db, const struct order_query *q, const
     return k;
 }
 
-static json_object *pagination(long long total, const struct order_query *q)
-{
-    json_object *p = json_object_new_object();
-    jsonx_add_int(p, "totalItems", total);
-    jsonx_add_int(p, "currentPage", q->page);
-    jsonx_add_int(p, "pageSize", q->limit);
-    jsonx_add_int(p, "totalPages", (total + q->limit - 1) / q->limit);
-    return p;
-}
-
 enum errkind orders_list(struct db *db, const struct user *viewer, const struct order_query *q,
                          json_object **out, struct err *e)
 {
@@ -127,9 +118,7 @@ enum errkind orders_list(struct db *db, const struct user *viewer, const struct 
         json_object_put(items);
         return k;
     }
-    *out = json_object_new_object();
-    json_object_object_add(*out, "items", items);
-    json_object_object_add(*out, "pagination", pagination(total, q));
+    *out = pagination_page(items, total, q->page, q->limit);
     return E_OK;
 }
 
