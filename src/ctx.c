@@ -149,3 +149,18 @@ bool ctx_csrf_ok(const struct ctx *c)
         return true;
     return origin_allowed(request_header(c->req, "origin"));
 }
+
+const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message, struct err *e)
+{
+    enum errkind dberr = E_OK;
+    const struct user *u = ctx_user(c, &dberr);
+    if (dberr != E_OK)
+        err_set(e, dberr, "Database unavailable");
+    else if (!u)
+        err_set(e, E_UNAUTHORIZED, "%s", anonymous_message);
+    else if (!ctx_csrf_ok(c))
+        err_set(e, E_FORBIDDEN, "Cross-site request refused");
+    else
+        return u;
+    return NULL;
+}

@@ -27,13 +27,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/gigs.h"
+#include "khedma/gigs_read.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/pagination.h"
 #include "khedma/timeutil.h"
 
 #define GIG_NOT_FOUND "Gig not found"
+
+/* Columns of "the Gig" object, in the order plain_json() reads them (table alias g). */
+#define GIG_COLUMNS                                                                                \
+    "g.id, g.title, g.slug, g.description, g.is_paused, g.status, g.offers_multiple_packages, "    \
+    "g.owner_id, g.category_id, g.created_at, g.updated_at"
 #define USER_NOT_FOUND "User not found"
 
 /* ---- SQL: child rows in the shared layout ---------------------------------------------------- */
@@ -435,7 +440,8 @@ static json_object *ordered_list(const struct db_result *r, char kind, size_t po
 
 /* ---- the Gig --------------------------------------------------------------------------------- */
 
-json_object *gig_plain_json(const struct db_result *r, size_t row)
+/* "The Gig" from row `row` of a result whose first columns are GIG_COLUMNS. */
+static json_object *plain_json(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
     jsonx_add_str(o, "id", db_result_get(r, row, 0));
@@ -452,7 +458,7 @@ json_object *gig_plain_json(const struct db_result *r, size_t row)
     return o;
 }
 
-enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **out, struct err *e)
+enum errkind gigs_read_plain(struct db *db, const char *gig_id, json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "fetch gig", SQL_PLAIN, DB_PARAMS(DBP_S(gig_id)), &r, e) != E_OK)
@@ -461,13 +467,13 @@ enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **o
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
     }
-    *out = gig_plain_json(r, 0);
+    *out = plain_json(r, 0);
     db_result_free(r);
     return E_OK;
 }
 
-enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const char *gig_id,
-                                  json_object **out, struct err *e)
+enum errkind gigs_read_offers_multiple(struct db *db, const char *owner_id, const char *gig_id,
+                                       json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "offers multiple", SQL_OFFERS_MULTIPLE, DB_PARAMS(DBP_S(gig_id), DBP_S(owner_id)),
@@ -602,8 +608,8 @@ static enum errkind summaries_from(struct db *db, struct db_result *r, json_obje
     return E_OK;
 }
 
-enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *user_id,
-                            json_object **out, struct err *e)
+enum errkind gigs_read_user_gigs(struct db *db, const char *viewer_id, const char *user_id,
+                                 json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "user gigs", SQL_USER_GIGS, DB_PARAMS(DBP_S(user_id), DBP_S(viewer_id)), &r, e) !=
@@ -612,7 +618,8 @@ enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *us
     return summaries_from(db, r, out, e);
 }
 
-enum errkind gigs_by_username(struct db *db, const char *username, json_object **out, struct err *e)
+enum errkind gigs_read_by_username(struct db *db, const char *username, json_object **out,
+                                   struct err *e)
 {
     struct db_result *r;
     if (run(db, "gigs by username", SQL_BY_USERNAME, DB_PARAMS(DBP_S(username)), &r, e) != E_OK)
@@ -706,7 +713,8 @@ static json_object *details_json(const struct db_result *r, size_t g, bool with_
     return o;
 }
 
-/* Shared tail of gigs_details and gigs_by_id: not found, or the details object. Frees r. */
+/* Shared tail of gigs_read_details and gigs_read_by_id: not found, or the details object. Frees r.
+ */
 static enum errkind details_from(struct db_result *r, bool with_stats, json_object **out,
                                  struct err *e)
 {
@@ -725,8 +733,8 @@ static enum errkind details_from(struct db_result *r, bool with_stats, json_obje
     return E_OK;
 }
 
-enum errkind gigs_details(struct db *db, const char *username, const char *slug, json_object **out,
-                          struct err *e)
+enum errkind gigs_read_details(struct db *db, const char *username, const char *slug,
+                               json_object **out, struct err *e)
 {
     struct db_result *r;
     struct db_param u = DBP_S(username), s = DBP_S(slug);
@@ -735,8 +743,8 @@ enum errkind gigs_details(struct db *db, const char *username, const char *slug,
     return details_from(r, true, out, e);
 }
 
-enum errkind gigs_by_id(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
-                        struct err *e)
+enum errkind gigs_read_by_id(struct db *db, const char *owner_id, const char *gig_id,
+                             json_object **out, struct err *e)
 {
     struct db_result *r;
     struct db_param g = DBP_S(gig_id), o = DBP_S(owner_id);
@@ -765,8 +773,8 @@ static enum errkind visible_rows(struct db *db, const char *what, const char *sq
     return E_OK;
 }
 
-enum errkind gigs_packages(struct db *db, const char *viewer_id, const char *gig_id,
-                           json_object **out, struct err *e)
+enum errkind gigs_read_packages(struct db *db, const char *viewer_id, const char *gig_id,
+                                json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig packages", SQL_PACKAGES, viewer_id, gig_id, 1, &r, e) != E_OK)
@@ -776,8 +784,8 @@ enum errkind gigs_packages(struct db *db, const char *viewer_id, const char *gig
     return E_OK;
 }
 
-enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const char *gig_id,
-                                  json_object **out, struct err *e)
+enum errkind gigs_read_description_faq(struct db *db, const char *viewer_id, const char *gig_id,
+                                       json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig description", SQL_DESCRIPTION_FAQ, viewer_id, gig_id, 2, &r, e) !=
@@ -798,8 +806,8 @@ enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const ch
     return E_OK;
 }
 
-enum errkind gigs_gallery(struct db *db, const char *viewer_id, const char *gig_id,
-                          json_object **out, struct err *e)
+enum errkind gigs_read_gallery(struct db *db, const char *viewer_id, const char *gig_id,
+                               json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig gallery", SQL_GALLERY, viewer_id, gig_id, 1, &r, e) != E_OK)
@@ -824,7 +832,7 @@ static json_object *category_json(const struct db_result *r, size_t row)
     return c;
 }
 
-enum errkind categories_list(struct db *db, json_object **out, struct err *e)
+enum errkind gigs_read_categories(struct db *db, json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "categories", SQL_CATEGORIES, NULL, 0, &r, e) != E_OK)
@@ -966,8 +974,8 @@ static enum errkind search_count(struct db *db, const struct gig_search *s, long
     return E_OK;
 }
 
-enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object **out,
-                         struct err *e)
+enum errkind gigs_read_search(struct db *db, const struct gig_search *s, json_object **out,
+                              struct err *e)
 {
     struct search_sql q = {.len = 0};
     search_page_sql(&q, s);

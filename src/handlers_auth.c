@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "khedma/handlers_auth.h"
 #include "khedma/accounts.h"
-#include "khedma/app.h"
 #include "khedma/config.h"
 #include "khedma/rest.h"
 
@@ -85,17 +85,17 @@ static enum errkind login_service(struct ctx *c, json_object *in, struct user *u
     return accounts_login(c->db, in, c->req->remote_addr, u, token, retry_after_s, e);
 }
 
-void handle_auth_signup(struct ctx *c)
+void handlers_auth_signup(struct ctx *c)
 {
     session_route(c, 201, signup_service);
 }
 
-void handle_auth_login(struct ctx *c)
+void handlers_auth_login(struct ctx *c)
 {
     session_route(c, 200, login_service);
 }
 
-void handle_auth_logout(struct ctx *c)
+void handlers_auth_logout(struct ctx *c)
 {
     if (!rest_require_user(c))
         return;
@@ -109,7 +109,7 @@ void handle_auth_logout(struct ctx *c)
     rest_ok(c, 200, NULL);
 }
 
-void handle_auth_me(struct ctx *c)
+void handlers_auth_me(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -119,7 +119,7 @@ void handle_auth_me(struct ctx *c)
     rest_ok(c, 200, data);
 }
 
-void handle_users_me_patch(struct ctx *c)
+void handlers_auth_patch_me(struct ctx *c)
 {
     if (!rest_require_user(c))
         return;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/app.h"
+#include "khedma/handlers_orders.h"
 #include "khedma/config.h"
 #include "khedma/idempotency.h"
 #include "khedma/jsonx.h"
@@ -30,7 +30,7 @@ static const char *either(json_object *body, const char *snake, const char *came
     return v ? v : jsonx_str(body, camel);
 }
 
-void handle_orders_checkout(struct ctx *c)
+void handlers_orders_checkout(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -166,7 +166,7 @@ static void submit_idempotent(struct ctx *c, const struct user *u, json_object *
     err_clear(&e);
 }
 
-void handle_orders_create(struct ctx *c)
+void handlers_orders_create(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -189,7 +189,7 @@ void handle_orders_create(struct ctx *c)
     json_object_put(body);
 }
 
-void handle_orders_confirm_transfer(struct ctx *c)
+void handlers_orders_confirm_transfer(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -232,12 +232,12 @@ static void gateway_event(struct ctx *c, const char *signature_header, event_fn 
     err_clear(&e);
 }
 
-void handle_youcanpay_webhook(struct ctx *c)
+void handlers_orders_youcanpay_webhook(struct ctx *c)
 {
     gateway_event(c, "x-youcanpay-signature", payments_youcanpay_webhook);
 }
 
-void handle_paytabs_callback(struct ctx *c)
+void handlers_orders_paytabs_callback(struct ctx *c)
 {
     gateway_event(c, "signature", payments_paytabs_callback);
 }

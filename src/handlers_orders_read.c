@@ -4,7 +4,7 @@
  * then the query string (400 naming the parameter), then the order service (403 for a
  * non-admin's filter.userId, 404 for an order the viewer is not a party to).
  */
-#include "khedma/app.h"
+#include "khedma/handlers_orders_read.h"
 #include "khedma/ids.h"
 #include "khedma/order_query.h"
 #include "khedma/orders.h"
@@ -19,7 +19,7 @@ static void answer(struct ctx *c, enum errkind k, json_object *data, struct err 
     err_clear(e);
 }
 
-void handle_orders_list(struct ctx *c)
+void handlers_orders_read_list(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -35,7 +35,7 @@ void handle_orders_list(struct ctx *c)
     answer(c, k, data, &e);
 }
 
-void handle_order_get(struct ctx *c)
+void handlers_orders_read_get(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
