@@ -229,7 +229,7 @@ static int load_database(struct loader *ld)
     if (!c->database_url)
         return 0; /* optional here; the server and migrate check before connecting */
     char why[160];
-    if (db_url_parse(c->database_url, &c->db, why, sizeof why) < 0)
+    if (config_db_url_parse(c->database_url, &c->db, why, sizeof why) < 0)
         return fail(ld, "KHEDMA_DATABASE_URL: %s", why);
     return 0;
 }
@@ -337,31 +337,31 @@ static int parse_url_parts(const char *rest, struct db_url *out, char *errbuf, s
     return query ? parse_query(query + 1, out, errbuf, errlen) : 0;
 }
 
-int db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen)
+int config_db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!url || strncasecmp(url, "mysql://", 8) != 0)
         return url_error(errbuf, errlen, "must start with mysql://");
     if (parse_url_parts(url + 8, out, errbuf, errlen) < 0) {
-        db_url_free(out);
+        config_db_url_free(out);
         return -1;
     }
     if (out->host[0] == '\0') {
         if (!out->socket) {
-            db_url_free(out);
+            config_db_url_free(out);
             return url_error(errbuf, errlen, "missing host");
         }
         free(out->host);
         out->host = strdup("localhost"); /* how libmysqlclient is told to use the socket */
         if (!out->host) {
-            db_url_free(out);
+            config_db_url_free(out);
             return url_error(errbuf, errlen, "out of memory");
         }
     }
     return 0;
 }
 
-void db_url_free(struct db_url *u)
+void config_db_url_free(struct db_url *u)
 {
     free(u->user);
     free(u->password);
@@ -412,7 +412,7 @@ void config_free(struct config *c)
         free(*strings[i]);
         *strings[i] = NULL;
     }
-    db_url_free(&c->db);
+    config_db_url_free(&c->db);
     if (g_config == c)
         g_config = NULL;
 }

@@ -30,13 +30,13 @@ static void set_session_cookie(struct ctx *c, const char *token)
 static void answer_session(struct ctx *c, int status, struct user *u, char *token)
 {
     json_object *data = json_object_new_object();
-    json_object_object_add(data, "user", user_to_json(u));
+    json_object_object_add(data, "user", accounts_user_to_json(u));
     json_object_object_add(data, "token", json_object_new_string(token));
     set_session_cookie(c, token);
     rest_ok(c, status, data);
     /* The token is in the response now; no copy of it needs to outlive this call. */
     memset(token, 0, TOKEN_LEN + 1);
-    user_free(u);
+    accounts_user_free(u);
 }
 
 /* The service behind signup or login; on E_TOO_MANY *retry_after_s says when to come back. */
@@ -115,7 +115,7 @@ void handlers_auth_me(struct ctx *c)
     if (!u)
         return;
     json_object *data = json_object_new_object();
-    json_object_object_add(data, "user", user_to_json(u));
+    json_object_object_add(data, "user", accounts_user_to_json(u));
     rest_ok(c, 200, data);
 }
 
@@ -131,9 +131,9 @@ void handlers_auth_patch_me(struct ctx *c)
     struct err e = {0};
     if (accounts_update(c->db, c->user.id, in, &fresh, &e) == E_OK) {
         json_object *data = json_object_new_object();
-        json_object_object_add(data, "user", user_to_json(&fresh));
+        json_object_object_add(data, "user", accounts_user_to_json(&fresh));
         rest_ok(c, 200, data);
-        user_free(&fresh);
+        accounts_user_free(&fresh);
     } else {
         rest_error(c, &e);
     }

@@ -152,7 +152,7 @@ void handlers_gigs_search(struct ctx *c)
  * such a path is answered 400 here instead of failing in SQL. */
 static const char *path_param(struct ctx *c, const char *name, struct err *e)
 {
-    const char *v = route_param(&c->match, name);
+    const char *v = router_param(&c->match, name);
     if (v && utf8_valid(v, strlen(v)))
         return v;
     char message[64];

@@ -27,7 +27,7 @@
 /* The path's {id} when it can be an id at all; otherwise the 404 is answered here. */
 static const char *path_id(struct ctx *c, const char *not_found)
 {
-    const char *id = route_param(&c->match, "id");
+    const char *id = router_param(&c->match, "id");
     if (id && cuid_valid(id))
         return id;
     rest_fail(c, 404, not_found, NULL);

@@ -78,7 +78,7 @@ static void check_webhook_urls(json_object *urls, struct err *e)
         const char *url =
             json_object_is_type(u, json_type_string) ? json_object_get_string(u) : NULL;
         char why[128];
-        if (!url || !valid_http_url(url))
+        if (!url || !validate_http_url(url))
             err_field(e, "webhookUrls", "Each URL must be an http(s) URL");
         else if (!webhook_guard_url_acceptable(url, allow_private, why, sizeof why))
             err_field(e, "webhookUrls",
@@ -205,7 +205,7 @@ void handlers_orders_confirm_transfer(struct ctx *c)
     } else if (e.kind != E_OK) {
         err_set(&e, E_UNPROCESSABLE, "Validation failed");
         rest_error(c, &e);
-    } else if (orders_confirm_transfer(c->db, u, route_param(&c->match, "id"), reference, &order,
+    } else if (orders_confirm_transfer(c->db, u, router_param(&c->match, "id"), reference, &order,
                                        &e) == E_OK) {
         rest_ok(c, 200, order);
     } else {

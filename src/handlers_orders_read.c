@@ -42,7 +42,7 @@ void handlers_orders_read_get(struct ctx *c)
         return;
     struct err e = {0};
     json_object *data = NULL;
-    const char *id = route_param(&c->match, "id");
+    const char *id = router_param(&c->match, "id");
     /* Anything but an id cannot name an order; answered without asking the database, which
      * would also refuse a path segment that is not UTF-8. */
     enum errkind k = id && cuid_valid(id) ? orders_get(c->db, u, id, &data, &e)

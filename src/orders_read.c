@@ -113,7 +113,7 @@ enum errkind orders_list(struct db *db, const struct user *viewer, const struct 
     enum errkind k = count_orders(db, &s, &total, e);
     if (k == E_OK && total > offset)
         k = page_items(db, q, &s, items, e);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     if (k != E_OK) {
         json_object_put(items);
         return k;

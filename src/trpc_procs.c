@@ -83,7 +83,7 @@ static enum errkind p_update_description_faq(struct ctx *c, json_object *in, jso
     if (!u || gig_input_description_faq(in, &v, e) != E_OK)
         return e->kind;
     enum errkind k = gigs_write_update_description_faq(c->db, u->id, &v, out, e);
-    description_faq_input_free(&v);
+    gig_input_description_faq_free(&v);
     return k;
 }
 
@@ -213,7 +213,7 @@ static bool use_superjson(void)
 
 void trpc_procs_handle(struct ctx *c)
 {
-    const char *tail = route_param(&c->match, "path");
+    const char *tail = router_param(&c->match, "path");
     trpc_handle(c, procs, sizeof(procs) / sizeof(procs[0]), tail ? tail : "", use_superjson());
 }
 

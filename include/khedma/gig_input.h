@@ -10,8 +10,8 @@
  * first, and e->message is the first failure's message.
  *
  * Lengths are counted in Unicode code points after trimming the whitespace JavaScript's trim()
- * removes (validate.h trim_dup); the stored text is the trimmed text. Buffers hold 4 bytes per
- * code point plus the NUL.
+ * removes (validate.h validate_trim_dup); the stored text is the trimmed text. Buffers hold 4 bytes
+ * per code point plus the NUL.
  */
 #ifndef KHEDMA_GIG_INPUT_H
 #define KHEDMA_GIG_INPUT_H
@@ -106,7 +106,7 @@ enum errkind gig_input_packages(json_object *in, struct packages_input *out, str
 /* gig.updateDescriptionFaq: {id, description, faq: [{question, answer}]}. description is the
  * EditorJS OutputData object (at least a "blocks" array of objects with a string "type"), borrowed
  * from the input: valid while the input lives. The FAQ strings are trimmed copies owned by the
- * struct: release them with description_faq_input_free(). An empty faq array clears the FAQ. */
+ * struct: release them with gig_input_description_faq_free(). An empty faq array clears the FAQ. */
 struct faq_item {
     char *question;
     char *answer;
@@ -119,10 +119,10 @@ struct description_faq_input {
 };
 enum errkind gig_input_description_faq(json_object *in, struct description_faq_input *out,
                                        struct err *e);
-void description_faq_input_free(struct description_faq_input *in);
+void gig_input_description_faq_free(struct description_faq_input *in);
 
 /* gig.updateGallery: {id, images, videos?, documents?}. At least one image; every entry an
- * http(s) URL (validate.h valid_http_url). The URL strings are borrowed from the input. An
+ * http(s) URL (validate.h validate_http_url). The URL strings are borrowed from the input. An
  * omitted or null videos/documents list is empty. */
 struct gallery_input {
     char id[GIG_REF_MAX + 1];

@@ -113,7 +113,7 @@ struct oq_sql {
  * can never widen what its viewer sees. Returns 0, or -1 when out of memory. */
 int order_query_render(const struct order_query *q, const char *viewer_id, bool admin,
                        struct oq_sql *out);
-void oq_sql_free(struct oq_sql *s);
+void order_query_sql_free(struct oq_sql *s);
 
 /* Sort an array of Order objects (createdAt, totalAmount, status, id) in the query's order:
  * the ORDER BY that chose the page, applied to the page's rows in C. */

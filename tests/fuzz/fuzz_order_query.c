@@ -42,7 +42,7 @@ static void render(const struct order_query *q, bool admin)
     FZ_CHECK(sql.nwhere <= sql.nparams);
     FZ_CHECK(count_char(sql.where, '?') + count_char(sql.from, '?') == sql.nwhere);
     FZ_CHECK(count_char(sql.tail, '?') == sql.nparams - sql.nwhere);
-    oq_sql_free(&sql);
+    order_query_sql_free(&sql);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
