@@ -1,8 +1,8 @@
 /*
- * accounts.c - users and sessions (contract section 4). Input is validated here, field by field,
- * so REST and tRPC reject the same things with the same messages; every write is one
- * transaction; uniqueness of e-mail and username is decided by the table's UNIQUE keys, never by
- * a check-then-insert that two concurrent signups could both pass.
+ * accounts.c - users and sessions (docs/api.md, "Accounts and sessions"). Input is validated here,
+ * field by field, so REST and tRPC reject the same things with the same messages; every write is
+ * one transaction; uniqueness of e-mail and username is decided by the table's UNIQUE keys, never
+ * by a check-then-insert that two concurrent signups could both pass.
  *
  * Session tokens leave this module once, in the signup or login answer; the database only ever
  * sees their SHA-256, so a leaked sessions table signs nobody in.

@@ -1,7 +1,7 @@
 /*
- * config.c - reads the KHEDMA_* environment once at start (contract section 1), applies the
- * defaults, and rejects bad values with a message naming the variable, so a typo stops the
- * server at boot instead of surfacing later as a confusing runtime failure. An empty variable
+ * config.c - reads the KHEDMA_* environment once at start (docs/api.md, "Environment variables"),
+ * applies the defaults, and rejects bad values with a message naming the variable, so a typo stops
+ * the server at boot instead of surfacing later as a confusing runtime failure. An empty variable
  * counts as unset. Values that may be secret (keys, the database URL) are never echoed back.
  */
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /*
  * ctx.c - who is making this request: the session behind a bearer token or the khedma_session
- * cookie, looked up once per request, and the CSRF rule of contract section 2 for requests that
- * a browser could have been tricked into sending with that cookie.
+ * cookie, looked up once per request, and the CSRF rule (docs/api.md, "Conventions") for requests
+ * that a browser could have been tricked into sending with that cookie.
  */
 #include <string.h>
 #include <strings.h>

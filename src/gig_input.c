@@ -1,5 +1,5 @@
 /*
- * gig_input.c - validators for the gig.* procedure inputs (contract section 5 "Rules"). Each
+ * gig_input.c - validators for the gig.* procedure inputs (docs/api.md, "Gigs"). Each
  * parser works on a local copy and copies it out only when every field passed, so a rejected
  * call changes nothing; every failing field is reported (as zod does), not only the first, so a
  * form can mark all its mistakes at once.
@@ -126,7 +126,7 @@ static bool text_into(json_object *value, const char *path, const struct text_ru
 }
 
 /* An integer field in [min, max]. Strings ("10") and fractions (10.5) are rejected: the
- * contract wants whole numbers, and a seller's typo should not be rounded silently. */
+ * API takes whole numbers, and a seller's typo should not be rounded silently. */
 static bool int_field(json_object *obj, const char *key, const char *path, const char *label,
                       long long min, long long max, long long *out, struct err *e)
 {

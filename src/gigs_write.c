@@ -1,9 +1,9 @@
 /*
- * gigs_write.c - the gig mutations of seed 002: draft, overview, packages, description and FAQ,
- * gallery, publish and delete. Each call is one transaction that first locks the gig row and
- * checks its owner, so two requests on one gig serialise and nobody edits a gig that is not theirs.
- * Outputs are built by the read side (gigs_read.c) after commit, so one function defines each
- * shape.
+ * gigs_write.c - the gig mutations (docs/api.md, "Gigs"): draft, overview, packages, description
+ * and FAQ, gallery, publish and delete. Each call is one transaction that first locks the gig row
+ * and checks its owner, so two requests on one gig serialise and nobody edits a gig that is not
+ * theirs. Outputs are built by the read side (gigs_read.c) after commit, so one function defines
+ * each shape.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /*
- * handlers_auth.c - the REST routes of contract section 4: signup, login, logout, me and the
- * profile update. Thin on purpose: read the body, call the accounts service, encode the answer;
- * every rule lives in accounts.c so tRPC and REST cannot drift apart.
+ * handlers_auth.c - the REST routes of docs/api.md, "Accounts and sessions": signup, login, logout,
+ * me and the profile update. Thin on purpose: read the body, call the accounts service, encode the
+ * answer; every rule lives in accounts.c so tRPC and REST cannot drift apart.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * handlers_gigs.c - the public REST reads of contract section 6: the category tree, the gig
+ * handlers_gigs.c - the public REST reads of docs/api.md, "Gigs": the category tree, the gig
  * search, one gig's page by owner username and slug, and a user's published gigs.
  *
  * Thin on purpose: read the path and query parameters, call the gig service (gigs_read.c, the

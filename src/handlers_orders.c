@@ -1,6 +1,6 @@
 /*
- * handlers_orders.c - REST handlers for checkout and payment confirmation (contract section 6):
- * POST /api/orders/checkout, POST /api/orders (with idempotency keys), POST
+ * handlers_orders.c - REST handlers for checkout and payment confirmation (docs/api.md, "Checkout
+ * and payment"): POST /api/orders/checkout, POST /api/orders (with idempotency keys), POST
  * /api/orders/{id}/confirm-transfer and the two gateway webhooks. Thin: parse and validate the
  * body, call the service, encode the envelope.
  */
@@ -23,7 +23,7 @@
 #define WEBHOOK_URLS_MAX 5
 #define IDEMPOTENCY_KEY_MAX 255
 
-/* A field given in snake_case or camelCase (seed 004 uses snake_case). */
+/* A field given in snake_case or camelCase (older clients send snake_case). */
 static const char *either(json_object *body, const char *snake, const char *camel)
 {
     const char *v = jsonx_str(body, snake);

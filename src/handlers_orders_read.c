@@ -1,7 +1,7 @@
 /*
- * handlers_orders_read.c - GET /api/orders (seed 003's query language, order_query.h) and
- * GET /api/orders/{id} (contract section 6), in the REST envelope. Thin: sign-in first (401),
- * then the query string (400 naming the parameter), then the order service (403 for a
+ * handlers_orders_read.c - GET /api/orders (the query language of order_query.h) and
+ * GET /api/orders/{id} (docs/api.md, "Orders API"), in the REST envelope. Thin: sign-in first
+ * (401), then the query string (400 naming the parameter), then the order service (403 for a
  * non-admin's filter.userId, 404 for an order the viewer is not a party to).
  */
 #include "khedma/handlers_orders_read.h"

@@ -1,7 +1,7 @@
 /*
- * rest.c - the REST envelope of contract section 3 and the shared "read a JSON body" and "who is
- * signed in" steps every REST handler starts with, so each rule (400/401/403/413/415/503) is
- * written once.
+ * rest.c - the REST envelope (docs/api.md, "REST envelope and errors") and the shared "read a JSON
+ * body" and "who is signed in" steps every REST handler starts with, so each rule
+ * (400/401/403/413/415/503) is written once.
  */
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /*
- * accounts.h - users and sessions (contract section 4): signup, login, logout, session lookup,
- * profile update and the admin flag. Knows nothing about HTTP: returns error kinds and messages.
+ * accounts.h - users and sessions (docs/api.md, "Accounts and sessions"): signup, login, logout,
+ * session lookup, profile update and the admin flag. Knows nothing about HTTP: returns error kinds
+ * and messages.
  */
 #ifndef KHEDMA_ACCOUNTS_H
 #define KHEDMA_ACCOUNTS_H

@@ -1,6 +1,7 @@
 /*
  * config.h - the server's configuration, read once from KHEDMA_* environment variables at start
- * (contract section 1). After config_load() the struct is read-only; g_config points at it.
+ * (docs/api.md, "Environment variables"). After config_load() the struct is read-only; g_config
+ * points at it.
  */
 #ifndef KHEDMA_CONFIG_H
 #define KHEDMA_CONFIG_H

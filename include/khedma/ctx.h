@@ -30,8 +30,8 @@ struct ctx {
  * Returns the user or NULL when not signed in; on a database failure sets *dberr (503). */
 const struct user *ctx_user(struct ctx *c, enum errkind *dberr);
 /* True when a state-changing request authenticated by the cookie alone passes the CSRF rule
- * (contract section 2): Content-Type application/json, or an allowed Origin. Always true for
- * bearer tokens and safe methods. */
+ * (docs/api.md, "Conventions"): Content-Type application/json, or an allowed Origin. Always true
+ * for bearer tokens and safe methods. */
 bool ctx_csrf_ok(const struct ctx *c);
 /* The one gate of every protected route and procedure: the signed-in user, or NULL with e set to
  * the database's error ("Database unavailable", 503), E_UNAUTHORIZED with anonymous_message (each

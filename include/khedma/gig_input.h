@@ -1,5 +1,5 @@
 /*
- * gig_input.h - validation of the gig.* procedure inputs (contract section 5, "Rules") into
+ * gig_input.h - validation of the gig.* procedure inputs (docs/api.md, "Gigs") into
  * plain C structs, before any service logic or SQL sees them.
  *
  * Every parser takes the procedure's input object (NULL when the call had none), fills *out only
@@ -30,13 +30,13 @@
 #define PACKAGE_DESCRIPTION_MIN 5
 #define PACKAGE_DESCRIPTION_MAX 100
 #define PACKAGE_PRICE_MIN 10
-/* Upper bounds the contract leaves open. They only keep values inside what the columns hold and
+/* Upper bounds the API leaves open. They only keep values inside what the columns hold and
  * what a listing can show sensibly: ten million dirhams, ten years, 9999 revisions (sellers use
  * large counts to mean "unlimited"). */
 #define PACKAGE_PRICE_MAX 10000000
 #define PACKAGE_DELIVERY_MAX 3650
 #define PACKAGE_REVISIONS_MAX 9999
-/* FAQ and gallery limits the contract leaves open: an FAQ is a handful of short questions with
+/* FAQ and gallery limits the API leaves open: an FAQ is a handful of short questions with
  * paragraph answers, and a gig page shows a gallery, not an archive. */
 #define GIG_FAQ_MAX 20
 #define FAQ_QUESTION_MAX 200
@@ -86,7 +86,7 @@ enum errkind gig_input_overview(json_object *in, struct overview_input *out, str
 
 /* One package tier. present is false for an omitted tier and for a standard/premium object
  * missing any of the five fields (or holding null for one: JavaScript forms send NaN, which JSON
- * turns into null), which the contract says to ignore; the other fields are then zero. */
+ * turns into null), which are ignored as the API documents; the other fields are then zero. */
 struct package_input {
     bool present;
     char name[UTF8_BUF(PACKAGE_NAME_MAX)];

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include "khedma/kv_list.h"
 
-#define MAX_BODY (1024 * 1024) /* contract: bodies over 1 MiB get 413 */
+#define MAX_BODY (1024 * 1024) /* docs/api.md, "Limits": bodies over 1 MiB get 413 */
 #define REQUEST_ID_MAX 64
 /* Longest request target (path and query, as sent) that is served; nginx's header buffers
  * (nginx/khedma.conf.in) are sized to pass it whole. A longer one gets 414 (REST) or

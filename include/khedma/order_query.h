@@ -1,5 +1,5 @@
 /*
- * order_query.h - the query language of GET /api/orders (seed 003, contract section 6) and of
+ * order_query.h - the query language of GET /api/orders (docs/api.md, "Orders API") and of
  * the tRPC order.list input, parsed into a typed description and rendered into SQL whose only
  * variable parts are whitelisted column names and '?' placeholders. No database here: the
  * parser and the renderer are pure so that every rule can be unit tested.
