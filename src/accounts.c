@@ -1,8 +1,8 @@
 /*
- * accounts.c - users and sessions (contract section 4). Input is validated here, field by field,
- * so REST and tRPC reject the same things with the same messages; every write is one
- * transaction; uniqueness of e-mail and username is decided by the table's UNIQUE keys, never by
- * a check-then-insert that two concurrent signups could both pass.
+ * accounts.c - users and sessions (docs/api.md, "Accounts and sessions"). Input is validated here,
+ * field by field, so REST and tRPC reject the same things with the same messages; every write is
+ * one transaction; uniqueness of e-mail and username is decided by the table's UNIQUE keys, never
+ * by a check-then-insert that two concurrent signups could both pass.
  *
  * Session tokens leave this module once, in the signup or login answer; the database only ever
  * sees their SHA-256, so a leaked sessions table signs nobody in.
@@ -36,7 +36,7 @@
 static const char DUMMY_HASH[] = "$argon2id$v=19$m=19456,t=2,p=1$jSUvYRAiIq5J/aa7dbIJeQ$"
                                  "Fe8wkhbOYDsSA4JCVoL+Po4a4psQhCxazZsZ/1/bZEk";
 
-void user_free(struct user *u)
+void accounts_user_free(struct user *u)
 {
     if (!u)
         return;
@@ -47,7 +47,7 @@ void user_free(struct user *u)
     u->name = u->username = u->email = u->phone = NULL;
 }
 
-json_object *user_to_json(const struct user *u)
+json_object *accounts_user_to_json(const struct user *u)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_string(u->id));
@@ -107,7 +107,7 @@ static int user_from_row(const struct db_result *r, size_t col0, struct user *u)
     u->inbox_notifications = cell_true(db_result_get(r, 0, col0 + 7));
     if (!u->name || !u->username || !u->email ||
         iso_from_db(db_result_get(r, 0, col0 + 8), u->created_at) != 0) {
-        user_free(u);
+        accounts_user_free(u);
         return -1;
     }
     return 0;
@@ -198,7 +198,7 @@ static const char *required_string(json_object *in, const char *key, const char 
 /* Trimmed display name: 1-100 characters, no control characters. */
 static char *check_name(const char *raw, struct err *e)
 {
-    char *name = trim_dup(raw);
+    char *name = validate_trim_dup(raw);
     if (!name) {
         err_field(e, "name", "Name could not be read");
         return NULL;
@@ -224,7 +224,7 @@ static char *check_name(const char *raw, struct err *e)
  * the column's collation). NULL with a field error when invalid. */
 static char *normalize_email(const char *raw)
 {
-    char *email = trim_dup(raw);
+    char *email = validate_trim_dup(raw);
     if (!email)
         return NULL;
     for (char *p = email; *p; p++)
@@ -236,7 +236,7 @@ static char *normalize_email(const char *raw)
 static char *check_email(const char *raw, struct err *e)
 {
     char *email = normalize_email(raw);
-    if (!email || !valid_email(email)) {
+    if (!email || !validate_email(email)) {
         err_field(e, "email", "Invalid email address");
         free(email);
         return NULL;
@@ -269,12 +269,12 @@ static bool check_phone(json_object *in, bool *present, char **out, struct err *
                                      : "Phone contains invalid characters");
         return false;
     }
-    char *phone = trim_dup(raw);
+    char *phone = validate_trim_dup(raw);
     if (!phone || phone[0] == '\0') {
         free(phone);
         return phone != NULL;
     }
-    if (!valid_phone(phone)) {
+    if (!validate_phone(phone)) {
         err_field(e, "phone", "Invalid phone number");
         free(phone);
         return false;
@@ -308,7 +308,7 @@ static enum errkind parse_signup(json_object *in, struct signup_in *s, struct er
     if ((raw = required_string(in, "email", "Email", e)))
         s->email = check_email(raw, e);
     if ((raw = required_string(in, "username", "Username", e))) {
-        if (valid_username(raw))
+        if (validate_username(raw))
             s->username = strdup(raw);
         else
             err_field(e, "username", "Username must be 3-30 characters of a-z, 0-9, _ and -");
@@ -383,7 +383,7 @@ static enum errkind signup_tx(struct db *db, const struct signup_in *s, const ch
             return kind; /* load_user rolled back */
         rc = db_commit(db);
         if (rc != DB_OK)
-            user_free(u);
+            accounts_user_free(u);
     }
     if (rc == DB_OK)
         return E_OK;
@@ -486,7 +486,7 @@ static enum errkind verify_login(struct db *db, const char *email, const char *p
     bool ok = password_verify(found ? hash : DUMMY_HASH, password) && found;
     if (!ok) {
         if (found)
-            user_free(u);
+            accounts_user_free(u);
         return err_set(e, E_UNAUTHORIZED, "Invalid credentials");
     }
     return E_OK;
@@ -504,7 +504,7 @@ enum errkind accounts_login(struct db *db, json_object *in, const char *client_a
     if (!email)
         return err_set(e, E_INTERNAL, "Internal server error");
     struct login_attempt attempt;
-    login_attempt_init(&attempt, email, client_addr);
+    login_throttle_attempt_init(&attempt, email, client_addr);
     enum errkind kind = login_throttle_begin(db, &attempt, retry_after_s, e);
     if (kind == E_OK) {
         kind = verify_login(db, email, password, u, e);
@@ -522,7 +522,7 @@ enum errkind accounts_login(struct db *db, json_object *in, const char *client_a
     token_hash(token, thash);
     kind = login_tx(db, u->id, thash, e);
     if (kind != E_OK) {
-        user_free(u);
+        accounts_user_free(u);
         memset(token, 0, TOKEN_LEN + 1);
     }
     return kind;
@@ -687,7 +687,7 @@ enum errkind accounts_update(struct db *db, const char *user_id, json_object *in
         rc = db_commit(db);
         if (rc == DB_OK)
             break;
-        user_free(u);
+        accounts_user_free(u);
         kind = db_failed(db, rc, "update user", e);
         if (rc == DB_DEADLOCK && attempt + 1 < TX_ATTEMPTS) {
             err_clear(e);

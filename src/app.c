@@ -10,36 +10,44 @@
 #include <string.h>
 
 #include "khedma/app.h"
+#include "khedma/handlers_auth.h"
+#include "khedma/handlers_gigs.h"
+#include "khedma/handlers_health.h"
+#include "khedma/handlers_lifecycle.h"
+#include "khedma/handlers_orders.h"
+#include "khedma/handlers_orders_read.h"
 #include "khedma/rest.h"
+#include "khedma/router.h"
+#include "khedma/trpc_procs.h"
 
 static const struct route routes[] = {
-    {"GET", "/healthz", handle_healthz},
-    {"POST", "/api/auth/signup", handle_auth_signup},
-    {"POST", "/api/auth/login", handle_auth_login},
-    {"POST", "/api/auth/logout", handle_auth_logout},
-    {"GET", "/api/auth/me", handle_auth_me},
-    {"PATCH", "/api/users/me", handle_users_me_patch},
-    {"GET", "/api/categories", handle_categories},
-    {"GET", "/api/gigs", handle_gigs_search},
-    {"GET", "/api/gigs/{username}/{slug}", handle_gig_details},
-    {"GET", "/api/users/{username}/gigs", handle_user_gigs},
-    {"POST", "/api/orders/checkout", handle_orders_checkout},
-    {"POST", "/api/orders", handle_orders_create},
-    {"POST", "/api/orders/{id}/confirm-transfer", handle_orders_confirm_transfer},
-    {"GET", "/api/orders", handle_orders_list},
-    {"GET", "/api/orders/{id}", handle_order_get},
-    {"POST", "/api/payments/youcanpay/webhook", handle_youcanpay_webhook},
-    {"POST", "/api/payments/paytabs/callback", handle_paytabs_callback},
-    {"POST", "/api/orders/{id}/deliver", handle_order_deliver},
-    {"POST", "/api/orders/{id}/accept", handle_order_accept},
-    {"POST", "/api/orders/{id}/revision", handle_order_revision},
-    {"POST", "/api/orders/{id}/cancel", handle_order_cancel},
-    {"GET", "/api/orders/{id}/events", handle_order_events},
-    {"POST", "/api/orders/{id}/review", handle_order_review},
-    {"GET", "/api/notifications", handle_notifications_list},
-    {"POST", "/api/notifications/read-all", handle_notifications_read_all},
-    {"POST", "/api/notifications/{id}/read", handle_notification_read},
-    {"*", "/api/trpc/{path*}", handle_trpc},
+    {"GET", "/healthz", handlers_health_get},
+    {"POST", "/api/auth/signup", handlers_auth_signup},
+    {"POST", "/api/auth/login", handlers_auth_login},
+    {"POST", "/api/auth/logout", handlers_auth_logout},
+    {"GET", "/api/auth/me", handlers_auth_me},
+    {"PATCH", "/api/users/me", handlers_auth_patch_me},
+    {"GET", "/api/categories", handlers_gigs_categories},
+    {"GET", "/api/gigs", handlers_gigs_search},
+    {"GET", "/api/gigs/{username}/{slug}", handlers_gigs_details},
+    {"GET", "/api/users/{username}/gigs", handlers_gigs_user_gigs},
+    {"POST", "/api/orders/checkout", handlers_orders_checkout},
+    {"POST", "/api/orders", handlers_orders_create},
+    {"POST", "/api/orders/{id}/confirm-transfer", handlers_orders_confirm_transfer},
+    {"GET", "/api/orders", handlers_orders_read_list},
+    {"GET", "/api/orders/{id}", handlers_orders_read_get},
+    {"POST", "/api/payments/youcanpay/webhook", handlers_orders_youcanpay_webhook},
+    {"POST", "/api/payments/paytabs/callback", handlers_orders_paytabs_callback},
+    {"POST", "/api/orders/{id}/deliver", handlers_lifecycle_deliver},
+    {"POST", "/api/orders/{id}/accept", handlers_lifecycle_accept},
+    {"POST", "/api/orders/{id}/revision", handlers_lifecycle_revision},
+    {"POST", "/api/orders/{id}/cancel", handlers_lifecycle_cancel},
+    {"GET", "/api/orders/{id}/events", handlers_lifecycle_events},
+    {"POST", "/api/orders/{id}/review", handlers_lifecycle_review},
+    {"GET", "/api/notifications", handlers_lifecycle_notifications},
+    {"POST", "/api/notifications/read-all", handlers_lifecycle_notifications_read_all},
+    {"POST", "/api/notifications/{id}/read", handlers_lifecycle_notification_read},
+    {"*", "/api/trpc/{path*}", trpc_procs_handle},
 };
 
 const struct route *app_routes(size_t *count)
@@ -59,7 +67,7 @@ void app_refuse(struct ctx *c, int status, enum errkind kind, const char *messag
 {
     const char *path = c->req->path;
     if (path && is_trpc_path(path))
-        handle_trpc_refused(c, kind, message);
+        trpc_procs_refuse(c, kind, message);
     else
         rest_fail(c, status, message, NULL);
 }
@@ -73,14 +81,14 @@ static bool target_acceptable(struct ctx *c)
         char msg[80];
         snprintf(msg, sizeof msg, "Request URI too long (limit %d bytes)", MAX_TARGET);
         if (trpc)
-            handle_trpc_refused(c, E_TOO_LARGE, msg);
+            trpc_procs_refuse(c, E_TOO_LARGE, msg);
         else
             rest_fail(c, 414, msg, NULL);
         return false;
     }
     if (r->path_encoded_slash || !router_path_canonical(r->path)) {
         if (trpc)
-            handle_trpc_refused(c, E_NOT_FOUND, "Not found");
+            trpc_procs_refuse(c, E_NOT_FOUND, "Not found");
         else
             rest_fail(c, 404, "Not found", NULL);
         return false;

@@ -1,7 +1,7 @@
 /*
- * config.c - reads the KHEDMA_* environment once at start (contract section 1), applies the
- * defaults, and rejects bad values with a message naming the variable, so a typo stops the
- * server at boot instead of surfacing later as a confusing runtime failure. An empty variable
+ * config.c - reads the KHEDMA_* environment once at start (docs/api.md, "Environment variables"),
+ * applies the defaults, and rejects bad values with a message naming the variable, so a typo stops
+ * the server at boot instead of surfacing later as a confusing runtime failure. An empty variable
  * counts as unset. Values that may be secret (keys, the database URL) are never echoed back.
  */
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 
 #include "khedma/config.h"
 #include "khedma/log.h"
+#include "khedma/percent.h"
 
 #ifdef KHEDMA_DATADIR
 #define DEFAULT_SQL_DIR KHEDMA_DATADIR /* make install puts migrations/ and seed/ there */
@@ -228,7 +229,7 @@ static int load_database(struct loader *ld)
     if (!c->database_url)
         return 0; /* optional here; the server and migrate check before connecting */
     char why[160];
-    if (db_url_parse(c->database_url, &c->db, why, sizeof why) < 0)
+    if (config_db_url_parse(c->database_url, &c->db, why, sizeof why) < 0)
         return fail(ld, "KHEDMA_DATABASE_URL: %s", why);
     return 0;
 }
@@ -242,42 +243,6 @@ static int url_error(char *errbuf, size_t errlen, const char *what)
     return -1;
 }
 
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Percent-decodes n bytes of s into a new string; NULL for a malformed escape, an encoded NUL
- * or no memory. '+' stays '+': this is a URL, not a form. */
-static char *percent_decode(const char *s, size_t n)
-{
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
 /* user[:password] */
 static int parse_userinfo(const char *s, size_t n, struct db_url *out, char *errbuf, size_t errlen)
 {
@@ -285,8 +250,8 @@ static int parse_userinfo(const char *s, size_t n, struct db_url *out, char *err
     size_t user_len = colon ? (size_t)(colon - s) : n;
     if (user_len == 0)
         return url_error(errbuf, errlen, "missing user name");
-    out->user = percent_decode(s, user_len);
-    out->password = colon ? percent_decode(colon + 1, n - user_len - 1) : strdup("");
+    out->user = percent_decode(s, user_len, false, NULL);
+    out->password = colon ? percent_decode(colon + 1, n - user_len - 1, false, NULL) : strdup("");
     if (!out->user || !out->password)
         return url_error(errbuf, errlen, "bad percent-encoding in user or password");
     return 0;
@@ -320,7 +285,7 @@ static int parse_hostport(const char *s, size_t n, struct db_url *out, char *err
             return url_error(errbuf, errlen, "port must be a number from 1 to 65535");
         out->port = (unsigned int)v;
     }
-    out->host = percent_decode(host, host_len);
+    out->host = percent_decode(host, host_len, false, NULL);
     return out->host ? 0 : url_error(errbuf, errlen, "bad percent-encoding in host");
 }
 
@@ -331,7 +296,7 @@ static int parse_query(const char *q, struct db_url *out, char *errbuf, size_t e
     while (*q) {
         size_t len = strcspn(q, "&");
         if (len > 7 && strncmp(q, "socket=", 7) == 0 && !out->socket) {
-            out->socket = percent_decode(q + 7, len - 7);
+            out->socket = percent_decode(q + 7, len - 7, false, NULL);
             if (!out->socket)
                 return url_error(errbuf, errlen, "bad percent-encoding in socket");
         } else if (len > 0) {
@@ -366,37 +331,37 @@ static int parse_url_parts(const char *rest, struct db_url *out, char *errbuf, s
     size_t db_len = main_len - (size_t)(slash + 1 - rest);
     if (memchr(slash + 1, '/', db_len))
         return url_error(errbuf, errlen, "database name must not contain '/'");
-    out->database = percent_decode(slash + 1, db_len);
+    out->database = percent_decode(slash + 1, db_len, false, NULL);
     if (!out->database)
         return url_error(errbuf, errlen, "bad percent-encoding in database name");
     return query ? parse_query(query + 1, out, errbuf, errlen) : 0;
 }
 
-int db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen)
+int config_db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (!url || strncasecmp(url, "mysql://", 8) != 0)
         return url_error(errbuf, errlen, "must start with mysql://");
     if (parse_url_parts(url + 8, out, errbuf, errlen) < 0) {
-        db_url_free(out);
+        config_db_url_free(out);
         return -1;
     }
     if (out->host[0] == '\0') {
         if (!out->socket) {
-            db_url_free(out);
+            config_db_url_free(out);
             return url_error(errbuf, errlen, "missing host");
         }
         free(out->host);
         out->host = strdup("localhost"); /* how libmysqlclient is told to use the socket */
         if (!out->host) {
-            db_url_free(out);
+            config_db_url_free(out);
             return url_error(errbuf, errlen, "out of memory");
         }
     }
     return 0;
 }
 
-void db_url_free(struct db_url *u)
+void config_db_url_free(struct db_url *u)
 {
     free(u->user);
     free(u->password);
@@ -447,7 +412,7 @@ void config_free(struct config *c)
         free(*strings[i]);
         *strings[i] = NULL;
     }
-    db_url_free(&c->db);
+    config_db_url_free(&c->db);
     if (g_config == c)
         g_config = NULL;
 }

@@ -1,7 +1,7 @@
 /*
  * ctx.c - who is making this request: the session behind a bearer token or the khedma_session
- * cookie, looked up once per request, and the CSRF rule of contract section 2 for requests that
- * a browser could have been tricked into sending with that cookie.
+ * cookie, looked up once per request, and the CSRF rule (docs/api.md, "Conventions") for requests
+ * that a browser could have been tricked into sending with that cookie.
  */
 #include <string.h>
 #include <strings.h>
@@ -148,4 +148,19 @@ bool ctx_csrf_ok(const struct ctx *c)
     if (request_is_json(c->req))
         return true;
     return origin_allowed(request_header(c->req, "origin"));
+}
+
+const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message, struct err *e)
+{
+    enum errkind dberr = E_OK;
+    const struct user *u = ctx_user(c, &dberr);
+    if (dberr != E_OK)
+        err_set(e, dberr, "Database unavailable");
+    else if (!u)
+        err_set(e, E_UNAUTHORIZED, "%s", anonymous_message);
+    else if (!ctx_csrf_ok(c))
+        err_set(e, E_FORBIDDEN, "Cross-site request refused");
+    else
+        return u;
+    return NULL;
 }

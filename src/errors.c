@@ -1,7 +1,7 @@
 /*
  * errors.c - service errors and the single table that maps each error kind to its HTTP status
- * and to tRPC's JSON-RPC code (contract section 5). Keeping all three columns in one row means
- * REST and tRPC can never disagree about what a failure is.
+ * and to tRPC's JSON-RPC code (docs/api.md, "REST envelope and errors" and "tRPC"). Keeping all
+ * three columns in one row means REST and tRPC can never disagree about what a failure is.
  */
 #include <stdarg.h>
 #include <stdio.h>

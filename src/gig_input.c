@@ -1,5 +1,5 @@
 /*
- * gig_input.c - validators for the gig.* procedure inputs (contract section 5 "Rules"). Each
+ * gig_input.c - validators for the gig.* procedure inputs (docs/api.md, "Gigs"). Each
  * parser works on a local copy and copies it out only when every field passed, so a rejected
  * call changes nothing; every failing field is reported (as zod does), not only the first, so a
  * form can mark all its mistakes at once.
@@ -68,7 +68,7 @@ static bool has_control(const char *s, bool multiline)
 /* Allocation failure means the worker is broken: the master respawns it (as http.c does). */
 static char *trimmed(const char *s)
 {
-    char *t = trim_dup(s);
+    char *t = validate_trim_dup(s);
     if (!t)
         abort();
     return t;
@@ -126,7 +126,7 @@ static bool text_into(json_object *value, const char *path, const struct text_ru
 }
 
 /* An integer field in [min, max]. Strings ("10") and fractions (10.5) are rejected: the
- * contract wants whole numbers, and a seller's typo should not be rounded silently. */
+ * API takes whole numbers, and a seller's typo should not be rounded silently. */
 static bool int_field(json_object *obj, const char *key, const char *path, const char *label,
                       long long min, long long max, long long *out, struct err *e)
 {
@@ -478,7 +478,7 @@ enum errkind gig_input_description_faq(json_object *in, struct description_faq_i
     return E_OK;
 }
 
-void description_faq_input_free(struct description_faq_input *in)
+void gig_input_description_faq_free(struct description_faq_input *in)
 {
     free_faq(in->faq, in->nfaq);
     in->nfaq = 0;
@@ -510,7 +510,7 @@ static bool parse_urls(json_object *in, const char *key, size_t min_count, const
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         const char *url = string_value(v);
-        if (!valid_http_url(url)) {
+        if (!validate_http_url(url)) {
             char path[PATH_MAX_LEN];
             snprintf(path, sizeof path, "%s.%zu", key, i);
             fail(e, path, "Must be an http or https URL");

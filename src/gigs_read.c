@@ -1,5 +1,5 @@
 /*
- * gigs_read.c - the read side of the gig service (seed 002, contract sections 5 and 6): the Gig,
+ * gigs_read.c - the read side of the gig service (docs/api.md, "Gigs"): the Gig,
  * lists of GigSummary, GigDetails, the public parts of one gig, the category tree and the public
  * search. Shared by the tRPC procedures and the REST handlers.
  *
@@ -27,39 +27,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/gigs.h"
+#include "khedma/gigs_read.h"
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
+#include "khedma/pagination.h"
 #include "khedma/timeutil.h"
 
 #define GIG_NOT_FOUND "Gig not found"
 #define USER_NOT_FOUND "User not found"
 
+/* Columns of "the Gig" object, in the order plain_json() reads them (table alias g). */
+#define GIG_COLUMNS                                                                                \
+    "g.id, g.title, g.slug, g.description, g.is_paused, g.status, g.offers_multiple_packages, "    \
+    "g.owner_id, g.category_id, g.created_at, g.updated_at"
+
 /* ---- SQL: child rows in the shared layout ---------------------------------------------------- */
 
-/* Every child row starts with its kind, its gig's id and its own id. */
-enum { C_KIND, C_GIG, C_ID, C_F1, C_F2, C_F3, C_F4, C_F5, C_F6, C_F7, C_F8 };
-/* Package: F1 name, F2 price, F3 type, F4 description, F5 delivery, F6 revisions, F7 createdAt,
- * F8 updatedAt (11 columns). */
+/* Every child row starts with its kind ('p', 't', 'f', 'a'; 'g' for a gig row), its gig's id and
+ * its own id; the columns after those depend on the kind. */
+enum { CHILD_KIND, CHILD_GIG_ID, CHILD_ID, CHILD_FIELDS };
+/* Package rows: 11 columns. */
+enum {
+    COL_PACKAGE_NAME = CHILD_FIELDS,
+    COL_PACKAGE_PRICE,
+    COL_PACKAGE_TYPE,
+    COL_PACKAGE_DESCRIPTION,
+    COL_PACKAGE_DELIVERY,
+    COL_PACKAGE_REVISIONS,
+    COL_PACKAGE_CREATED_AT,
+    COL_PACKAGE_UPDATED_AT
+};
 #define PACKAGE_ROW                                                                                \
     "'p', p.gig_id, p.id, p.name, CAST(p.price AS CHAR), p.type, p.description, p.delivery, "      \
     "p.revisions, p.created_at, p.updated_at"
-/* Tag: F1 name, F2 position (5 columns). */
+/* Tag rows: 5 columns. */
+enum { COL_TAG_NAME = CHILD_FIELDS, COL_TAG_POSITION };
 #define TAG_ROW "'t', t.gig_id, t.id, t.name, t.position"
-/* FAQ: F1 question, F2 answer, F3 position (6 columns). */
+/* FAQ rows: 6 columns. */
+enum { COL_FAQ_QUESTION = CHILD_FIELDS, COL_FAQ_ANSWER, COL_FAQ_POSITION };
 #define FAQ_ROW "'f', f.gig_id, f.id, f.question, f.answer, f.position"
-/* Attachment: F1 name, F2 url, F3 type, F4 position (7 columns). */
+/* Attachment rows: 7 columns. */
+enum {
+    COL_ATTACHMENT_NAME = CHILD_FIELDS,
+    COL_ATTACHMENT_URL,
+    COL_ATTACHMENT_TYPE,
+    COL_ATTACHMENT_POSITION
+};
 #define ATTACHMENT_ROW "'a', a.gig_id, a.id, a.name, a.url, a.type, a.position"
+/* The gig row of SQL_DESCRIPTION_FAQ, in the FAQ rows' 6 columns: the description where a FAQ
+ * row has its question. */
+enum { COL_GIG_DESCRIPTION = CHILD_FIELDS };
 
-/* Padding so that every part of a UNION has as many columns as the widest. */
-#define N1 ", NULL"
-#define N2 N1 N1
-#define N3 N2 N1
-#define N4 N2 N2
-#define N7 N4 N3
-#define N11 N7 N4
-#define N12 N11 N1
-#define N13 N12 N1
+/* Every part of a UNION must have as many columns as the widest; these NULLs pad the narrower
+ * parts. The details union is 18 columns wide (DETAILS_GIG_ROW and the owner's two stats). */
+#define NULL_COLUMN ", NULL"
+#define NULL_COLUMNS_2 NULL_COLUMN NULL_COLUMN
+#define NULL_COLUMNS_4 NULL_COLUMNS_2 NULL_COLUMNS_2
+#define PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_2 NULL_COLUMN        /* 11 + 7 */
+#define TAG_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_2 /* 5 + 13 */
+#define FAQ_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMN    /* 6 + 12 */
+#define ATTACHMENT_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4         /* 7 + 11 */
+#define NO_OWNER_STATS NULL_COLUMNS_2            /* getGigById: the two stats columns left empty */
+#define ATTACHMENT_ROW_TO_PACKAGE NULL_COLUMNS_4 /* 7 + 4: the list children union */
+#define GIG_ROW_TO_FAQ NULL_COLUMNS_2            /* 4 + 2: SQL_DESCRIPTION_FAQ */
 
 /* A gig that is published, or owned by the viewer (the next parameter) and not deleted. */
 #define VISIBLE_TO_VIEWER "(g.status = 'published' OR (g.owner_id = ? AND g.status <> 'deleted'))"
@@ -101,17 +131,19 @@ enum {
 #define DETAILS_SQL(stats, where)                                                                  \
     "SELECT " DETAILS_GIG_ROW stats GIG_AND_OWNER                                                  \
     " LEFT JOIN categories c ON c.id = g.category_id WHERE " where                                 \
-    " UNION ALL SELECT " PACKAGE_ROW N7 GIG_AND_OWNER " JOIN packages p ON p.gig_id = g.id "       \
-    "WHERE " where " UNION ALL SELECT " TAG_ROW N13 GIG_AND_OWNER                                  \
-    " JOIN tags t ON t.gig_id = g.id WHERE " where " UNION ALL SELECT " FAQ_ROW N12 GIG_AND_OWNER  \
+    " UNION ALL SELECT " PACKAGE_ROW PACKAGE_ROW_TO_DETAILS GIG_AND_OWNER                          \
+    " JOIN packages p ON p.gig_id = g.id "                                                         \
+    "WHERE " where " UNION ALL SELECT " TAG_ROW TAG_ROW_TO_DETAILS GIG_AND_OWNER                   \
+    " JOIN tags t ON t.gig_id = g.id WHERE " where                                                 \
+    " UNION ALL SELECT " FAQ_ROW FAQ_ROW_TO_DETAILS GIG_AND_OWNER                                  \
     " JOIN faqs f ON f.gig_id = g.id WHERE " where                                                 \
-    " UNION ALL SELECT " ATTACHMENT_ROW N11 GIG_AND_OWNER                                          \
+    " UNION ALL SELECT " ATTACHMENT_ROW ATTACHMENT_ROW_TO_DETAILS GIG_AND_OWNER                    \
     " JOIN attachments a ON a.gig_id = g.id WHERE " where
 
 static const char SQL_DETAILS[] =
     DETAILS_SQL(OWNER_STATS, "u.username = ? AND g.slug = ? AND g.status = 'published'");
 static const char SQL_BY_ID[] =
-    DETAILS_SQL(N2, "g.id = ? AND g.owner_id = ? AND g.status <> 'deleted'");
+    DETAILS_SQL(NO_OWNER_STATS, "g.id = ? AND g.owner_id = ? AND g.status <> 'deleted'");
 
 /* ---- SQL: GigSummary lists ------------------------------------------------------------------- */
 
@@ -147,7 +179,8 @@ static const char SQL_BY_USERNAME[] =
 #define IDS_IN "(SELECT j.id FROM JSON_TABLE(?, '$[*]' COLUMNS (id CHAR(25) PATH '$')) j)"
 static const char SQL_LIST_CHILDREN[] =
     "SELECT " PACKAGE_ROW " FROM packages p WHERE p.gig_id IN " IDS_IN
-    " UNION ALL SELECT " ATTACHMENT_ROW N4 " FROM attachments a WHERE a.gig_id IN " IDS_IN;
+    " UNION ALL SELECT " ATTACHMENT_ROW ATTACHMENT_ROW_TO_PACKAGE
+    " FROM attachments a WHERE a.gig_id IN " IDS_IN;
 
 /* ---- SQL: public parts of one gig, the Gig, categories --------------------------------------- */
 
@@ -156,10 +189,11 @@ static const char SQL_PACKAGES[] = "SELECT " PACKAGE_ROW " FROM gigs g LEFT JOIN
                                    "ON p.gig_id = g.id WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
 static const char SQL_GALLERY[] = "SELECT " ATTACHMENT_ROW " FROM gigs g LEFT JOIN attachments a "
                                   "ON a.gig_id = g.id WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
-/* The gig row (kind 'g', the description as F1), then the FAQ rows. */
+/* The gig row (kind 'g', the description as COL_GIG_DESCRIPTION), then the FAQ rows. */
 static const char SQL_DESCRIPTION_FAQ[] =
-    "SELECT 'g', g.id, NULL, g.description" N2 " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER
-    " UNION ALL SELECT " FAQ_ROW " FROM gigs g JOIN faqs f ON f.gig_id = g.id "
+    "SELECT 'g', g.id, NULL, g.description" GIG_ROW_TO_FAQ
+    " FROM gigs g WHERE g.id = ? AND " VISIBLE_TO_VIEWER " UNION ALL SELECT " FAQ_ROW
+    " FROM gigs g JOIN faqs f ON f.gig_id = g.id "
     "WHERE g.id = ? AND " VISIBLE_TO_VIEWER;
 static const char SQL_PLAIN[] = "SELECT " GIG_COLUMNS " FROM gigs g WHERE g.id = ?";
 static const char SQL_OFFERS_MULTIPLE[] = "SELECT g.offers_multiple_packages FROM gigs g "
@@ -227,14 +261,14 @@ static json_object *stored_json(const char *text)
 
 static bool kind_is(const struct db_result *r, size_t row, char kind)
 {
-    const char *k = db_result_get(r, row, C_KIND);
+    const char *k = db_result_get(r, row, CHILD_KIND);
     return k && k[0] == kind;
 }
 
 /* A child row of that kind (LEFT JOINs give a row with a NULL id when a gig has no children). */
 static bool row_is(const struct db_result *r, size_t row, char kind)
 {
-    return kind_is(r, row, kind) && db_result_get(r, row, C_ID) != NULL;
+    return kind_is(r, row, kind) && db_result_get(r, row, CHILD_ID) != NULL;
 }
 
 /* ---- ordering child rows --------------------------------------------------------------------- */
@@ -279,9 +313,9 @@ static long rows_of_kind(const struct db_result *r, char kind, size_t pos_col, s
     for (size_t i = 0; i < r->rows; i++) {
         if (!row_is(r, i, kind))
             continue;
-        keys[k++] = (struct row_key){.gig = db_result_get(r, i, C_GIG),
+        keys[k++] = (struct row_key){.gig = db_result_get(r, i, CHILD_GIG_ID),
                                      .position = db_result_int(r, i, pos_col, 0),
-                                     .id = db_result_get(r, i, C_ID),
+                                     .id = db_result_get(r, i, CHILD_ID),
                                      .row = i};
     }
     qsort(keys, n, sizeof *keys, row_key_cmp);
@@ -295,20 +329,20 @@ static long rows_of_kind(const struct db_result *r, char kind, size_t pos_col, s
 static json_object *package_json(const struct db_result *r, size_t row, bool full)
 {
     json_object *p = json_object_new_object();
-    jsonx_add_str(p, "id", db_result_get(r, row, C_ID));
-    jsonx_add_str(p, "name", db_result_get(r, row, C_F1));
+    jsonx_add_str(p, "id", db_result_get(r, row, CHILD_ID));
+    jsonx_add_str(p, "name", db_result_get(r, row, COL_PACKAGE_NAME));
     if (full)
-        jsonx_add_str(p, "description", db_result_get(r, row, C_F4));
-    jsonx_add_decimal(p, "price", db_result_get(r, row, C_F2));
+        jsonx_add_str(p, "description", db_result_get(r, row, COL_PACKAGE_DESCRIPTION));
+    jsonx_add_decimal(p, "price", db_result_get(r, row, COL_PACKAGE_PRICE));
     if (full) {
-        jsonx_add_int(p, "delivery", db_result_int(r, row, C_F5, 0));
-        jsonx_add_int(p, "revisions", db_result_int(r, row, C_F6, 0));
+        jsonx_add_int(p, "delivery", db_result_int(r, row, COL_PACKAGE_DELIVERY, 0));
+        jsonx_add_int(p, "revisions", db_result_int(r, row, COL_PACKAGE_REVISIONS, 0));
     }
-    jsonx_add_str(p, "type", db_result_get(r, row, C_F3));
+    jsonx_add_str(p, "type", db_result_get(r, row, COL_PACKAGE_TYPE));
     if (full) {
-        jsonx_add_str(p, "gigId", db_result_get(r, row, C_GIG));
-        add_iso(p, "createdAt", db_result_get(r, row, C_F7));
-        add_iso(p, "updatedAt", db_result_get(r, row, C_F8));
+        jsonx_add_str(p, "gigId", db_result_get(r, row, CHILD_GIG_ID));
+        add_iso(p, "createdAt", db_result_get(r, row, COL_PACKAGE_CREATED_AT));
+        add_iso(p, "updatedAt", db_result_get(r, row, COL_PACKAGE_UPDATED_AT));
     }
     return p;
 }
@@ -330,7 +364,7 @@ static json_object *packages_json(const struct db_result *r)
     for (size_t i = 0; i < r->rows; i++) {
         if (!row_is(r, i, 'p'))
             continue;
-        int rank = tier_rank(db_result_get(r, i, C_F3));
+        int rank = tier_rank(db_result_get(r, i, COL_PACKAGE_TYPE));
         if (rank >= 0 && !tier[rank])
             tier[rank] = package_json(r, i, true);
     }
@@ -344,10 +378,10 @@ static json_object *packages_json(const struct db_result *r)
 static json_object *attachment_json(const struct db_result *r, size_t row)
 {
     json_object *a = json_object_new_object();
-    jsonx_add_str(a, "id", db_result_get(r, row, C_ID));
-    jsonx_add_str(a, "name", db_result_get(r, row, C_F1));
-    jsonx_add_str(a, "url", db_result_get(r, row, C_F2));
-    jsonx_add_str(a, "type", db_result_get(r, row, C_F3));
+    jsonx_add_str(a, "id", db_result_get(r, row, CHILD_ID));
+    jsonx_add_str(a, "name", db_result_get(r, row, COL_ATTACHMENT_NAME));
+    jsonx_add_str(a, "url", db_result_get(r, row, COL_ATTACHMENT_URL));
+    jsonx_add_str(a, "type", db_result_get(r, row, COL_ATTACHMENT_TYPE));
     return a;
 }
 
@@ -377,11 +411,13 @@ static json_object *empty_gallery(void)
 /* One attachment row into a gallery object: the Attachment, or only its URL (getGigGallery). */
 static void gallery_add(json_object *gallery, const struct db_result *r, size_t row, bool urls_only)
 {
-    json_object *list = jsonx_array(gallery, attachment_list(db_result_get(r, row, C_F3)));
+    json_object *list =
+        jsonx_array(gallery, attachment_list(db_result_get(r, row, COL_ATTACHMENT_TYPE)));
     if (!list)
         return;
     if (urls_only)
-        json_object_array_add(list, json_object_new_string(db_result_get(r, row, C_F2)));
+        json_object_array_add(list,
+                              json_object_new_string(db_result_get(r, row, COL_ATTACHMENT_URL)));
     else
         json_object_array_add(list, attachment_json(r, row));
 }
@@ -391,7 +427,7 @@ static void gallery_add(json_object *gallery, const struct db_result *r, size_t 
 static json_object *gallery_json(const struct db_result *r, bool urls_only)
 {
     struct row_key *keys;
-    long n = rows_of_kind(r, 'a', C_F4, &keys);
+    long n = rows_of_kind(r, 'a', COL_ATTACHMENT_POSITION, &keys);
     if (n < 0)
         return NULL;
     json_object *gallery = empty_gallery();
@@ -404,16 +440,16 @@ static json_object *gallery_json(const struct db_result *r, bool urls_only)
 static json_object *tag_json(const struct db_result *r, size_t row)
 {
     json_object *t = json_object_new_object();
-    jsonx_add_str(t, "id", db_result_get(r, row, C_ID));
-    jsonx_add_str(t, "name", db_result_get(r, row, C_F1));
+    jsonx_add_str(t, "id", db_result_get(r, row, CHILD_ID));
+    jsonx_add_str(t, "name", db_result_get(r, row, COL_TAG_NAME));
     return t;
 }
 
 static json_object *faq_json(const struct db_result *r, size_t row)
 {
     json_object *f = json_object_new_object();
-    jsonx_add_str(f, "question", db_result_get(r, row, C_F1));
-    jsonx_add_str(f, "answer", db_result_get(r, row, C_F2));
+    jsonx_add_str(f, "question", db_result_get(r, row, COL_FAQ_QUESTION));
+    jsonx_add_str(f, "answer", db_result_get(r, row, COL_FAQ_ANSWER));
     return f;
 }
 
@@ -434,7 +470,8 @@ static json_object *ordered_list(const struct db_result *r, char kind, size_t po
 
 /* ---- the Gig --------------------------------------------------------------------------------- */
 
-json_object *gig_plain_json(const struct db_result *r, size_t row)
+/* "The Gig" from row `row` of a result whose first columns are GIG_COLUMNS. */
+static json_object *plain_json(const struct db_result *r, size_t row)
 {
     json_object *o = json_object_new_object();
     jsonx_add_str(o, "id", db_result_get(r, row, 0));
@@ -451,7 +488,7 @@ json_object *gig_plain_json(const struct db_result *r, size_t row)
     return o;
 }
 
-enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **out, struct err *e)
+enum errkind gigs_read_plain(struct db *db, const char *gig_id, json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "fetch gig", SQL_PLAIN, DB_PARAMS(DBP_S(gig_id)), &r, e) != E_OK)
@@ -460,13 +497,13 @@ enum errkind gigs_fetch_plain(struct db *db, const char *gig_id, json_object **o
         db_result_free(r);
         return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
     }
-    *out = gig_plain_json(r, 0);
+    *out = plain_json(r, 0);
     db_result_free(r);
     return E_OK;
 }
 
-enum errkind gigs_offers_multiple(struct db *db, const char *owner_id, const char *gig_id,
-                                  json_object **out, struct err *e)
+enum errkind gigs_read_offers_multiple(struct db *db, const char *owner_id, const char *gig_id,
+                                       json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "offers multiple", SQL_OFFERS_MULTIPLE, DB_PARAMS(DBP_S(gig_id), DBP_S(owner_id)),
@@ -503,7 +540,7 @@ static json_object *summary_json(const struct db_result *r, size_t row)
     jsonx_add_str(o, "slug", db_result_get(r, row, S_SLUG));
     jsonx_add_str(o, "status", db_result_get(r, row, S_STATUS));
     json_object_object_add(o, "category", summary_category(r, row));
-    json_object_object_add(o, "attachaments", empty_gallery()); /* sic: seed 002's key */
+    json_object_object_add(o, "attachaments", empty_gallery()); /* sic: the tRPC clients' key */
     json_object *owner = json_object_new_object();
     jsonx_add_str(owner, "name", db_result_get(r, row, S_OWNER_NAME));
     jsonx_add_str(owner, "username", db_result_get(r, row, S_OWNER_USERNAME));
@@ -521,16 +558,17 @@ static bool attach_children(const struct db_result *c, json_object *by_id)
 {
     for (int rank = 0; rank < 3; rank++) {
         for (size_t i = 0; i < c->rows; i++) {
-            if (!row_is(c, i, 'p') || tier_rank(db_result_get(c, i, C_F3)) != rank)
+            if (!row_is(c, i, 'p') || tier_rank(db_result_get(c, i, COL_PACKAGE_TYPE)) != rank)
                 continue;
-            json_object *s = jsonx_obj(by_id, db_result_get(c, i, C_GIG));
+            json_object *s = jsonx_obj(by_id, db_result_get(c, i, CHILD_GIG_ID));
             if (s)
-                json_object_object_add(jsonx_obj(s, "packages"), db_result_get(c, i, C_F3),
+                json_object_object_add(jsonx_obj(s, "packages"),
+                                       db_result_get(c, i, COL_PACKAGE_TYPE),
                                        package_json(c, i, false));
         }
     }
     struct row_key *keys;
-    long n = rows_of_kind(c, 'a', C_F4, &keys);
+    long n = rows_of_kind(c, 'a', COL_ATTACHMENT_POSITION, &keys);
     if (n < 0)
         return false;
     for (long i = 0; i < n; i++) {
@@ -601,8 +639,8 @@ static enum errkind summaries_from(struct db *db, struct db_result *r, json_obje
     return E_OK;
 }
 
-enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *user_id,
-                            json_object **out, struct err *e)
+enum errkind gigs_read_user_gigs(struct db *db, const char *viewer_id, const char *user_id,
+                                 json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "user gigs", SQL_USER_GIGS, DB_PARAMS(DBP_S(user_id), DBP_S(viewer_id)), &r, e) !=
@@ -611,7 +649,8 @@ enum errkind gigs_user_gigs(struct db *db, const char *viewer_id, const char *us
     return summaries_from(db, r, out, e);
 }
 
-enum errkind gigs_by_username(struct db *db, const char *username, json_object **out, struct err *e)
+enum errkind gigs_read_by_username(struct db *db, const char *username, json_object **out,
+                                   struct err *e)
 {
     struct db_result *r;
     if (run(db, "gigs by username", SQL_BY_USERNAME, DB_PARAMS(DBP_S(username)), &r, e) != E_OK)
@@ -671,8 +710,8 @@ struct details_lists {
 
 static bool details_lists(const struct db_result *r, struct details_lists *k)
 {
-    k->tags = ordered_list(r, 't', C_F2, tag_json);
-    k->faqs = ordered_list(r, 'f', C_F3, faq_json);
+    k->tags = ordered_list(r, 't', COL_TAG_POSITION, tag_json);
+    k->faqs = ordered_list(r, 'f', COL_FAQ_POSITION, faq_json);
     k->attachments = gallery_json(r, false);
     if (k->tags && k->faqs && k->attachments)
         return true;
@@ -705,7 +744,8 @@ static json_object *details_json(const struct db_result *r, size_t g, bool with_
     return o;
 }
 
-/* Shared tail of gigs_details and gigs_by_id: not found, or the details object. Frees r. */
+/* Shared tail of gigs_read_details and gigs_read_by_id: not found, or the details object. Frees r.
+ */
 static enum errkind details_from(struct db_result *r, bool with_stats, json_object **out,
                                  struct err *e)
 {
@@ -724,8 +764,8 @@ static enum errkind details_from(struct db_result *r, bool with_stats, json_obje
     return E_OK;
 }
 
-enum errkind gigs_details(struct db *db, const char *username, const char *slug, json_object **out,
-                          struct err *e)
+enum errkind gigs_read_details(struct db *db, const char *username, const char *slug,
+                               json_object **out, struct err *e)
 {
     struct db_result *r;
     struct db_param u = DBP_S(username), s = DBP_S(slug);
@@ -734,8 +774,8 @@ enum errkind gigs_details(struct db *db, const char *username, const char *slug,
     return details_from(r, true, out, e);
 }
 
-enum errkind gigs_by_id(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
-                        struct err *e)
+enum errkind gigs_read_by_id(struct db *db, const char *owner_id, const char *gig_id,
+                             json_object **out, struct err *e)
 {
     struct db_result *r;
     struct db_param g = DBP_S(gig_id), o = DBP_S(owner_id);
@@ -764,8 +804,8 @@ static enum errkind visible_rows(struct db *db, const char *what, const char *sq
     return E_OK;
 }
 
-enum errkind gigs_packages(struct db *db, const char *viewer_id, const char *gig_id,
-                           json_object **out, struct err *e)
+enum errkind gigs_read_packages(struct db *db, const char *viewer_id, const char *gig_id,
+                                json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig packages", SQL_PACKAGES, viewer_id, gig_id, 1, &r, e) != E_OK)
@@ -775,20 +815,20 @@ enum errkind gigs_packages(struct db *db, const char *viewer_id, const char *gig
     return E_OK;
 }
 
-enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const char *gig_id,
-                                  json_object **out, struct err *e)
+enum errkind gigs_read_description_faq(struct db *db, const char *viewer_id, const char *gig_id,
+                                       json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig description", SQL_DESCRIPTION_FAQ, viewer_id, gig_id, 2, &r, e) !=
         E_OK)
         return e->kind;
-    json_object *faq = ordered_list(r, 'f', C_F3, faq_json);
+    json_object *faq = ordered_list(r, 'f', COL_FAQ_POSITION, faq_json);
     if (!faq)
         return out_of_memory(r, e);
     json_object *description = NULL;
     for (size_t i = 0; i < r->rows; i++)
         if (kind_is(r, i, 'g'))
-            description = stored_json(db_result_get(r, i, C_F1));
+            description = stored_json(db_result_get(r, i, COL_GIG_DESCRIPTION));
     json_object *o = json_object_new_object();
     json_object_object_add(o, "description", description);
     json_object_object_add(o, "faq", faq);
@@ -797,8 +837,8 @@ enum errkind gigs_description_faq(struct db *db, const char *viewer_id, const ch
     return E_OK;
 }
 
-enum errkind gigs_gallery(struct db *db, const char *viewer_id, const char *gig_id,
-                          json_object **out, struct err *e)
+enum errkind gigs_read_gallery(struct db *db, const char *viewer_id, const char *gig_id,
+                               json_object **out, struct err *e)
 {
     struct db_result *r;
     if (visible_rows(db, "gig gallery", SQL_GALLERY, viewer_id, gig_id, 1, &r, e) != E_OK)
@@ -823,7 +863,7 @@ static json_object *category_json(const struct db_result *r, size_t row)
     return c;
 }
 
-enum errkind categories_list(struct db *db, json_object **out, struct err *e)
+enum errkind gigs_read_categories(struct db *db, json_object **out, struct err *e)
 {
     struct db_result *r;
     if (run(db, "categories", SQL_CATEGORIES, NULL, 0, &r, e) != E_OK)
@@ -965,18 +1005,8 @@ static enum errkind search_count(struct db *db, const struct gig_search *s, long
     return E_OK;
 }
 
-static json_object *pagination_json(long long total, const struct gig_search *s)
-{
-    json_object *p = json_object_new_object();
-    jsonx_add_int(p, "totalItems", total);
-    jsonx_add_int(p, "currentPage", s->page);
-    jsonx_add_int(p, "pageSize", s->limit);
-    jsonx_add_int(p, "totalPages", (total + s->limit - 1) / s->limit);
-    return p;
-}
-
-enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object **out,
-                         struct err *e)
+enum errkind gigs_read_search(struct db *db, const struct gig_search *s, json_object **out,
+                              struct err *e)
 {
     struct search_sql q = {.len = 0};
     search_page_sql(&q, s);
@@ -992,9 +1022,6 @@ enum errkind gigs_search(struct db *db, const struct gig_search *s, json_object 
         json_object_put(items);
         return e->kind;
     }
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", items);
-    json_object_object_add(o, "pagination", pagination_json(total, s));
-    *out = o;
+    *out = pagination_page(items, total, s->page, s->limit);
     return E_OK;
 }

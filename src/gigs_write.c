@@ -1,15 +1,16 @@
 /*
- * gigs_write.c - the gig mutations of seed 002: draft, overview, packages, description and FAQ,
- * gallery, publish and delete. Each call is one transaction that first locks the gig row and
- * checks its owner, so two requests on one gig serialise and nobody edits a gig that is not theirs.
- * Outputs are built by the read side (gigs_read.c) after commit, so one function defines each
- * shape.
+ * gigs_write.c - the gig mutations (docs/api.md, "Gigs"): draft, overview, packages, description
+ * and FAQ, gallery, publish and delete. Each call is one transaction that first locks the gig row
+ * and checks its owner, so two requests on one gig serialise and nobody edits a gig that is not
+ * theirs. Outputs are built by the read side (gigs_read.c) after commit, so one function defines
+ * each shape.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "khedma/dberr.h"
-#include "khedma/gigs.h"
+#include "khedma/gigs_read.h"
+#include "khedma/gigs_write.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/slug.h"
@@ -68,8 +69,8 @@ static enum errkind tx_exec(struct db *db, const char *sql, const struct db_para
     return rc == DB_OK ? E_OK : db_fail(db, rc, e);
 }
 
-enum errkind gigs_create_draft(struct db *db, const char *owner_id, json_object **out,
-                               struct err *e)
+enum errkind gigs_write_create_draft(struct db *db, const char *owner_id, json_object **out,
+                                     struct err *e)
 {
     char id[CUID_LEN + 1];
     cuid_new(id);
@@ -77,7 +78,7 @@ enum errkind gigs_create_draft(struct db *db, const char *owner_id, json_object 
                      DB_PARAMS(DBP_S(id), DBP_S(owner_id)), NULL, NULL);
     if (rc != DB_OK)
         return db_fail(db, rc, e);
-    return gigs_fetch_plain(db, id, out, e);
+    return gigs_read_plain(db, id, out, e);
 }
 
 /* Resolve category (top level) and subcategory (its child), each by id or slug, to the
@@ -122,8 +123,9 @@ static enum errkind replace_tags(struct db *db, const char *gig_id, const struct
     return E_OK;
 }
 
-enum errkind gigs_update_overview(struct db *db, const char *owner_id,
-                                  const struct overview_input *in, json_object **out, struct err *e)
+enum errkind gigs_write_update_overview(struct db *db, const char *owner_id,
+                                        const struct overview_input *in, json_object **out,
+                                        struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;
@@ -135,7 +137,7 @@ enum errkind gigs_update_overview(struct db *db, const char *owner_id,
         return e->kind;
     if (replace_tags(db, in->id, in, e) != E_OK || commit(db, e) != E_OK)
         return e->kind;
-    return gigs_fetch_plain(db, in->id, out, e);
+    return gigs_read_plain(db, in->id, out, e);
 }
 
 static enum errkind upsert_package(struct db *db, const char *gig_id, const char *type,
@@ -161,8 +163,9 @@ static enum errkind upsert_package(struct db *db, const char *gig_id, const char
                    e);
 }
 
-enum errkind gigs_create_packages(struct db *db, const char *owner_id,
-                                  const struct packages_input *in, json_object **out, struct err *e)
+enum errkind gigs_write_create_packages(struct db *db, const char *owner_id,
+                                        const struct packages_input *in, json_object **out,
+                                        struct err *e)
 {
     if (begin_owned(db, owner_id, in->gig_id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;
@@ -170,12 +173,12 @@ enum errkind gigs_create_packages(struct db *db, const char *owner_id,
         upsert_package(db, in->gig_id, "standard", &in->standard, e) != E_OK ||
         upsert_package(db, in->gig_id, "premium", &in->premium, e) != E_OK || commit(db, e) != E_OK)
         return e->kind;
-    return gigs_packages(db, owner_id, in->gig_id, out, e);
+    return gigs_read_packages(db, owner_id, in->gig_id, out, e);
 }
 
-enum errkind gigs_set_offers_multiple(struct db *db, const char *owner_id,
-                                      const struct offers_input *in, json_object **out,
-                                      struct err *e)
+enum errkind gigs_write_set_offers_multiple(struct db *db, const char *owner_id,
+                                            const struct offers_input *in, json_object **out,
+                                            struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;
@@ -183,7 +186,7 @@ enum errkind gigs_set_offers_multiple(struct db *db, const char *owner_id,
                 DB_PARAMS(DBP_I(in->value ? 1 : 0), DBP_S(in->id)), e) != E_OK ||
         commit(db, e) != E_OK)
         return e->kind;
-    return gigs_fetch_plain(db, in->id, out, e);
+    return gigs_read_plain(db, in->id, out, e);
 }
 
 static enum errkind replace_faq(struct db *db, const struct description_faq_input *in,
@@ -205,9 +208,9 @@ static enum errkind replace_faq(struct db *db, const struct description_faq_inpu
     return E_OK;
 }
 
-enum errkind gigs_update_description_faq(struct db *db, const char *owner_id,
-                                         const struct description_faq_input *in, json_object **out,
-                                         struct err *e)
+enum errkind gigs_write_update_description_faq(struct db *db, const char *owner_id,
+                                               const struct description_faq_input *in,
+                                               json_object **out, struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_UNAUTHORIZED, NULL, e) != E_OK)
         return e->kind;
@@ -272,8 +275,9 @@ static enum errkind insert_attachments(struct db *db, const char *gig_id, const 
     return E_OK;
 }
 
-enum errkind gigs_update_gallery(struct db *db, const char *owner_id,
-                                 const struct gallery_input *in, json_object **out, struct err *e)
+enum errkind gigs_write_update_gallery(struct db *db, const char *owner_id,
+                                       const struct gallery_input *in, json_object **out,
+                                       struct err *e)
 {
     if (begin_owned(db, owner_id, in->id, E_UNAUTHORIZED, NULL, e) != E_OK)
         return e->kind;
@@ -363,8 +367,8 @@ static json_object *publish_output(struct db *db, const char *gig_id, const char
     return o;
 }
 
-enum errkind gigs_publish(struct db *db, const char *owner_id, const char *gig_id,
-                          json_object **out, struct err *e)
+enum errkind gigs_write_publish(struct db *db, const char *owner_id, const char *gig_id,
+                                json_object **out, struct err *e)
 {
     struct owned_gig g;
     if (begin_owned(db, owner_id, gig_id, E_NOT_FOUND, &g, e) != E_OK)
@@ -387,8 +391,8 @@ enum errkind gigs_publish(struct db *db, const char *owner_id, const char *gig_i
     return *out ? E_OK : e->kind;
 }
 
-enum errkind gigs_delete(struct db *db, const char *owner_id, const char *gig_id, json_object **out,
-                         struct err *e)
+enum errkind gigs_write_delete(struct db *db, const char *owner_id, const char *gig_id,
+                               json_object **out, struct err *e)
 {
     if (begin_owned(db, owner_id, gig_id, E_NOT_FOUND, NULL, e) != E_OK)
         return e->kind;

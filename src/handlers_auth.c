@@ -1,13 +1,13 @@
 /*
- * handlers_auth.c - the REST routes of contract section 4: signup, login, logout, me and the
- * profile update. Thin on purpose: read the body, call the accounts service, encode the answer;
- * every rule lives in accounts.c so tRPC and REST cannot drift apart.
+ * handlers_auth.c - the REST routes of docs/api.md, "Accounts and sessions": signup, login, logout,
+ * me and the profile update. Thin on purpose: read the body, call the accounts service, encode the
+ * answer; every rule lives in accounts.c so tRPC and REST cannot drift apart.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "khedma/handlers_auth.h"
 #include "khedma/accounts.h"
-#include "khedma/app.h"
 #include "khedma/config.h"
 #include "khedma/rest.h"
 
@@ -30,13 +30,13 @@ static void set_session_cookie(struct ctx *c, const char *token)
 static void answer_session(struct ctx *c, int status, struct user *u, char *token)
 {
     json_object *data = json_object_new_object();
-    json_object_object_add(data, "user", user_to_json(u));
+    json_object_object_add(data, "user", accounts_user_to_json(u));
     json_object_object_add(data, "token", json_object_new_string(token));
     set_session_cookie(c, token);
     rest_ok(c, status, data);
     /* The token is in the response now; no copy of it needs to outlive this call. */
     memset(token, 0, TOKEN_LEN + 1);
-    user_free(u);
+    accounts_user_free(u);
 }
 
 /* The service behind signup or login; on E_TOO_MANY *retry_after_s says when to come back. */
@@ -85,17 +85,17 @@ static enum errkind login_service(struct ctx *c, json_object *in, struct user *u
     return accounts_login(c->db, in, c->req->remote_addr, u, token, retry_after_s, e);
 }
 
-void handle_auth_signup(struct ctx *c)
+void handlers_auth_signup(struct ctx *c)
 {
     session_route(c, 201, signup_service);
 }
 
-void handle_auth_login(struct ctx *c)
+void handlers_auth_login(struct ctx *c)
 {
     session_route(c, 200, login_service);
 }
 
-void handle_auth_logout(struct ctx *c)
+void handlers_auth_logout(struct ctx *c)
 {
     if (!rest_require_user(c))
         return;
@@ -109,17 +109,17 @@ void handle_auth_logout(struct ctx *c)
     rest_ok(c, 200, NULL);
 }
 
-void handle_auth_me(struct ctx *c)
+void handlers_auth_me(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
         return;
     json_object *data = json_object_new_object();
-    json_object_object_add(data, "user", user_to_json(u));
+    json_object_object_add(data, "user", accounts_user_to_json(u));
     rest_ok(c, 200, data);
 }
 
-void handle_users_me_patch(struct ctx *c)
+void handlers_auth_patch_me(struct ctx *c)
 {
     if (!rest_require_user(c))
         return;
@@ -131,9 +131,9 @@ void handle_users_me_patch(struct ctx *c)
     struct err e = {0};
     if (accounts_update(c->db, c->user.id, in, &fresh, &e) == E_OK) {
         json_object *data = json_object_new_object();
-        json_object_object_add(data, "user", user_to_json(&fresh));
+        json_object_object_add(data, "user", accounts_user_to_json(&fresh));
         rest_ok(c, 200, data);
-        user_free(&fresh);
+        accounts_user_free(&fresh);
     } else {
         rest_error(c, &e);
     }

@@ -1,5 +1,5 @@
 /*
- * handlers_gigs.c - the public REST reads of contract section 6: the category tree, the gig
+ * handlers_gigs.c - the public REST reads of docs/api.md, "Gigs": the category tree, the gig
  * search, one gig's page by owner username and slug, and a user's published gigs.
  *
  * Thin on purpose: read the path and query parameters, call the gig service (gigs_read.c, the
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/app.h"
-#include "khedma/gigs.h"
+#include "khedma/handlers_gigs.h"
+#include "khedma/gigs_read.h"
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 
@@ -126,15 +126,15 @@ static bool search_params(struct ctx *c, struct gig_search *s, struct err *e)
     return e->kind == E_OK;
 }
 
-void handle_categories(struct ctx *c)
+void handlers_gigs_categories(struct ctx *c)
 {
     struct err e = {0};
     json_object *data = NULL;
-    enum errkind k = categories_list(c->db, &data, &e);
+    enum errkind k = gigs_read_categories(c->db, &data, &e);
     answer(c, k, data, &e);
 }
 
-void handle_gigs_search(struct ctx *c)
+void handlers_gigs_search(struct ctx *c)
 {
     struct err e = {0};
     struct gig_search s;
@@ -144,7 +144,7 @@ void handle_gigs_search(struct ctx *c)
         return;
     }
     json_object *data = NULL;
-    enum errkind k = gigs_search(c->db, &s, &data, &e);
+    enum errkind k = gigs_read_search(c->db, &s, &data, &e);
     answer(c, k, data, &e);
 }
 
@@ -152,7 +152,7 @@ void handle_gigs_search(struct ctx *c)
  * such a path is answered 400 here instead of failing in SQL. */
 static const char *path_param(struct ctx *c, const char *name, struct err *e)
 {
-    const char *v = route_param(&c->match, name);
+    const char *v = router_param(&c->match, name);
     if (v && utf8_valid(v, strlen(v)))
         return v;
     char message[64];
@@ -161,7 +161,7 @@ static const char *path_param(struct ctx *c, const char *name, struct err *e)
     return NULL;
 }
 
-void handle_gig_details(struct ctx *c)
+void handlers_gigs_details(struct ctx *c)
 {
     struct err e = {0};
     const char *username = path_param(c, "username", &e);
@@ -169,17 +169,17 @@ void handle_gig_details(struct ctx *c)
     json_object *data = NULL;
     enum errkind k = e.kind;
     if (k == E_OK)
-        k = gigs_details(c->db, username, slug, &data, &e);
+        k = gigs_read_details(c->db, username, slug, &data, &e);
     answer(c, k, data, &e);
 }
 
-void handle_user_gigs(struct ctx *c)
+void handlers_gigs_user_gigs(struct ctx *c)
 {
     struct err e = {0};
     const char *username = path_param(c, "username", &e);
     json_object *data = NULL;
     enum errkind k = e.kind;
     if (k == E_OK)
-        k = gigs_by_username(c->db, username, &data, &e);
+        k = gigs_read_by_username(c->db, username, &data, &e);
     answer(c, k, data, &e);
 }

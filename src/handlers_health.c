@@ -3,10 +3,10 @@
  * database, 503 {"status":"unavailable","db":"down"} when it cannot (db_ping reconnects, so the
  * answer recovers by itself once the database is back).
  */
-#include "khedma/app.h"
+#include "khedma/handlers_health.h"
 #include "khedma/db.h"
 
-void handle_healthz(struct ctx *c)
+void handlers_health_get(struct ctx *c)
 {
     bool up = db_ping(c->db) == DB_OK;
     json_object *o = json_object_new_object();

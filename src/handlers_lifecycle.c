@@ -1,54 +1,33 @@
 /*
- * handlers_lifecycle.c - the transports of the order lifecycle (contract sections 5 and 6):
- * REST POST /api/orders/{id}/deliver|accept|revision|cancel, GET /api/orders/{id}/events,
- * POST /api/orders/{id}/review, the notification routes, and the tRPC procedures order.deliver,
- * order.accept, order.requestRevision and order.cancel (listed in trpc_procs.c's table).
+ * handlers_lifecycle.c - the REST routes of the order lifecycle (docs/api.md, "Order lifecycle"
+ * and "Notifications"): POST /api/orders/{id}/deliver|accept|revision|cancel,
+ * GET /api/orders/{id}/events, POST /api/orders/{id}/review and the notification routes. The tRPC
+ * procedures for the same moves are in trpc_procs_orders.c.
  *
  * Thin: validate the input at the edge, call the service (order_moves.c, reviews.c,
- * notifications.c), encode. REST validation failures are 422 "Validation failed" with per-field
- * errors, as everywhere in the REST API; tRPC ones are BAD_REQUEST with a zodError; bad query
- * parameters are 400 naming the parameter. An id that cannot be an id is simply not found.
+ * notifications.c), encode. Validation failures are 422 "Validation failed" with per-field
+ * errors, as everywhere in the REST API; bad query parameters are 400 naming the parameter. An id
+ * that cannot be an id is simply not found.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/app.h"
+#include "khedma/handlers_lifecycle.h"
 #include "khedma/ids.h"
 #include "khedma/jsonx.h"
 #include "khedma/notifications.h"
+#include "khedma/order_input.h"
 #include "khedma/order_moves.h"
 #include "khedma/rest.h"
 #include "khedma/reviews.h"
-#include "khedma/utf8.h"
 
 #define DIGITS "0123456789"
-
-/* An optional text field: absent or null -> NULL; a string of at most max characters without NUL
- * bytes -> the string (NULL when empty: an empty reason is no reason, when empty_is_null);
- * anything else -> a field error. */
-static const char *opt_text(json_object *in, const char *key, size_t max, bool empty_is_null,
-                            struct err *e)
-{
-    json_object *v = in ? json_object_object_get(in, key) : NULL;
-    if (!v)
-        return NULL;
-    const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-    size_t len = s ? strlen(s) : 0;
-    if (!s || len != (size_t)json_object_get_string_len(v) || !utf8_valid(s, len) ||
-        utf8_length(s, len) > max) {
-        char message[96];
-        snprintf(message, sizeof(message), "Must be a string of at most %zu characters", max);
-        err_field(e, key, message);
-        return NULL;
-    }
-    return empty_is_null && len == 0 ? NULL : s;
-}
 
 /* The path's {id} when it can be an id at all; otherwise the 404 is answered here. */
 static const char *path_id(struct ctx *c, const char *not_found)
 {
-    const char *id = route_param(&c->match, "id");
+    const char *id = router_param(&c->match, "id");
     if (id && cuid_valid(id))
         return id;
     rest_fail(c, 404, not_found, NULL);
@@ -76,7 +55,7 @@ static void order_move(struct ctx *c, enum lifecycle_move move)
         return;
     const char *id = path_id(c, "Order not found");
     struct err e = {0};
-    const char *reason = opt_text(body, "reason", MOVE_REASON_MAX, true, &e);
+    const char *reason = order_input_text(body, "reason", MOVE_REASON_MAX, true, &e);
     json_object *order = NULL;
     enum errkind k = E_OK;
     if (id && e.kind != E_OK)
@@ -89,27 +68,27 @@ static void order_move(struct ctx *c, enum lifecycle_move move)
     json_object_put(body);
 }
 
-void handle_order_deliver(struct ctx *c)
+void handlers_lifecycle_deliver(struct ctx *c)
 {
     order_move(c, LIFECYCLE_DELIVER);
 }
 
-void handle_order_accept(struct ctx *c)
+void handlers_lifecycle_accept(struct ctx *c)
 {
     order_move(c, LIFECYCLE_ACCEPT);
 }
 
-void handle_order_revision(struct ctx *c)
+void handlers_lifecycle_revision(struct ctx *c)
 {
     order_move(c, LIFECYCLE_REVISION);
 }
 
-void handle_order_cancel(struct ctx *c)
+void handlers_lifecycle_cancel(struct ctx *c)
 {
     order_move(c, LIFECYCLE_CANCEL);
 }
 
-void handle_order_events(struct ctx *c)
+void handlers_lifecycle_events(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     const char *id = u ? path_id(c, "Order not found") : NULL;
@@ -123,7 +102,7 @@ void handle_order_events(struct ctx *c)
 
 /* ---- reviews ---- */
 
-void handle_order_review(struct ctx *c)
+void handlers_lifecycle_review(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -136,7 +115,7 @@ void handle_order_review(struct ctx *c)
     long long rating = 0;
     if (!jsonx_int(body, "rating", &rating) || rating < 1 || rating > 5)
         err_field(&e, "rating", "Must be an integer from 1 to 5");
-    const char *comment = opt_text(body, "comment", REVIEW_COMMENT_MAX, false, &e);
+    const char *comment = order_input_text(body, "comment", REVIEW_COMMENT_MAX, false, &e);
     json_object *review = NULL;
     enum errkind k = E_OK;
     if (id && e.kind != E_OK)
@@ -187,7 +166,7 @@ static bool unread_param(struct ctx *c, struct err *e)
     return false;
 }
 
-void handle_notifications_list(struct ctx *c)
+void handlers_lifecycle_notifications(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -205,7 +184,7 @@ void handle_notifications_list(struct ctx *c)
     answer(c, k, 200, data, &e);
 }
 
-void handle_notification_read(struct ctx *c)
+void handlers_lifecycle_notification_read(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     const char *id = u ? path_id(c, "Notification not found") : NULL;
@@ -217,7 +196,7 @@ void handle_notification_read(struct ctx *c)
     answer(c, k, 200, n, &e);
 }
 
-void handle_notifications_read_all(struct ctx *c)
+void handlers_lifecycle_notifications_read_all(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -231,60 +210,4 @@ void handle_notifications_read_all(struct ctx *c)
         jsonx_add_int(data, "updated", updated);
     }
     answer(c, k, 200, data, &e);
-}
-
-/* ---- tRPC: order.deliver / order.accept / order.requestRevision / order.cancel ---- */
-
-/* The signed-in user for a mutation, or NULL with e set (the rules of trpc_procs.c's
- * protected procedures: 503 on a database failure, 401 anonymous, 403 cross-site cookie). */
-static const struct user *trpc_user(struct ctx *c, struct err *e)
-{
-    enum errkind dberr = E_OK;
-    const struct user *u = ctx_user(c, &dberr);
-    if (dberr != E_OK)
-        err_set(e, dberr, "Database unavailable");
-    else if (!u)
-        err_set(e, E_UNAUTHORIZED, "You must be signed in");
-    else if (!ctx_csrf_ok(c))
-        err_set(e, E_FORBIDDEN, "Cross-site request refused");
-    return e->kind == E_OK ? u : NULL;
-}
-
-/* Input {id, reason?}; the output is the Order after the move. */
-static enum errkind trpc_move(struct ctx *c, json_object *in, json_object **out, struct err *e,
-                              enum lifecycle_move move)
-{
-    const struct user *u = trpc_user(c, e);
-    if (!u)
-        return e->kind;
-    const char *id = jsonx_str(in, "id");
-    if (!id || !*id)
-        err_field(e, "id", "Required");
-    const char *reason = opt_text(in, "reason", MOVE_REASON_MAX, true, e);
-    if (e->kind != E_OK)
-        return err_set(e, E_BAD_REQUEST, "Invalid input");
-    if (!cuid_valid(id))
-        return err_set(e, E_NOT_FOUND, "Order not found");
-    return order_moves_make(c->db, u, id, move, reason, out, e);
-}
-
-enum errkind trpc_order_deliver(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    return trpc_move(c, in, out, e, LIFECYCLE_DELIVER);
-}
-
-enum errkind trpc_order_accept(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    return trpc_move(c, in, out, e, LIFECYCLE_ACCEPT);
-}
-
-enum errkind trpc_order_request_revision(struct ctx *c, json_object *in, json_object **out,
-                                         struct err *e)
-{
-    return trpc_move(c, in, out, e, LIFECYCLE_REVISION);
-}
-
-enum errkind trpc_order_cancel(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    return trpc_move(c, in, out, e, LIFECYCLE_CANCEL);
 }

@@ -1,14 +1,14 @@
 /*
- * handlers_orders.c - REST handlers for checkout and payment confirmation (contract section 6):
- * POST /api/orders/checkout, POST /api/orders (with idempotency keys), POST
+ * handlers_orders.c - REST handlers for checkout and payment confirmation (docs/api.md, "Checkout
+ * and payment"): POST /api/orders/checkout, POST /api/orders (with idempotency keys), POST
  * /api/orders/{id}/confirm-transfer and the two gateway webhooks. Thin: parse and validate the
  * body, call the service, encode the envelope.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/app.h"
 #include "khedma/checkout.h"
+#include "khedma/handlers_orders.h"
 #include "khedma/config.h"
 #include "khedma/gateway_events.h"
 #include "khedma/idempotency.h"
@@ -25,14 +25,14 @@
 #define WEBHOOK_URLS_MAX 5
 #define IDEMPOTENCY_KEY_MAX 255
 
-/* A field given in snake_case or camelCase (seed 004 uses snake_case). */
+/* A field given in snake_case or camelCase (older clients send snake_case). */
 static const char *either(json_object *body, const char *snake, const char *camel)
 {
     const char *v = jsonx_str(body, snake);
     return v ? v : jsonx_str(body, camel);
 }
 
-void handle_orders_checkout(struct ctx *c)
+void handlers_orders_checkout(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -80,7 +80,7 @@ static void check_webhook_urls(json_object *urls, struct err *e)
         const char *url =
             json_object_is_type(u, json_type_string) ? json_object_get_string(u) : NULL;
         char why[128];
-        if (!url || !valid_http_url(url))
+        if (!url || !validate_http_url(url))
             err_field(e, "webhookUrls", "Each URL must be an http(s) URL");
         else if (!webhook_guard_url_acceptable(url, allow_private, why, sizeof why))
             err_field(e, "webhookUrls",
@@ -169,7 +169,7 @@ static void submit_idempotent(struct ctx *c, const struct user *u, json_object *
     err_clear(&e);
 }
 
-void handle_orders_create(struct ctx *c)
+void handlers_orders_create(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -192,7 +192,7 @@ void handle_orders_create(struct ctx *c)
     json_object_put(body);
 }
 
-void handle_orders_confirm_transfer(struct ctx *c)
+void handlers_orders_confirm_transfer(struct ctx *c)
 {
     json_object *body = rest_body_object(c, false);
     if (!body)
@@ -208,7 +208,7 @@ void handle_orders_confirm_transfer(struct ctx *c)
     } else if (e.kind != E_OK) {
         err_set(&e, E_UNPROCESSABLE, "Validation failed");
         rest_error(c, &e);
-    } else if (payments_confirm_transfer(c->db, u, route_param(&c->match, "id"), reference, &order,
+    } else if (payments_confirm_transfer(c->db, u, router_param(&c->match, "id"), reference, &order,
                                          &e) == E_OK) {
         rest_ok(c, 200, order);
     } else {
@@ -235,12 +235,12 @@ static void gateway_event(struct ctx *c, const char *signature_header, event_fn 
     err_clear(&e);
 }
 
-void handle_youcanpay_webhook(struct ctx *c)
+void handlers_orders_youcanpay_webhook(struct ctx *c)
 {
     gateway_event(c, "x-youcanpay-signature", gateway_events_youcanpay);
 }
 
-void handle_paytabs_callback(struct ctx *c)
+void handlers_orders_paytabs_callback(struct ctx *c)
 {
     gateway_event(c, "signature", gateway_events_paytabs);
 }

@@ -1,10 +1,10 @@
 /*
- * handlers_orders_read.c - GET /api/orders (seed 003's query language, order_query.h) and
- * GET /api/orders/{id} (contract section 6), in the REST envelope. Thin: sign-in first (401),
- * then the query string (400 naming the parameter), then the order service (403 for a
+ * handlers_orders_read.c - GET /api/orders (the query language of order_query.h) and
+ * GET /api/orders/{id} (docs/api.md, "Orders API"), in the REST envelope. Thin: sign-in first
+ * (401), then the query string (400 naming the parameter), then the order service (403 for a
  * non-admin's filter.userId, 404 for an order the viewer is not a party to).
  */
-#include "khedma/app.h"
+#include "khedma/handlers_orders_read.h"
 #include "khedma/ids.h"
 #include "khedma/order_query.h"
 #include "khedma/orders_read.h"
@@ -19,7 +19,7 @@ static void answer(struct ctx *c, enum errkind k, json_object *data, struct err 
     err_clear(e);
 }
 
-void handle_orders_list(struct ctx *c)
+void handlers_orders_read_list(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
@@ -35,14 +35,14 @@ void handle_orders_list(struct ctx *c)
     answer(c, k, data, &e);
 }
 
-void handle_order_get(struct ctx *c)
+void handlers_orders_read_get(struct ctx *c)
 {
     const struct user *u = rest_require_user(c);
     if (!u)
         return;
     struct err e = {0};
     json_object *data = NULL;
-    const char *id = route_param(&c->match, "id");
+    const char *id = router_param(&c->match, "id");
     /* Anything but an id cannot name an order; answered without asking the database, which
      * would also refuse a path segment that is not UTF-8. */
     enum errkind k = id && cuid_valid(id) ? orders_read_get(c->db, u, id, &data, &e)

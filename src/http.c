@@ -13,6 +13,7 @@
  * bytes cannot answer anyway, and the master respawns it.
  */
 #include "khedma/http.h"
+#include "khedma/percent.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -57,119 +58,7 @@ static char *xstrdup(const char *s)
     return xstrndup(s, strlen(s));
 }
 
-/* ---- kv lists ---- */
-
-void kv_add_n(struct kv_list *l, const char *key, size_t klen, const char *value, size_t vlen)
-{
-    if (l->len == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        l->items = xrealloc(l->items, cap * sizeof *l->items);
-        l->cap = cap;
-    }
-    l->items[l->len].key = xstrndup(key, klen);
-    l->items[l->len].value = xstrndup(value ? value : "", value ? vlen : 0);
-    l->len++;
-}
-
-void kv_add(struct kv_list *l, const char *key, const char *value)
-{
-    kv_add_n(l, key, strlen(key), value, value ? strlen(value) : 0);
-}
-
-const char *kv_get(const struct kv_list *l, const char *key)
-{
-    for (size_t i = 0; i < l->len; i++)
-        if (strcmp(l->items[i].key, key) == 0)
-            return l->items[i].value;
-    return NULL;
-}
-
-/* Header names are case-insensitive in HTTP, so lookups that stand for a header use this. */
-static const char *kv_get_ci(const struct kv_list *l, const char *key)
-{
-    for (size_t i = 0; i < l->len; i++)
-        if (strcasecmp(l->items[i].key, key) == 0)
-            return l->items[i].value;
-    return NULL;
-}
-
-/* Remove every entry whose key equals key (case-insensitively), keeping the others in order. */
-static void kv_remove_ci(struct kv_list *l, const char *key)
-{
-    size_t kept = 0;
-    for (size_t i = 0; i < l->len; i++) {
-        if (strcasecmp(l->items[i].key, key) == 0) {
-            free(l->items[i].key);
-            free(l->items[i].value);
-        } else {
-            l->items[kept++] = l->items[i];
-        }
-    }
-    l->len = kept;
-}
-
-/* Drop entries from index `from` on: undoes a partially applied parse. */
-static void kv_truncate(struct kv_list *l, size_t from)
-{
-    for (size_t i = from; i < l->len; i++) {
-        free(l->items[i].key);
-        free(l->items[i].value);
-    }
-    if (from < l->len)
-        l->len = from;
-}
-
-void kv_free(struct kv_list *l)
-{
-    kv_truncate(l, 0);
-    free(l->items);
-    l->items = NULL;
-    l->len = l->cap = 0;
-}
-
 /* ---- decoding and parsing ---- */
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-char *percent_decode(const char *src, size_t len, bool plus_as_space, size_t *outlen)
-{
-    char *out = xmalloc(len + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = src[i];
-        if (c == '%') {
-            /* Both hex digits must be present: "%4" at the end is malformed, not literal. */
-            int hi = i + 2 < len ? hex_value(src[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(src[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-                free(out);
-                return NULL;
-            }
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else if (c == '\0') {
-            /* A raw NUL can only come from a caller passing binary data; it would cut the
-             * decoded string short just like %00, so it is refused the same way. */
-            free(out);
-            return NULL;
-        } else {
-            out[o++] = (plus_as_space && c == '+') ? ' ' : c;
-        }
-    }
-    out[o] = '\0';
-    if (outlen)
-        *outlen = o;
-    return out;
-}
 
 /* Decode one "key=value" pair of a query string and append it; false on a malformed escape. */
 static bool add_query_pair(const char *pair, size_t len, struct kv_list *l)
@@ -186,13 +75,13 @@ static bool add_query_pair(const char *pair, size_t len, struct kv_list *l)
         free(key);
         return false;
     }
-    kv_add_n(l, key, dk, value, eq ? dv : 0);
+    kv_list_add_n(l, key, dk, value, eq ? dv : 0);
     free(key);
     free(value);
     return true;
 }
 
-int parse_query(const char *qs, struct kv_list *l)
+int http_parse_query(const char *qs, struct kv_list *l)
 {
     size_t start = l->len;
     const char *p = qs ? qs : "";
@@ -200,7 +89,7 @@ int parse_query(const char *qs, struct kv_list *l)
         size_t len = strcspn(p, "&");
         if (len > 0 && !add_query_pair(p, len, l)) {
             /* All or nothing, so a caller never acts on half a query. */
-            kv_truncate(l, start);
+            kv_list_truncate(l, start);
             return -1;
         }
         p += len;
@@ -237,7 +126,7 @@ static void trim_span(const char **s, size_t *len)
         (*len)--;
 }
 
-void parse_cookies(const char *header, struct kv_list *l)
+void http_parse_cookies(const char *header, struct kv_list *l)
 {
     const char *p = header ? header : "";
     while (*p) {
@@ -255,7 +144,7 @@ void parse_cookies(const char *header, struct kv_list *l)
                 vlen -= 2;
             }
             if (nlen > 0)
-                kv_add_n(l, name, nlen, value, vlen);
+                kv_list_add_n(l, name, nlen, value, vlen);
         }
         p += len;
         if (*p == ';')
@@ -263,7 +152,7 @@ void parse_cookies(const char *header, struct kv_list *l)
     }
 }
 
-bool header_name_from_param(const char *param, char *out, size_t outlen)
+bool http_header_name_from_param(const char *param, char *out, size_t outlen)
 {
     static const char prefix[] = "HTTP_";
     size_t plen = sizeof prefix - 1;
@@ -279,7 +168,7 @@ bool header_name_from_param(const char *param, char *out, size_t outlen)
     return true;
 }
 
-bool request_id_valid(const char *id)
+bool http_request_id_valid(const char *id)
 {
     if (!id)
         return false;
@@ -349,8 +238,8 @@ static void collect_params(struct request *r, char **envp, struct cgi_params *cp
             char param[HEADER_NAME_MAX];
             memcpy(param, *e, nlen);
             param[nlen] = '\0';
-            if (header_name_from_param(param, name, sizeof name))
-                kv_add(&r->headers, name, eq + 1);
+            if (http_header_name_from_param(param, name, sizeof name))
+                kv_list_add(&r->headers, name, eq + 1);
         } else {
             remember_param(cp, *e, nlen, eq + 1);
         }
@@ -423,7 +312,7 @@ static int set_target(struct request *r, const struct cgi_params *cp)
     r->raw_query = xstrdup(cp->query_string ? cp->query_string : uri_query ? uri_query : "");
     if (!cp->request_uri || !cp->request_uri[0])
         r->target_len = strlen(r->path) + (r->raw_query[0] ? 1 + strlen(r->raw_query) : 0);
-    if (parse_query(r->raw_query, &r->query) < 0)
+    if (http_parse_query(r->raw_query, &r->query) < 0)
         rc = -1;
     return rc;
 }
@@ -449,8 +338,8 @@ static long long parse_content_length(const char *s)
 static void set_request_id(struct request *r)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    const char *incoming = kv_get(&r->headers, "x-request-id");
-    if (request_id_valid(incoming)) {
+    const char *incoming = kv_list_get(&r->headers, "x-request-id");
+    if (http_request_id_valid(incoming)) {
         strcpy(r->request_id, incoming);
         return;
     }
@@ -468,10 +357,10 @@ static void set_request_id(struct request *r)
  * request_header("content-type") works whichever way they arrived. */
 static void mirror_content_headers(struct request *r, const struct cgi_params *cp)
 {
-    if (cp->content_type && cp->content_type[0] && !kv_get(&r->headers, "content-type"))
-        kv_add(&r->headers, "content-type", cp->content_type);
-    if (cp->content_length && cp->content_length[0] && !kv_get(&r->headers, "content-length"))
-        kv_add(&r->headers, "content-length", cp->content_length);
+    if (cp->content_type && cp->content_type[0] && !kv_list_get(&r->headers, "content-type"))
+        kv_list_add(&r->headers, "content-type", cp->content_type);
+    if (cp->content_length && cp->content_length[0] && !kv_list_get(&r->headers, "content-length"))
+        kv_list_add(&r->headers, "content-length", cp->content_length);
 }
 
 int request_from_params(struct request *r, char **envp)
@@ -488,14 +377,14 @@ int request_from_params(struct request *r, char **envp)
     if (set_target(r, &cp) < 0)
         rc = -1;
     mirror_content_headers(r, &cp);
-    const char *ct = kv_get(&r->headers, "content-type");
+    const char *ct = kv_list_get(&r->headers, "content-type");
     r->content_type = ct && ct[0] ? xstrdup(ct) : NULL;
     r->content_length = parse_content_length(cp.content_length);
     r->remote_addr = xstrdup(cp.remote_addr ? cp.remote_addr : "");
     /* A browser sends one Cookie header, but a proxy may pass several; read them all. */
     for (size_t i = 0; i < r->headers.len; i++)
         if (strcmp(r->headers.items[i].key, "cookie") == 0)
-            parse_cookies(r->headers.items[i].value, &r->cookies);
+            http_parse_cookies(r->headers.items[i].value, &r->cookies);
     set_request_id(r);
     return rc;
 }
@@ -513,17 +402,17 @@ void request_set_body(struct request *r, const char *body, size_t len)
 
 const char *request_header(const struct request *r, const char *lower_name)
 {
-    return kv_get_ci(&r->headers, lower_name);
+    return kv_list_get_ci(&r->headers, lower_name);
 }
 
 const char *request_query(const struct request *r, const char *key)
 {
-    return kv_get(&r->query, key);
+    return kv_list_get(&r->query, key);
 }
 
 const char *request_cookie(const struct request *r, const char *name)
 {
-    return kv_get(&r->cookies, name);
+    return kv_list_get(&r->cookies, name);
 }
 
 bool request_is_json(const struct request *r)
@@ -548,9 +437,9 @@ void request_free(struct request *r)
     free(r->method);
     free(r->path);
     free(r->raw_query);
-    kv_free(&r->query);
-    kv_free(&r->headers);
-    kv_free(&r->cookies);
+    kv_list_free(&r->query);
+    kv_list_free(&r->headers);
+    kv_list_free(&r->cookies);
     free(r->content_type);
     free(r->remote_addr);
     free(r->body);
@@ -568,13 +457,13 @@ void response_init(struct response *resp)
 
 void response_header(struct response *resp, const char *name, const char *value)
 {
-    kv_add(&resp->headers, name, value);
+    kv_list_add(&resp->headers, name, value);
 }
 
 void response_set_header(struct response *resp, const char *name, const char *value)
 {
-    kv_remove_ci(&resp->headers, name);
-    kv_add(&resp->headers, name, value);
+    kv_list_remove_ci(&resp->headers, name);
+    kv_list_add(&resp->headers, name, value);
 }
 
 void response_body(struct response *resp, const char *body, size_t len)
@@ -607,7 +496,7 @@ void response_json(struct response *resp, int status, json_object *obj)
 
 void response_free(struct response *resp)
 {
-    kv_free(&resp->headers);
+    kv_list_free(&resp->headers);
     free(resp->body);
     memset(resp, 0, sizeof *resp);
 }
@@ -666,7 +555,7 @@ static bool method_is_safe(const char *m)
 void response_cache_policy(const struct request *r, struct response *resp)
 {
     bool is_private = request_header(r, "cookie") || request_header(r, "authorization") ||
-                      !method_is_safe(r->method) || kv_get_ci(&resp->headers, "set-cookie");
+                      !method_is_safe(r->method) || kv_list_get_ci(&resp->headers, "set-cookie");
     if (is_private)
         response_set_header(resp, "Cache-Control", "no-store");
     response_set_header(resp, "Vary", "Cookie, Authorization");

@@ -32,7 +32,7 @@ long login_throttle_decide(const struct login_count *email, const struct login_c
     return a > b ? a : b;
 }
 
-void login_attempt_init(struct login_attempt *a, const char *email, const char *address)
+void login_throttle_attempt_init(struct login_attempt *a, const char *email, const char *address)
 {
     memset(a, 0, sizeof *a);
     token_hash(email ? email : "", a->email_key);

@@ -10,6 +10,7 @@
 #include "khedma/dberr.h"
 #include "khedma/jsonx.h"
 #include "khedma/notifications.h"
+#include "khedma/pagination.h"
 #include "khedma/timeutil.h"
 
 #define NOTIFICATION_COLUMNS "id, type, order_id, title, body, read_at, created_at"
@@ -31,16 +32,6 @@ static json_object *notification_json(const struct db_result *r, size_t row)
     add_time(n, "readAt", db_result_get(r, row, 5));
     add_time(n, "createdAt", db_result_get(r, row, 6));
     return n;
-}
-
-static json_object *pagination_json(long long total, long page, long limit)
-{
-    json_object *p = json_object_new_object();
-    jsonx_add_int(p, "totalItems", total);
-    jsonx_add_int(p, "currentPage", page);
-    jsonx_add_int(p, "pageSize", limit);
-    jsonx_add_int(p, "totalPages", (total + limit - 1) / limit);
-    return p;
 }
 
 /* Two fixed SQL texts rather than one with "(? OR read_at IS NULL)", so that each shape keeps its
@@ -88,10 +79,7 @@ enum errkind notifications_list(struct db *db, const char *user_id, bool unread_
     for (size_t i = 0; i < r->rows; i++)
         json_object_array_add(items, notification_json(r, i));
     db_result_free(r);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", items);
-    json_object_object_add(o, "pagination", pagination_json(total, page, limit));
-    *out = o;
+    *out = pagination_page(items, total, page, limit);
     return E_OK;
 }
 

@@ -686,7 +686,7 @@ int order_query_render(const struct order_query *q, const char *viewer_id, bool 
     out->where = w.s;
     out->tail = t.s;
     if (!out->params || w.oom || t.oom) {
-        oq_sql_free(out);
+        order_query_sql_free(out);
         return -1;
     }
     out->nparams = out->nwhere;
@@ -695,7 +695,7 @@ int order_query_render(const struct order_query *q, const char *viewer_id, bool 
     return 0;
 }
 
-void oq_sql_free(struct oq_sql *s)
+void order_query_sql_free(struct oq_sql *s)
 {
     free(s->where);
     free(s->tail);

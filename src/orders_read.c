@@ -28,6 +28,7 @@
 #include "khedma/order_json.h"
 #include "khedma/order_query.h"
 #include "khedma/orders_read.h"
+#include "khedma/pagination.h"
 
 #define ORDER_NOT_FOUND "Order not found"
 
@@ -100,16 +101,6 @@ static enum errkind page_items(struct db *db, const struct order_query *q, const
     return k;
 }
 
-static json_object *pagination(long long total, const struct order_query *q)
-{
-    json_object *p = json_object_new_object();
-    jsonx_add_int(p, "totalItems", total);
-    jsonx_add_int(p, "currentPage", q->page);
-    jsonx_add_int(p, "pageSize", q->limit);
-    jsonx_add_int(p, "totalPages", (total + q->limit - 1) / q->limit);
-    return p;
-}
-
 enum errkind orders_read_list(struct db *db, const struct user *viewer, const struct order_query *q,
                               json_object **out, struct err *e)
 {
@@ -124,14 +115,12 @@ enum errkind orders_read_list(struct db *db, const struct user *viewer, const st
     enum errkind k = count_orders(db, &s, &total, e);
     if (k == E_OK && total > offset)
         k = page_items(db, q, &s, items, e);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     if (k != E_OK) {
         json_object_put(items);
         return k;
     }
-    *out = json_object_new_object();
-    json_object_object_add(*out, "items", items);
-    json_object_object_add(*out, "pagination", pagination(total, q));
+    *out = pagination_page(items, total, q->page, q->limit);
     return E_OK;
 }
 

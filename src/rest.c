@@ -1,7 +1,7 @@
 /*
- * rest.c - the REST envelope of contract section 3 and the shared "read a JSON body" and "who is
- * signed in" steps every REST handler starts with, so each rule (400/401/403/413/415/503) is
- * written once.
+ * rest.c - the REST envelope (docs/api.md, "REST envelope and errors") and the shared "read a JSON
+ * body" and "who is signed in" steps every REST handler starts with, so each rule
+ * (400/401/403/413/415/503) is written once.
  */
 #include <string.h>
 
@@ -72,19 +72,10 @@ json_object *rest_body_object(struct ctx *c, bool allow_empty)
 
 const struct user *rest_require_user(struct ctx *c)
 {
-    enum errkind dberr = E_OK;
-    const struct user *u = ctx_user(c, &dberr);
-    if (dberr != E_OK) {
-        rest_fail(c, errkind_http_status(dberr), "Database unavailable", NULL);
-        return NULL;
-    }
-    if (!u) {
-        rest_fail(c, 401, "Authentication required", NULL);
-        return NULL;
-    }
-    if (!ctx_csrf_ok(c)) {
-        rest_fail(c, 403, "Cross-site request refused", NULL);
-        return NULL;
-    }
+    struct err e = {0};
+    const struct user *u = ctx_require_user(c, "Authentication required", &e);
+    if (!u)
+        rest_error(c, &e);
+    err_clear(&e);
     return u;
 }

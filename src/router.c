@@ -180,7 +180,7 @@ enum route_result router_match(const struct route *routes, size_t n, const char 
     return m->allowed[0] ? ROUTE_METHOD_NOT_ALLOWED : ROUTE_NOT_FOUND;
 }
 
-const char *route_param(const struct route_match *m, const char *name)
+const char *router_param(const struct route_match *m, const char *name)
 {
     if (!m || !name)
         return NULL;

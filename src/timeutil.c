@@ -1,6 +1,6 @@
 /*
  * timeutil.c - clocks and conversions between the database's DATETIME(3) text (UTC) and the
- * contract's ISO-8601 form. Calendar arithmetic is done on day numbers (days since 1970-01-01 in
+ * API's ISO-8601 form. Calendar arithmetic is done on day numbers (days since 1970-01-01 in
  * the proleptic Gregorian calendar) so no function here depends on the process time zone.
  */
 #include <stdbool.h>

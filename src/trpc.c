@@ -240,8 +240,8 @@ static bool looks_iso(const char *s)
            all_digits(p + 4, 2) && p[6] == '\0';
 }
 
-/* The contract's timestamp fields, and by the same camelCase convention any "...At" key
- * (paidAt, expiresAt): a Prisma/superjson server would send all of them as Dates. */
+/* The API's timestamp fields (docs/api.md, "tRPC"), and by the same camelCase convention any
+ * "...At" key (paidAt, expiresAt): a Prisma/superjson server would send all of them as Dates. */
 static bool is_date_key(const char *key)
 {
     static const char *const names[] = {"createdAt",   "updatedAt",   "dueAt",  "deliveredAt",

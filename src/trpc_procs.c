@@ -1,40 +1,23 @@
 /*
- * trpc_procs.c - the tRPC procedure table at /api/trpc: each entry is a thin adapter that checks
- * the session (for protected procedures), validates the input with gig_input.h, and calls the
- * same service function the REST handlers use. Authentication runs before input validation, as
- * in a tRPC protectedProcedure whose middleware precedes .input().
+ * trpc_procs.c - the tRPC procedure table at /api/trpc and its gig.* and category.* procedures
+ * (the order.* ones are in trpc_procs_orders.c): each entry is a thin adapter that checks the
+ * session (ctx_require_user, for protected procedures), validates the input with gig_input.h, and
+ * calls the same service function the REST handlers use. Authentication runs before input
+ * validation, as in a tRPC protectedProcedure whose middleware precedes .input().
  */
 #include <string.h>
 
-#include "khedma/app.h"
-#include "khedma/checkout.h"
 #include "khedma/config.h"
-#include "khedma/gigs.h"
-#include "khedma/jsonx.h"
-#include "khedma/order_create.h"
-#include "khedma/order_query.h"
-#include "khedma/orders_read.h"
+#include "khedma/gig_input.h"
+#include "khedma/gigs_read.h"
+#include "khedma/gigs_write.h"
 #include "khedma/trpc.h"
+#include "khedma/trpc_procs.h"
+#include "khedma/trpc_procs_orders.h"
 
-/* The signed-in user, or NULL with e set (UNAUTHORIZED, FORBIDDEN for a cookie-only cross-site
- * mutation, or the database's error). */
 static const struct user *need_user(struct ctx *c, struct err *e)
 {
-    enum errkind dberr = E_OK;
-    const struct user *u = ctx_user(c, &dberr);
-    if (dberr != E_OK) {
-        err_set(e, dberr, "Database unavailable");
-        return NULL;
-    }
-    if (!u) {
-        err_set(e, E_UNAUTHORIZED, "You must be signed in");
-        return NULL;
-    }
-    if (!ctx_csrf_ok(c)) {
-        err_set(e, E_FORBIDDEN, "Cross-site request refused");
-        return NULL;
-    }
-    return u;
+    return ctx_require_user(c, TRPC_PROCS_SIGN_IN_REQUIRED, e);
 }
 
 /* The signed-in user's id for public reads that also show the owner their unpublished gig;
@@ -49,7 +32,7 @@ static const char *viewer_id(struct ctx *c)
 static enum errkind p_create_draft(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     const struct user *u = need_user(c, e);
-    return u ? gigs_create_draft(c->db, u->id, out, e) : e->kind;
+    return u ? gigs_write_create_draft(c->db, u->id, out, e) : e->kind;
 }
 
 static enum errkind p_update_overview(struct ctx *c, json_object *in, json_object **out,
@@ -59,7 +42,7 @@ static enum errkind p_update_overview(struct ctx *c, json_object *in, json_objec
     struct overview_input v;
     if (!u || gig_input_overview(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_update_overview(c->db, u->id, &v, out, e);
+    return gigs_write_update_overview(c->db, u->id, &v, out, e);
 }
 
 static enum errkind p_create_packages(struct ctx *c, json_object *in, json_object **out,
@@ -69,7 +52,7 @@ static enum errkind p_create_packages(struct ctx *c, json_object *in, json_objec
     struct packages_input v;
     if (!u || gig_input_packages(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_create_packages(c->db, u->id, &v, out, e);
+    return gigs_write_create_packages(c->db, u->id, &v, out, e);
 }
 
 static enum errkind p_set_offers_multiple(struct ctx *c, json_object *in, json_object **out,
@@ -79,7 +62,7 @@ static enum errkind p_set_offers_multiple(struct ctx *c, json_object *in, json_o
     struct offers_input v;
     if (!u || gig_input_offers(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_set_offers_multiple(c->db, u->id, &v, out, e);
+    return gigs_write_set_offers_multiple(c->db, u->id, &v, out, e);
 }
 
 static enum errkind p_offers_multiple(struct ctx *c, json_object *in, json_object **out,
@@ -89,7 +72,7 @@ static enum errkind p_offers_multiple(struct ctx *c, json_object *in, json_objec
     struct ref_input v;
     if (!u || gig_input_id(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_offers_multiple(c->db, u->id, v.id, out, e);
+    return gigs_read_offers_multiple(c->db, u->id, v.id, out, e);
 }
 
 static enum errkind p_update_description_faq(struct ctx *c, json_object *in, json_object **out,
@@ -99,8 +82,8 @@ static enum errkind p_update_description_faq(struct ctx *c, json_object *in, jso
     struct description_faq_input v;
     if (!u || gig_input_description_faq(in, &v, e) != E_OK)
         return e->kind;
-    enum errkind k = gigs_update_description_faq(c->db, u->id, &v, out, e);
-    description_faq_input_free(&v);
+    enum errkind k = gigs_write_update_description_faq(c->db, u->id, &v, out, e);
+    gig_input_description_faq_free(&v);
     return k;
 }
 
@@ -111,7 +94,7 @@ static enum errkind p_update_gallery(struct ctx *c, json_object *in, json_object
     struct gallery_input v;
     if (!u || gig_input_gallery(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_update_gallery(c->db, u->id, &v, out, e);
+    return gigs_write_update_gallery(c->db, u->id, &v, out, e);
 }
 
 /* Procedures whose input is {id} and which act on the caller's own gig. */
@@ -130,22 +113,22 @@ static enum errkind owner_call(struct ctx *c, json_object *in, json_object **out
 
 static enum errkind p_publish(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return owner_call(c, in, out, e, gigs_publish);
+    return owner_call(c, in, out, e, gigs_write_publish);
 }
 
 static enum errkind p_delete(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return owner_call(c, in, out, e, gigs_delete);
+    return owner_call(c, in, out, e, gigs_write_delete);
 }
 
 static enum errkind p_user_gigs(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return owner_call(c, in, out, e, gigs_user_gigs);
+    return owner_call(c, in, out, e, gigs_read_user_gigs);
 }
 
 static enum errkind p_gig_by_id(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return owner_call(c, in, out, e, gigs_by_id);
+    return owner_call(c, in, out, e, gigs_read_by_id);
 }
 
 /* Public reads by gig id: the viewer (if any) also sees their own unpublished gig. */
@@ -160,18 +143,18 @@ static enum errkind viewer_call(struct ctx *c, json_object *in, json_object **ou
 
 static enum errkind p_packages(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return viewer_call(c, in, out, e, gigs_packages);
+    return viewer_call(c, in, out, e, gigs_read_packages);
 }
 
 static enum errkind p_description_faq(struct ctx *c, json_object *in, json_object **out,
                                       struct err *e)
 {
-    return viewer_call(c, in, out, e, gigs_description_faq);
+    return viewer_call(c, in, out, e, gigs_read_description_faq);
 }
 
 static enum errkind p_gallery(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return viewer_call(c, in, out, e, gigs_gallery);
+    return viewer_call(c, in, out, e, gigs_read_gallery);
 }
 
 static enum errkind p_details(struct ctx *c, json_object *in, json_object **out, struct err *e)
@@ -179,7 +162,7 @@ static enum errkind p_details(struct ctx *c, json_object *in, json_object **out,
     struct details_input v;
     if (gig_input_details(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_details(c->db, v.username, v.slug, out, e);
+    return gigs_read_details(c->db, v.username, v.slug, out, e);
 }
 
 static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **out, struct err *e)
@@ -187,78 +170,12 @@ static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **
     char username[GIG_REF_MAX + 1];
     if (gig_input_ref(in, "username", username, e) != E_OK)
         return e->kind;
-    return gigs_by_username(c->db, username, out, e);
+    return gigs_read_by_username(c->db, username, out, e);
 }
 
 static enum errkind p_categories(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
-    return categories_list(c->db, out, e);
-}
-
-static enum errkind p_order_checkout(struct ctx *c, json_object *in, json_object **out,
-                                     struct err *e)
-{
-    const struct user *u = need_user(c, e);
-    if (!u)
-        return e->kind;
-    struct checkout_input v = {jsonx_str(in, "paymentMethod"), jsonx_str(in, "packageId"),
-                               jsonx_str(in, "gigId"), c->req->remote_addr};
-    return checkout_order(c->db, u, &v, out, e);
-}
-
-/* A required non-empty string field, reported under its own name. */
-static const char *required_string(json_object *in, const char *key, struct err *e)
-{
-    const char *s = jsonx_str(in, key);
-    if (!s || !*s || strlen(s) > GIG_REF_MAX)
-        err_field(e, key, "Required string");
-    return s;
-}
-
-static enum errkind p_order_create(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    const struct user *u = need_user(c, e);
-    if (!u)
-        return e->kind;
-    json_object *amount = in ? json_object_object_get(in, "amount") : NULL;
-    bool number =
-        json_object_is_type(amount, json_type_int) || json_object_is_type(amount, json_type_double);
-    if (!number)
-        err_field(e, "amount", "Expected number");
-    struct order_create v = {number ? json_object_get_string(amount) : NULL,
-                             required_string(in, "transactionId", e),
-                             required_string(in, "orderId", e), required_string(in, "gigId", e),
-                             required_string(in, "packageId", e)};
-    if (e->kind != E_OK)
-        return err_set(e, E_BAD_REQUEST, "Invalid input");
-    return order_create_paid(c->db, u, &v, out, e);
-}
-
-/* order.list {as?, status?, page?, limit?}: a page of the caller's orders (order_query.h). */
-static enum errkind p_order_list(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    const struct user *u = need_user(c, e);
-    struct order_query q;
-    if (!u || order_query_from_json(in, &q, e) != E_OK)
-        return e->kind;
-    enum errkind k = orders_read_list(c->db, u, &q, out, e);
-    order_query_free(&q);
-    return k;
-}
-
-/* order.byId {id}: one order of the caller's (as client or freelancer; admins: any). */
-static enum errkind p_order_by_id(struct ctx *c, json_object *in, json_object **out, struct err *e)
-{
-    const struct user *u = need_user(c, e);
-    if (!u)
-        return e->kind;
-    const char *id = jsonx_str(in, "id");
-    if (!id) {
-        err_field(e, "id", "Expected string");
-        return err_set(e, E_BAD_REQUEST, "Invalid input");
-    }
-    return cuid_valid(id) ? orders_read_get(c->db, u, id, out, e)
-                          : err_set(e, E_NOT_FOUND, "Order not found");
+    return gigs_read_categories(c->db, out, e);
 }
 
 static const struct trpc_proc procs[] = {
@@ -279,14 +196,14 @@ static const struct trpc_proc procs[] = {
     {"gig.getDescriptionFaq", TRPC_QUERY, p_description_faq},
     {"gig.getGigGallery", TRPC_QUERY, p_gallery},
     {"category.list", TRPC_QUERY, p_categories},
-    {"order.checkout", TRPC_MUTATION, p_order_checkout},
-    {"order.create", TRPC_MUTATION, p_order_create},
-    {"order.list", TRPC_QUERY, p_order_list},
-    {"order.byId", TRPC_QUERY, p_order_by_id},
-    {"order.deliver", TRPC_MUTATION, trpc_order_deliver},
-    {"order.accept", TRPC_MUTATION, trpc_order_accept},
-    {"order.requestRevision", TRPC_MUTATION, trpc_order_request_revision},
-    {"order.cancel", TRPC_MUTATION, trpc_order_cancel},
+    {"order.checkout", TRPC_MUTATION, trpc_procs_orders_checkout},
+    {"order.create", TRPC_MUTATION, trpc_procs_orders_create},
+    {"order.list", TRPC_QUERY, trpc_procs_orders_list},
+    {"order.byId", TRPC_QUERY, trpc_procs_orders_by_id},
+    {"order.deliver", TRPC_MUTATION, trpc_procs_orders_deliver},
+    {"order.accept", TRPC_MUTATION, trpc_procs_orders_accept},
+    {"order.requestRevision", TRPC_MUTATION, trpc_procs_orders_request_revision},
+    {"order.cancel", TRPC_MUTATION, trpc_procs_orders_cancel},
 };
 
 static bool use_superjson(void)
@@ -294,13 +211,13 @@ static bool use_superjson(void)
     return strcmp(g_config->trpc_transformer, "superjson") == 0;
 }
 
-void handle_trpc(struct ctx *c)
+void trpc_procs_handle(struct ctx *c)
 {
-    const char *tail = route_param(&c->match, "path");
+    const char *tail = router_param(&c->match, "path");
     trpc_handle(c, procs, sizeof(procs) / sizeof(procs[0]), tail ? tail : "", use_superjson());
 }
 
-void handle_trpc_refused(struct ctx *c, enum errkind kind, const char *message)
+void trpc_procs_refuse(struct ctx *c, enum errkind kind, const char *message)
 {
     trpc_refuse(c, use_superjson(), kind, message);
 }

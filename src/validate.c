@@ -98,7 +98,7 @@ static bool valid_hostname(const char *s, size_t len, bool need_tld)
     return true;
 }
 
-bool valid_email(const char *s)
+bool validate_email(const char *s)
 {
     if (!s)
         return false;
@@ -112,7 +112,7 @@ bool valid_email(const char *s)
     return valid_local_part(s, local_len) && valid_hostname(at + 1, len - local_len - 1, true);
 }
 
-bool valid_username(const char *s)
+bool validate_username(const char *s)
 {
     if (!s)
         return false;
@@ -129,7 +129,7 @@ bool valid_username(const char *s)
 /* Digits with single spaces or dashes between them, e.g. "+212 6 12-34-56-78". A separator
  * may not lead, trail, or repeat, so the stored number stays readable; the whole string fits
  * the column, so a long spaced-out number is a validation error rather than a failed insert. */
-bool valid_phone(const char *s)
+bool validate_phone(const char *s)
 {
     if (!s || strlen(s) > PHONE_MAX)
         return false;
@@ -199,7 +199,7 @@ static bool valid_authority(const char *s, size_t len)
     return port >= 1 && port <= 65535;
 }
 
-bool valid_http_url(const char *s)
+bool validate_http_url(const char *s)
 {
     if (!s)
         return false;
@@ -255,7 +255,7 @@ static size_t space_len(const unsigned char *s)
     return 0;
 }
 
-char *trim_dup(const char *s)
+char *validate_trim_dup(const char *s)
 {
     if (!s)
         return NULL;

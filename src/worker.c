@@ -108,7 +108,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
                resp.status, now_us() - req.started_us, c.signed_in ? c.user.id : NULL);
     log_set_request_id(NULL);
     if (c.signed_in)
-        user_free(&c.user);
+        accounts_user_free(&c.user);
     response_free(&resp);
     request_free(&req);
 }

@@ -1,6 +1,7 @@
 /*
- * accounts.h - users and sessions (contract section 4): signup, login, logout, session lookup,
- * profile update and the admin flag. Knows nothing about HTTP: returns error kinds and messages.
+ * accounts.h - users and sessions (docs/api.md, "Accounts and sessions"): signup, login, logout,
+ * session lookup, profile update and the admin flag. Knows nothing about HTTP: returns error kinds
+ * and messages.
  */
 #ifndef KHEDMA_ACCOUNTS_H
 #define KHEDMA_ACCOUNTS_H
@@ -26,9 +27,9 @@ struct user {
     char created_at[32]; /* ISO-8601 */
 };
 
-void user_free(struct user *u);
-/* The contract's user object (includes email: only ever sent to that user). */
-json_object *user_to_json(const struct user *u);
+void accounts_user_free(struct user *u);
+/* The public user object (includes email: only ever sent to that user). */
+json_object *accounts_user_to_json(const struct user *u);
 
 /* in: {name, email, username, password, phone?}. On success fills u and a new session token. */
 enum errkind accounts_signup(struct db *db, json_object *in, struct user *u,

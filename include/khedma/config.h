@@ -1,6 +1,7 @@
 /*
  * config.h - the server's configuration, read once from KHEDMA_* environment variables at start
- * (contract section 1). After config_load() the struct is read-only; g_config points at it.
+ * (docs/api.md, "Environment variables"). After config_load() the struct is read-only; g_config
+ * points at it.
  */
 #ifndef KHEDMA_CONFIG_H
 #define KHEDMA_CONFIG_H
@@ -56,8 +57,8 @@ struct config {
 extern const struct config *g_config;
 
 /* Parse a database URL into out (zeroed first). Returns 0 or -1 with a message in errbuf. */
-int db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen);
-void db_url_free(struct db_url *u);
+int config_db_url_parse(const char *url, struct db_url *out, char *errbuf, size_t errlen);
+void config_db_url_free(struct db_url *u);
 
 /* Fill c from a getenv-like lookup function (tests pass their own; NULL means getenv) and set
  * g_config = c. An empty variable counts as unset. Returns 0 or -1 with a message in errbuf

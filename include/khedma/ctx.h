@@ -10,6 +10,7 @@
 #include "khedma/accounts.h"
 #include "khedma/crypto.h"
 #include "khedma/db.h"
+#include "khedma/errors.h"
 #include "khedma/http.h"
 #include "khedma/router.h"
 
@@ -29,8 +30,13 @@ struct ctx {
  * Returns the user or NULL when not signed in; on a database failure sets *dberr (503). */
 const struct user *ctx_user(struct ctx *c, enum errkind *dberr);
 /* True when a state-changing request authenticated by the cookie alone passes the CSRF rule
- * (contract section 2): Content-Type application/json, or an allowed Origin. Always true for
- * bearer tokens and safe methods. */
+ * (docs/api.md, "Conventions"): Content-Type application/json, or an allowed Origin. Always true
+ * for bearer tokens and safe methods. */
 bool ctx_csrf_ok(const struct ctx *c);
+/* The one gate of every protected route and procedure: the signed-in user, or NULL with e set to
+ * the database's error ("Database unavailable", 503), E_UNAUTHORIZED with anonymous_message (each
+ * transport words it its own way), or E_FORBIDDEN "Cross-site request refused" when ctx_csrf_ok
+ * fails. */
+const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message, struct err *e);
 
 #endif

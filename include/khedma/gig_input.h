@@ -1,5 +1,5 @@
 /*
- * gig_input.h - validation of the gig.* procedure inputs (contract section 5, "Rules") into
+ * gig_input.h - validation of the gig.* procedure inputs (docs/api.md, "Gigs") into
  * plain C structs, before any service logic or SQL sees them.
  *
  * Every parser takes the procedure's input object (NULL when the call had none), fills *out only
@@ -10,8 +10,8 @@
  * first, and e->message is the first failure's message.
  *
  * Lengths are counted in Unicode code points after trimming the whitespace JavaScript's trim()
- * removes (validate.h trim_dup); the stored text is the trimmed text. Buffers hold 4 bytes per
- * code point plus the NUL.
+ * removes (validate.h validate_trim_dup); the stored text is the trimmed text. Buffers hold 4 bytes
+ * per code point plus the NUL.
  */
 #ifndef KHEDMA_GIG_INPUT_H
 #define KHEDMA_GIG_INPUT_H
@@ -30,13 +30,13 @@
 #define PACKAGE_DESCRIPTION_MIN 5
 #define PACKAGE_DESCRIPTION_MAX 100
 #define PACKAGE_PRICE_MIN 10
-/* Upper bounds the contract leaves open. They only keep values inside what the columns hold and
+/* Upper bounds the API leaves open. They only keep values inside what the columns hold and
  * what a listing can show sensibly: ten million dirhams, ten years, 9999 revisions (sellers use
  * large counts to mean "unlimited"). */
 #define PACKAGE_PRICE_MAX 10000000
 #define PACKAGE_DELIVERY_MAX 3650
 #define PACKAGE_REVISIONS_MAX 9999
-/* FAQ and gallery limits the contract leaves open: an FAQ is a handful of short questions with
+/* FAQ and gallery limits the API leaves open: an FAQ is a handful of short questions with
  * paragraph answers, and a gig page shows a gallery, not an archive. */
 #define GIG_FAQ_MAX 20
 #define FAQ_QUESTION_MAX 200
@@ -86,7 +86,7 @@ enum errkind gig_input_overview(json_object *in, struct overview_input *out, str
 
 /* One package tier. present is false for an omitted tier and for a standard/premium object
  * missing any of the five fields (or holding null for one: JavaScript forms send NaN, which JSON
- * turns into null), which the contract says to ignore; the other fields are then zero. */
+ * turns into null), which are ignored as the API documents; the other fields are then zero. */
 struct package_input {
     bool present;
     char name[UTF8_BUF(PACKAGE_NAME_MAX)];
@@ -106,7 +106,7 @@ enum errkind gig_input_packages(json_object *in, struct packages_input *out, str
 /* gig.updateDescriptionFaq: {id, description, faq: [{question, answer}]}. description is the
  * EditorJS OutputData object (at least a "blocks" array of objects with a string "type"), borrowed
  * from the input: valid while the input lives. The FAQ strings are trimmed copies owned by the
- * struct: release them with description_faq_input_free(). An empty faq array clears the FAQ. */
+ * struct: release them with gig_input_description_faq_free(). An empty faq array clears the FAQ. */
 struct faq_item {
     char *question;
     char *answer;
@@ -119,10 +119,10 @@ struct description_faq_input {
 };
 enum errkind gig_input_description_faq(json_object *in, struct description_faq_input *out,
                                        struct err *e);
-void description_faq_input_free(struct description_faq_input *in);
+void gig_input_description_faq_free(struct description_faq_input *in);
 
 /* gig.updateGallery: {id, images, videos?, documents?}. At least one image; every entry an
- * http(s) URL (validate.h valid_http_url). The URL strings are borrowed from the input. An
+ * http(s) URL (validate.h validate_http_url). The URL strings are borrowed from the input. An
  * omitted or null videos/documents list is empty. */
 struct gallery_input {
     char id[GIG_REF_MAX + 1];

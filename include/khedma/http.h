@@ -8,23 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "khedma/kv_list.h"
 
-#define MAX_BODY (1024 * 1024) /* contract: bodies over 1 MiB get 413 */
+#define MAX_BODY (1024 * 1024) /* docs/api.md, "Limits": bodies over 1 MiB get 413 */
 #define REQUEST_ID_MAX 64
 /* Longest request target (path and query, as sent) that is served; nginx's header buffers
  * (nginx/khedma.conf.in) are sized to pass it whole. A longer one gets 414 (REST) or
  * PAYLOAD_TOO_LARGE (tRPC). */
 #define MAX_TARGET (32 * 1024)
-
-struct kv {
-    char *key;
-    char *value;
-};
-
-struct kv_list {
-    struct kv *items;
-    size_t len, cap;
-};
 
 struct request {
     char *method;            /* "GET", ... */
@@ -51,23 +42,14 @@ struct response {
     size_t body_len;
 };
 
-/* kv_list helpers. kv_get returns the first value for key (exact match) or NULL. */
-void kv_add(struct kv_list *l, const char *key, const char *value);
-void kv_add_n(struct kv_list *l, const char *key, size_t klen, const char *value, size_t vlen);
-const char *kv_get(const struct kv_list *l, const char *key);
-void kv_free(struct kv_list *l);
-
-/* Percent-decode src[0..len) into a new string; plus_as_space for query strings. Returns NULL on
- * a malformed escape or an encoded NUL. *outlen (optional) gets the decoded length. */
-char *percent_decode(const char *src, size_t len, bool plus_as_space, size_t *outlen);
 /* Parse "a=1&b=2&a=3" into l. Returns 0, or -1 on a malformed escape. */
-int parse_query(const char *qs, struct kv_list *l);
+int http_parse_query(const char *qs, struct kv_list *l);
 /* Parse a Cookie header "a=1; b=2" into l (values not decoded, surrounding quotes removed). */
-void parse_cookies(const char *header, struct kv_list *l);
+void http_parse_cookies(const char *header, struct kv_list *l);
 /* "HTTP_X_REQUEST_ID" -> "x-request-id" into out (size outlen); returns false if not HTTP_*. */
-bool header_name_from_param(const char *param, char *out, size_t outlen);
+bool http_header_name_from_param(const char *param, char *out, size_t outlen);
 /* True when id is 1-64 characters of [A-Za-z0-9._-]. */
-bool request_id_valid(const char *id);
+bool http_request_id_valid(const char *id);
 
 /* Build a request from CGI-style "NAME=value" strings (as FastCGI delivers them). Body is attached
  * separately with request_set_body(). Returns 0, or -1 when the query string or the path is

@@ -41,7 +41,7 @@ struct login_attempt {
 };
 
 /* Fill the subjects: email must be normalised; address is REMOTE_ADDR ("" counts as "-"). */
-void login_attempt_init(struct login_attempt *a, const char *email, const char *address);
+void login_throttle_attempt_init(struct login_attempt *a, const char *email, const char *address);
 
 /* Count the attempt and decide. E_OK: go on and call login_throttle_finish() afterwards.
  * E_TOO_MANY: refused, *retry_after_s set, nothing left to do. Anything else: a database failure

@@ -1,5 +1,5 @@
 /*
- * notifications.h - a user's notifications (seed 001, contract section 6). They are written by
+ * notifications.h - a user's notifications (docs/api.md, "Notifications"). They are written by
  * events.c in the transaction of the order event that causes them; this module lists them and
  * marks them read. Notification: {id, type, orderId, title, body, readAt, createdAt}.
  */

@@ -1,5 +1,5 @@
 /*
- * order_query.h - the query language of GET /api/orders (seed 003, contract section 6) and of
+ * order_query.h - the query language of GET /api/orders (docs/api.md, "Orders API") and of
  * the tRPC order.list input, parsed into a typed description and rendered into SQL whose only
  * variable parts are whitelisted column names and '?' placeholders. No database here: the
  * parser and the renderer are pure so that every rule can be unit tested.
@@ -23,7 +23,7 @@
 #include <json-c/json.h>
 #include "khedma/db.h"
 #include "khedma/errors.h"
-#include "khedma/http.h"
+#include "khedma/kv_list.h"
 
 #define OQ_MAX_FILTERS 16 /* filter.* parameters in one query */
 #define OQ_MAX_VALUES 100 /* values of one $in list */
@@ -113,7 +113,7 @@ struct oq_sql {
  * can never widen what its viewer sees. Returns 0, or -1 when out of memory. */
 int order_query_render(const struct order_query *q, const char *viewer_id, bool admin,
                        struct oq_sql *out);
-void oq_sql_free(struct oq_sql *s);
+void order_query_sql_free(struct oq_sql *s);
 
 /* Sort an array of Order objects (createdAt, totalAmount, status, id) in the query's order:
  * the ORDER BY that chose the page, applied to the page's rows in C. */

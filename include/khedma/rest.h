@@ -1,5 +1,5 @@
 /*
- * rest.h - the REST envelope of contract section 3:
+ * rest.h - the REST envelope (docs/api.md, "REST envelope and errors"):
  * {"success", "message", "data", "status_code"} (+ "errors" on validation failures),
  * and reading a JSON request body with the 400/413/415 rules.
  */

@@ -42,7 +42,7 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_METHOD_NOT_ALLOWED };
 enum route_result router_match(const struct route *routes, size_t n, const char *method,
                                const char *path, struct route_match *m);
 /* Value of a parameter by name, NULL when absent. */
-const char *route_param(const struct route_match *m, const char *name);
+const char *router_param(const struct route_match *m, const char *name);
 /* True for a canonical (already percent-decoded) path: starts with '/', no empty segment (so no
  * trailing slash and no "//", "/" itself excepted) and no "." or ".." segment. nginx applies its
  * locations (and their rate limits) to the normalised path, so any other spelling of a route

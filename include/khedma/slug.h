@@ -1,5 +1,5 @@
 /*
- * slug.h - URL slugs for published gigs (contract section 5, `publish`): the title lower-cased,
+ * slug.h - URL slugs for published gigs (docs/api.md, "Gigs", gig.publish): the title lower-cased,
  * accented Latin letters transliterated to ASCII, every run of anything else collapsed to one
  * '-', at most SLUG_MAX characters. A title with no Latin letter or digit gets "gig". When the
  * owner already uses a slug, the service asks for a suffixed variant ("-" + 5 of [a-z0-9]).

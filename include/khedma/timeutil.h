@@ -1,5 +1,5 @@
 /*
- * timeutil.h - clocks and the contract's timestamp format (ISO-8601 UTC with milliseconds).
+ * timeutil.h - clocks and the API's timestamp format (ISO-8601 UTC with milliseconds).
  * The database stores DATETIME(3) in UTC; the session time zone is set to +00:00.
  */
 #ifndef KHEDMA_TIMEUTIL_H

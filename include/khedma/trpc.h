@@ -1,5 +1,5 @@
 /*
- * trpc.h - the tRPC HTTP wire protocol (contract section 5), as @trpc/client v10 and v11 speak
+ * trpc.h - the tRPC HTTP wire protocol (docs/api.md, "tRPC"), as @trpc/client v10 and v11 speak
  * it through httpLink and httpBatchLink, optionally with the superjson transformer. It turns one
  * HTTP request under /api/trpc/ into calls of procedures from a table and encodes their results;
  * the procedures themselves never see HTTP.

@@ -7,13 +7,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-bool valid_email(const char *s);    /* local@domain.tld, no spaces, <= 254 bytes */
-bool valid_username(const char *s); /* [a-z0-9_-]{3,30} */
+bool validate_email(const char *s);    /* local@domain.tld, no spaces, <= 254 bytes */
+bool validate_username(const char *s); /* [a-z0-9_-]{3,30} */
 /* optional '+', 6-20 digits, single spaces/dashes allowed between digits, <= 32 bytes in all */
-bool valid_phone(const char *s);
-bool valid_http_url(const char *s); /* http:// or https:// with a host, no spaces, <= 2048 bytes */
+bool validate_phone(const char *s);
+bool validate_http_url(
+    const char *s); /* http:// or https:// with a host, no spaces, <= 2048 bytes */
 /* A new (malloc'd) copy of s without leading/trailing whitespace: ASCII and Unicode spaces, the
  * set JavaScript's String.prototype.trim removes. NULL when s is NULL or memory runs out. */
-char *trim_dup(const char *s);
+char *validate_trim_dup(const char *s);
 
 #endif

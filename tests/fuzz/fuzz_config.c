@@ -51,9 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *url = fz_head(data, size, &rest, &rest_len);
     struct db_url u;
     char why[160];
-    if (db_url_parse(url, &u, why, sizeof why) == 0) {
+    if (config_db_url_parse(url, &u, why, sizeof why) == 0) {
         FZ_CHECK(u.user && u.host && u.database && u.password);
-        db_url_free(&u);
+        config_db_url_free(&u);
     } else {
         FZ_CHECK(why[0] != '\0');
     }

@@ -2,8 +2,8 @@
  * fuzz_gig_input.c - the gig.* procedure inputs (gig_input.c) and the field validators
  * (validate.c): the input, parsed as JSON, goes through every gig input parser - references,
  * offers, the overview with its tags, the packages, the EditorJS description with the FAQ, and
- * the gallery - and every string member of it through the validators, trim_dup and the slug
- * maker. Checks the limits the database columns rely on: accepted text is valid UTF-8 within
+ * the gallery - and every string member of it through the validators, validate_trim_dup and the
+ * slug maker. Checks the limits the database columns rely on: accepted text is valid UTF-8 within
  * its length bound, accepted numbers are within their ranges, and a rejection names a field.
  */
 #include <stdbool.h>
@@ -80,7 +80,7 @@ static void parse_all(json_object *in)
             check_text(df.faq[i].question, FAQ_QUESTION_MAX);
             check_text(df.faq[i].answer, FAQ_ANSWER_MAX);
         }
-        description_faq_input_free(&df);
+        gig_input_description_faq_free(&df);
     }
     check_outcome(k, &e);
 
@@ -89,18 +89,18 @@ static void parse_all(json_object *in)
     if (k == E_OK) {
         FZ_CHECK(g.nimages >= 1 && g.nimages <= GALLERY_LIST_MAX);
         for (size_t i = 0; i < g.nimages; i++)
-            FZ_CHECK(valid_http_url(g.images[i]));
+            FZ_CHECK(validate_http_url(g.images[i]));
     }
     check_outcome(k, &e);
 }
 
 static void validate_string(const char *s)
 {
-    (void)valid_email(s);
-    (void)valid_username(s);
-    (void)valid_phone(s);
-    (void)valid_http_url(s);
-    char *t = trim_dup(s);
+    (void)validate_email(s);
+    (void)validate_username(s);
+    (void)validate_phone(s);
+    (void)validate_http_url(s);
+    char *t = validate_trim_dup(s);
     FZ_CHECK(t != NULL && strlen(t) <= strlen(s));
     FZ_CHECK(utf8_valid(t, strlen(t))); /* JSON strings are valid UTF-8, trimmed ones too */
     free(t);

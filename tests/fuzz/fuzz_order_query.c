@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "khedma/jsonx.h"
+#include "khedma/http.h"
 #include "khedma/order_query.h"
 #include "fuzz.h"
 
@@ -41,7 +42,7 @@ static void render(const struct order_query *q, bool admin)
     FZ_CHECK(sql.nwhere <= sql.nparams);
     FZ_CHECK(count_char(sql.where, '?') + count_char(sql.from, '?') == sql.nwhere);
     FZ_CHECK(count_char(sql.tail, '?') == sql.nparams - sql.nwhere);
-    oq_sql_free(&sql);
+    order_query_sql_free(&sql);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -61,10 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         char *qs = fz_dup(data + 1, size - 1);
         struct kv_list query = {0};
-        bool decoded = parse_query(qs, &query) == 0;
+        bool decoded = http_parse_query(qs, &query) == 0;
         if (decoded)
             k = order_query_parse(&query, &q, &e);
-        kv_free(&query);
+        kv_list_free(&query);
         free(qs);
         if (!decoded)
             return 0; /* a bad escape: the transport answers 400 before the parser runs */

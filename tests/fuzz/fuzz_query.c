@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "khedma/http.h"
+#include "khedma/percent.h"
 #include "fuzz.h"
 
 static void check_list(const struct kv_list *l)
@@ -35,26 +36,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = strlen(s);
 
     struct kv_list query = {0};
-    if (parse_query(s, &query) == 0)
+    if (http_parse_query(s, &query) == 0)
         check_list(&query);
-    (void)kv_get(&query, "input");
-    kv_free(&query);
+    (void)kv_list_get(&query, "input");
+    kv_list_free(&query);
 
     decode(s, len, true);
     decode(s, len, false);
 
     struct kv_list cookies = {0};
-    parse_cookies(s, &cookies);
+    http_parse_cookies(s, &cookies);
     check_list(&cookies);
-    kv_free(&cookies);
+    kv_list_free(&cookies);
 
     const uint8_t *rest;
     size_t rest_len;
     char *head = fz_head(data, size, &rest, &rest_len);
     char name[128];
-    if (header_name_from_param(head, name, sizeof name))
+    if (http_header_name_from_param(head, name, sizeof name))
         FZ_CHECK(strlen(name) < sizeof name);
-    if (request_id_valid(head))
+    if (http_request_id_valid(head))
         FZ_CHECK(strlen(head) >= 1 && strlen(head) <= REQUEST_ID_MAX);
     free(head);
     free(s);

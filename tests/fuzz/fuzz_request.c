@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct request r;
     int rc = request_from_params(&r, envp);
     FZ_CHECK(r.path && r.method && r.raw_query && r.remote_addr);
-    FZ_CHECK(request_id_valid(r.request_id));
+    FZ_CHECK(http_request_id_valid(r.request_id));
     if (rc == 0)
         FZ_CHECK(r.method[0] != '\0');
     request_set_body(&r, body, body_len);

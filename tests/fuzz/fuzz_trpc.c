@@ -69,7 +69,7 @@ static enum errkind description_faq(struct ctx *c, json_object *in, json_object 
     enum errkind k = gig_input_description_faq(in, &d, e);
     if (k == E_OK) {
         *out = json_object_get(d.description);
-        description_faq_input_free(&d);
+        gig_input_description_faq_free(&d);
     }
     return k;
 }

@@ -1,7 +1,7 @@
 /*
  * fuzz_utf8.c - strict UTF-8 (utf8.c) and the trimming every text input goes through
- * (validate.c trim_dup). Checks that the three functions agree: a buffer is valid exactly when
- * walking it with utf8_seq_len covers every byte, utf8_length counts those steps, and trimming
+ * (validate.c validate_trim_dup). Checks that the three functions agree: a buffer is valid exactly
+ * when walking it with utf8_seq_len covers every byte, utf8_length counts those steps, and trimming
  * valid text leaves valid text.
  */
 #include <stdbool.h>
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(utf8_length(s, size) == steps);
 
     char *text = fz_dup(data, size);
-    char *t = trim_dup(text);
+    char *t = validate_trim_dup(text);
     FZ_CHECK(t != NULL && strlen(t) <= strlen(text));
     FZ_CHECK(utf8_valid(t, strlen(t)));
     free(t);

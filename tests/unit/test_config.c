@@ -248,12 +248,12 @@ static void test_bad_database_url_not_echoed(void **state)
     assert_rejected(nodb, "KHEDMA_DATABASE_URL");
 }
 
-/* --- db_url_parse --- */
+/* --- config_db_url_parse --- */
 
 static void parse_ok(const char *url, struct db_url *u)
 {
     char err[160] = "";
-    if (db_url_parse(url, u, err, sizeof err) != 0)
+    if (config_db_url_parse(url, u, err, sizeof err) != 0)
         fail_msg("rejected %s: %s", url, err);
 }
 
@@ -267,20 +267,20 @@ static void test_db_url_tcp(void **state)
     assert_int_equal(u.port, 3306);
     assert_string_equal(u.database, "db");
     assert_null(u.socket);
-    db_url_free(&u);
+    config_db_url_free(&u);
     assert_null(u.user);
 
     parse_ok("mysql://user@10.0.0.5/shop", &u); /* no password, default port */
     assert_string_equal(u.password, "");
     assert_string_equal(u.host, "10.0.0.5");
     assert_int_equal(u.port, 0);
-    db_url_free(&u);
+    config_db_url_free(&u);
 
     parse_ok("MySQL://user:@[::1]:3310/db", &u);
     assert_string_equal(u.password, "");
     assert_string_equal(u.host, "::1");
     assert_int_equal(u.port, 3310);
-    db_url_free(&u);
+    config_db_url_free(&u);
 }
 
 static void test_db_url_socket(void **state)
@@ -290,12 +290,12 @@ static void test_db_url_socket(void **state)
     assert_string_equal(u.host, "localhost");
     assert_string_equal(u.database, "db");
     assert_string_equal(u.socket, "/path/to/mysqld.sock");
-    db_url_free(&u);
+    config_db_url_free(&u);
 
     parse_ok("mysql://root@/khedma?socket=%2Fwork%2Fvar%2Fmysql.sock", &u);
     assert_string_equal(u.host, "localhost");
     assert_string_equal(u.socket, "/work/var/mysql.sock");
-    db_url_free(&u);
+    config_db_url_free(&u);
 }
 
 static void test_db_url_percent_encoding(void **state)
@@ -305,12 +305,12 @@ static void test_db_url_percent_encoding(void **state)
     assert_string_equal(u.user, "kh@dma");
     assert_string_equal(u.password, "p@ss:w/d%+x");
     assert_string_equal(u.database, "db-name");
-    db_url_free(&u);
+    config_db_url_free(&u);
     /* An unencoded '@' in the password: the last '@' ends the credentials. */
     parse_ok("mysql://u:p@ss@host/db", &u);
     assert_string_equal(u.password, "p@ss");
     assert_string_equal(u.host, "host");
-    db_url_free(&u);
+    config_db_url_free(&u);
 }
 
 static void test_db_url_rejects(void **state)
@@ -343,7 +343,7 @@ static void test_db_url_rejects(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct db_url u;
         char err[160] = "";
-        if (db_url_parse(bad[i], &u, err, sizeof err) != -1)
+        if (config_db_url_parse(bad[i], &u, err, sizeof err) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
         assert_true(err[0] != '\0');
         assert_null(u.user);
@@ -351,7 +351,7 @@ static void test_db_url_rejects(void **state)
         assert_null(u.host);
     }
     struct db_url u;
-    assert_int_equal(db_url_parse(NULL, &u, NULL, 0), -1);
+    assert_int_equal(config_db_url_parse(NULL, &u, NULL, 0), -1);
 }
 
 static void test_real_environment(void **state)

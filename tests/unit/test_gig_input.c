@@ -502,14 +502,14 @@ static void test_description_faq_valid(void **state)
     assert_int_equal(d.nfaq, 1);
     assert_string_equal(d.faq[0].question, "What do you need?");
     assert_string_equal(d.faq[0].answer, "Your brand\nguidelines.");
-    description_faq_input_free(&d);
+    gig_input_description_faq_free(&d);
     json_object_put(in);
 
     /* An empty FAQ clears it; an empty blocks list is a valid (empty) document. */
     assert_int_equal(
         run_faq("{\"id\":\"c1\",\"description\":{\"blocks\":[]},\"faq\":[]}", &d, &e, &in), E_OK);
     assert_int_equal(d.nfaq, 0);
-    description_faq_input_free(&d);
+    gig_input_description_faq_free(&d);
     json_object_put(in);
 }
 
@@ -554,7 +554,7 @@ static void test_faq_limits(void **state)
         enum errkind k = run_faq(text, &d, &e, &in);
         assert_int_equal(k, n == 20 ? E_OK : E_BAD_REQUEST);
         if (k == E_OK)
-            description_faq_input_free(&d);
+            gig_input_description_faq_free(&d);
         else
             assert_true(has_field(&e, "faq"));
         json_object_put(in);
@@ -572,7 +572,7 @@ static void test_faq_limits(void **state)
              "\"answer\":\"%s\"}]}",
              q, a);
     assert_int_equal(run_faq(text, &d, &e, &in), E_OK);
-    description_faq_input_free(&d);
+    gig_input_description_faq_free(&d);
     json_object_put(in);
     snprintf(text, sizeof text,
              "{\"id\":\"c1\"," DESC ",\"faq\":[{\"question\":\"%sq\","

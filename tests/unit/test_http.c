@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "khedma/http.h"
+#include "khedma/percent.h"
 
 /* ---- percent_decode ---- */
 
@@ -57,108 +58,109 @@ static void test_percent_decode_respects_len(void **state)
     free(out);
 }
 
-/* ---- parse_query ---- */
+/* ---- http_parse_query ---- */
 
 static void test_query_repeated_keys_in_order(void **state)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query("a=1&b=2&a=3", &l), 0);
+    assert_int_equal(http_parse_query("a=1&b=2&a=3", &l), 0);
     assert_int_equal(l.len, 3);
     assert_string_equal(l.items[0].key, "a");
     assert_string_equal(l.items[0].value, "1");
     assert_string_equal(l.items[1].key, "b");
     assert_string_equal(l.items[2].key, "a");
     assert_string_equal(l.items[2].value, "3");
-    assert_string_equal(kv_get(&l, "a"), "1");
-    assert_null(kv_get(&l, "c"));
-    kv_free(&l);
+    assert_string_equal(kv_list_get(&l, "a"), "1");
+    assert_null(kv_list_get(&l, "c"));
+    kv_list_free(&l);
 }
 
 static void test_query_plus_and_encoded_plus(void **state)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query("q=hello+world&sum=1%2B1&k%20y=v+%26+w", &l), 0);
-    assert_string_equal(kv_get(&l, "q"), "hello world");
-    assert_string_equal(kv_get(&l, "sum"), "1+1");
-    assert_string_equal(kv_get(&l, "k y"), "v & w");
-    kv_free(&l);
+    assert_int_equal(http_parse_query("q=hello+world&sum=1%2B1&k%20y=v+%26+w", &l), 0);
+    assert_string_equal(kv_list_get(&l, "q"), "hello world");
+    assert_string_equal(kv_list_get(&l, "sum"), "1+1");
+    assert_string_equal(kv_list_get(&l, "k y"), "v & w");
+    kv_list_free(&l);
 }
 
 static void test_query_empty_pairs_and_bare_keys(void **state)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query("&&a&&b=&c=1=2&", &l), 0);
+    assert_int_equal(http_parse_query("&&a&&b=&c=1=2&", &l), 0);
     assert_int_equal(l.len, 3);
-    assert_string_equal(kv_get(&l, "a"), "");
-    assert_string_equal(kv_get(&l, "b"), "");
-    assert_string_equal(kv_get(&l, "c"), "1=2");
-    kv_free(&l);
+    assert_string_equal(kv_list_get(&l, "a"), "");
+    assert_string_equal(kv_list_get(&l, "b"), "");
+    assert_string_equal(kv_list_get(&l, "c"), "1=2");
+    kv_list_free(&l);
 
-    assert_int_equal(parse_query("", &l), 0);
+    assert_int_equal(http_parse_query("", &l), 0);
     assert_int_equal(l.len, 0);
-    assert_int_equal(parse_query(NULL, &l), 0);
+    assert_int_equal(http_parse_query(NULL, &l), 0);
     assert_int_equal(l.len, 0);
-    kv_free(&l);
+    kv_list_free(&l);
 }
 
 static void test_query_malformed_is_all_or_nothing(void **state)
 {
     struct kv_list l = {0};
-    kv_add(&l, "kept", "yes");
-    assert_int_equal(parse_query("a=1&b=%zz&c=3", &l), -1);
+    kv_list_add(&l, "kept", "yes");
+    assert_int_equal(http_parse_query("a=1&b=%zz&c=3", &l), -1);
     assert_int_equal(l.len, 1);
-    assert_int_equal(parse_query("a=1&b=x%00y", &l), -1);
-    assert_int_equal(parse_query("bad%0=1", &l), -1);
-    assert_int_equal(parse_query("a=%", &l), -1);
+    assert_int_equal(http_parse_query("a=1&b=x%00y", &l), -1);
+    assert_int_equal(http_parse_query("bad%0=1", &l), -1);
+    assert_int_equal(http_parse_query("a=%", &l), -1);
     assert_int_equal(l.len, 1);
-    assert_string_equal(kv_get(&l, "kept"), "yes");
-    kv_free(&l);
+    assert_string_equal(kv_list_get(&l, "kept"), "yes");
+    kv_list_free(&l);
 }
 
 static void test_query_trpc_input(void **state)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query("batch=1&input=%7B%220%22%3A%7B%22id%22%3A%22c1%22%7D%7D", &l), 0);
-    assert_string_equal(kv_get(&l, "batch"), "1");
-    assert_string_equal(kv_get(&l, "input"), "{\"0\":{\"id\":\"c1\"}}");
-    kv_free(&l);
+    assert_int_equal(
+        http_parse_query("batch=1&input=%7B%220%22%3A%7B%22id%22%3A%22c1%22%7D%7D", &l), 0);
+    assert_string_equal(kv_list_get(&l, "batch"), "1");
+    assert_string_equal(kv_list_get(&l, "input"), "{\"0\":{\"id\":\"c1\"}}");
+    kv_list_free(&l);
 }
 
-/* ---- parse_cookies ---- */
+/* ---- http_parse_cookies ---- */
 
 static void test_cookies_spaces_and_quotes(void **state)
 {
     struct kv_list l = {0};
-    parse_cookies("  a=1;b=2 ;  c = 3 ; q=\"quoted value\"; e=\"\"; lone=\"", &l);
+    http_parse_cookies("  a=1;b=2 ;  c = 3 ; q=\"quoted value\"; e=\"\"; lone=\"", &l);
     assert_int_equal(l.len, 6);
-    assert_string_equal(kv_get(&l, "a"), "1");
-    assert_string_equal(kv_get(&l, "b"), "2");
-    assert_string_equal(kv_get(&l, "c"), "3");
-    assert_string_equal(kv_get(&l, "q"), "quoted value");
-    assert_string_equal(kv_get(&l, "e"), "");
-    assert_string_equal(kv_get(&l, "lone"), "\"");
-    kv_free(&l);
+    assert_string_equal(kv_list_get(&l, "a"), "1");
+    assert_string_equal(kv_list_get(&l, "b"), "2");
+    assert_string_equal(kv_list_get(&l, "c"), "3");
+    assert_string_equal(kv_list_get(&l, "q"), "quoted value");
+    assert_string_equal(kv_list_get(&l, "e"), "");
+    assert_string_equal(kv_list_get(&l, "lone"), "\"");
+    kv_list_free(&l);
 }
 
 static void test_cookies_empty_and_invalid(void **state)
 {
     struct kv_list l = {0};
-    parse_cookies("", &l);
-    parse_cookies(NULL, &l);
-    parse_cookies(";;; ;", &l);
-    parse_cookies("noequals; =nameless; empty=", &l);
+    http_parse_cookies("", &l);
+    http_parse_cookies(NULL, &l);
+    http_parse_cookies(";;; ;", &l);
+    http_parse_cookies("noequals; =nameless; empty=", &l);
     assert_int_equal(l.len, 1);
-    assert_string_equal(kv_get(&l, "empty"), "");
-    kv_free(&l);
+    assert_string_equal(kv_list_get(&l, "empty"), "");
+    kv_list_free(&l);
 }
 
 static void test_cookies_values_not_decoded(void **state)
 {
     struct kv_list l = {0};
-    parse_cookies("khedma_session=abc%20def==; x=a=b", &l);
-    assert_string_equal(kv_get(&l, "khedma_session"), "abc%20def==");
-    assert_string_equal(kv_get(&l, "x"), "a=b");
-    kv_free(&l);
+    http_parse_cookies("khedma_session=abc%20def==; x=a=b", &l);
+    assert_string_equal(kv_list_get(&l, "khedma_session"), "abc%20def==");
+    assert_string_equal(kv_list_get(&l, "x"), "a=b");
+    kv_list_free(&l);
 }
 
 static void test_cookies_many(void **state)
@@ -170,12 +172,12 @@ static void test_cookies_many(void **state)
         strcat(header, piece);
     }
     struct kv_list l = {0};
-    parse_cookies(header, &l);
+    http_parse_cookies(header, &l);
     assert_int_equal(l.len, 100);
     assert_string_equal(l.items[0].key, "c0");
-    assert_string_equal(kv_get(&l, "c57"), "v57");
+    assert_string_equal(kv_list_get(&l, "c57"), "v57");
     assert_string_equal(l.items[99].value, "v99");
-    kv_free(&l);
+    kv_list_free(&l);
 }
 
 /* ---- header names and request ids ---- */
@@ -183,19 +185,19 @@ static void test_cookies_many(void **state)
 static void test_header_name_from_param(void **state)
 {
     char out[64];
-    assert_true(header_name_from_param("HTTP_X_REQUEST_ID", out, sizeof out));
+    assert_true(http_header_name_from_param("HTTP_X_REQUEST_ID", out, sizeof out));
     assert_string_equal(out, "x-request-id");
-    assert_true(header_name_from_param("HTTP_HOST", out, sizeof out));
+    assert_true(http_header_name_from_param("HTTP_HOST", out, sizeof out));
     assert_string_equal(out, "host");
-    assert_true(header_name_from_param("HTTP_X_YOUCANPAY_SIGNATURE", out, sizeof out));
+    assert_true(http_header_name_from_param("HTTP_X_YOUCANPAY_SIGNATURE", out, sizeof out));
     assert_string_equal(out, "x-youcanpay-signature");
-    assert_false(header_name_from_param("CONTENT_TYPE", out, sizeof out));
-    assert_false(header_name_from_param("HTTP_", out, sizeof out));
-    assert_false(header_name_from_param("HTTPS", out, sizeof out));
-    assert_false(header_name_from_param(NULL, out, sizeof out));
+    assert_false(http_header_name_from_param("CONTENT_TYPE", out, sizeof out));
+    assert_false(http_header_name_from_param("HTTP_", out, sizeof out));
+    assert_false(http_header_name_from_param("HTTPS", out, sizeof out));
+    assert_false(http_header_name_from_param(NULL, out, sizeof out));
     char tiny[5];
-    assert_false(header_name_from_param("HTTP_ACCEPT", tiny, sizeof tiny));
-    assert_true(header_name_from_param("HTTP_HOST", tiny, sizeof tiny));
+    assert_false(http_header_name_from_param("HTTP_ACCEPT", tiny, sizeof tiny));
+    assert_true(http_header_name_from_param("HTTP_HOST", tiny, sizeof tiny));
 }
 
 static void test_request_id_valid(void **state)
@@ -205,16 +207,16 @@ static void test_request_id_valid(void **state)
     id65[65] = '\0';
     memset(id64, 'Z', 64);
     id64[64] = '\0';
-    assert_true(request_id_valid("a"));
-    assert_true(request_id_valid("Abc-123_x.y"));
-    assert_true(request_id_valid(id64));
-    assert_false(request_id_valid(id65));
-    assert_false(request_id_valid(""));
-    assert_false(request_id_valid(NULL));
-    assert_false(request_id_valid("has space"));
-    assert_false(request_id_valid("semi;colon"));
-    assert_false(request_id_valid("new\r\nline"));
-    assert_false(request_id_valid("caf\xc3\xa9"));
+    assert_true(http_request_id_valid("a"));
+    assert_true(http_request_id_valid("Abc-123_x.y"));
+    assert_true(http_request_id_valid(id64));
+    assert_false(http_request_id_valid(id65));
+    assert_false(http_request_id_valid(""));
+    assert_false(http_request_id_valid(NULL));
+    assert_false(http_request_id_valid("has space"));
+    assert_false(http_request_id_valid("semi;colon"));
+    assert_false(http_request_id_valid("new\r\nline"));
+    assert_false(http_request_id_valid("caf\xc3\xa9"));
 }
 
 /* ---- request_from_params ---- */
@@ -622,8 +624,8 @@ static void cache_headers(const char *method, const char *header, bool sets_cook
     if (sets_cookie)
         response_header(resp, "Set-Cookie", "khedma_session=x; Path=/");
     response_cache_policy(&r, resp);
-    *cache_control = kv_get(&resp->headers, "Cache-Control");
-    *vary = kv_get(&resp->headers, "Vary");
+    *cache_control = kv_list_get(&resp->headers, "Cache-Control");
+    *vary = kv_list_get(&resp->headers, "Vary");
     request_free(&r);
 }
 
@@ -675,7 +677,7 @@ static void test_response_cache_policy(void **state)
     response_init(&resp);
     response_header(&resp, "Cache-Control", "public, max-age=60");
     response_cache_policy(&r, &resp);
-    assert_string_equal(kv_get(&resp.headers, "Cache-Control"), "public, max-age=60");
+    assert_string_equal(kv_list_get(&resp.headers, "Cache-Control"), "public, max-age=60");
     response_free(&resp);
     request_free(&r);
 }

@@ -70,24 +70,24 @@ static void test_attempt_subjects(void **state)
 {
     (void)state;
     struct login_attempt a, b;
-    login_attempt_init(&a, "amina@example.com", "192.0.2.7");
+    login_throttle_attempt_init(&a, "amina@example.com", "192.0.2.7");
     assert_int_equal(strlen(a.email_key), SHA256_HEX_LEN);
     assert_null(strstr(a.email_key, "amina"));
     assert_string_equal(a.address_key, "192.0.2.7");
     assert_false(a.reserved);
-    login_attempt_init(&b, "amina@example.com", "2001:db8::1");
+    login_throttle_attempt_init(&b, "amina@example.com", "2001:db8::1");
     assert_string_equal(a.email_key, b.email_key);
     assert_string_equal(b.address_key, "2001:db8::1");
-    login_attempt_init(&b, "other@example.com", "");
+    login_throttle_attempt_init(&b, "other@example.com", "");
     assert_string_not_equal(a.email_key, b.email_key);
     assert_string_equal(b.address_key, "-");
     /* Too long to be an address: hashed, never cut (two such values must not collide). */
     char long_addr[200];
     memset(long_addr, 'a', sizeof long_addr - 1);
     long_addr[sizeof long_addr - 1] = '\0';
-    login_attempt_init(&a, "x@example.com", long_addr);
+    login_throttle_attempt_init(&a, "x@example.com", long_addr);
     long_addr[150] = 'b';
-    login_attempt_init(&b, "x@example.com", long_addr);
+    login_throttle_attempt_init(&b, "x@example.com", long_addr);
     assert_int_equal(strlen(a.address_key), SHA256_HEX_LEN);
     assert_string_not_equal(a.address_key, b.address_key);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "khedma/jsonx.h"
+#include "khedma/http.h"
 #include "khedma/order_query.h"
 
 #define VIEWER "cviewer000000000000000001"
@@ -33,9 +34,9 @@
 static enum errkind parse(const char *qs, struct order_query *q, struct err *e)
 {
     struct kv_list l = {0};
-    assert_int_equal(parse_query(qs, &l), 0);
+    assert_int_equal(http_parse_query(qs, &l), 0);
     enum errkind k = order_query_parse(&l, q, e);
-    kv_free(&l);
+    kv_list_free(&l);
     return k;
 }
 
@@ -93,7 +94,7 @@ static void expect_sql(const struct order_query *q, bool admin, const char *wher
     assert_int_equal(s.nparams, n + 2);
     assert_int_equal(s.params[n].type, DBP_INT);
     assert_int_equal(s.params[n + 1].type, DBP_INT);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
 }
 
 /* ---- defaults and options -------------------------------------------------------------------- */
@@ -120,7 +121,7 @@ static void test_defaults(void **state)
     assert_string_equal(s.params[0].s, VIEWER);
     assert_int_equal(s.params[1].i, 25);
     assert_int_equal(s.params[2].i, 0);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     /* Empty option values count as absent; unknown parameters are ignored. */
@@ -139,7 +140,7 @@ static void expect_tail(const char *qs, const char *tail)
     parse_ok(qs, &q);
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
     assert_string_equal(s.tail, tail);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 }
 
@@ -171,7 +172,7 @@ static void test_page_limit(void **state)
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
     assert_int_equal(s.params[s.nparams - 2].i, 10);
     assert_int_equal(s.params[s.nparams - 1].i, 20);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     parse_ok("page=1000000&limit=100", &q);
@@ -179,7 +180,7 @@ static void test_page_limit(void **state)
     assert_int_equal(q.limit, 100);
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
     assert_int_equal(s.params[s.nparams - 1].i, 99999900LL);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     parse_ok("limit=1", &q);
@@ -498,7 +499,7 @@ static void test_repeated_keys(void **state)
     assert_int_equal(s.nparams, 9);
     assert_int_equal(s.params[7].i, 5);
     assert_int_equal(s.params[8].i, 5);
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     /* Same field twice with $eq is kept as two conditions (an empty result, as asked). */
@@ -520,13 +521,13 @@ static void test_in_padding(void **state)
     assert_string_equal(s.params[2].s, "processing");
     assert_string_equal(s.params[3].s, "completed");
     assert_string_equal(s.params[4].s, "completed");
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     parse_ok("filter.status=$in:pending", &q);
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
     assert_string_equal(s.where, "WHERE o.user_id = ? AND o.status IN (?)");
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 
     char qs[4096];
@@ -537,7 +538,7 @@ static void test_in_padding(void **state)
     assert_int_equal(order_query_render(&q, VIEWER, false, &s), 0);
     assert_int_equal(s.nwhere, 1 + 128);
     assert_string_equal(s.params[128].s, "65");
-    oq_sql_free(&s);
+    order_query_sql_free(&s);
     order_query_free(&q);
 }
 

@@ -91,9 +91,9 @@ static void test_params(void **state)
     struct route_match m;
     assert_int_equal(match("GET", "/api/orders/cabc123", &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_order_get);
-    assert_string_equal(route_param(&m, "id"), "cabc123");
-    assert_null(route_param(&m, "i"));
-    assert_null(route_param(&m, "idx"));
+    assert_string_equal(router_param(&m, "id"), "cabc123");
+    assert_null(router_param(&m, "i"));
+    assert_null(router_param(&m, "idx"));
 
     assert_int_equal(match("GET", "/api/orders/c1/events", &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_order_events);
@@ -101,17 +101,17 @@ static void test_params(void **state)
     assert_int_equal(match("POST", "/api/orders/c1/deliver", &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_order_action);
     assert_int_equal(m.nparams, 2);
-    assert_string_equal(route_param(&m, "id"), "c1");
-    assert_string_equal(route_param(&m, "action"), "deliver");
+    assert_string_equal(router_param(&m, "id"), "c1");
+    assert_string_equal(router_param(&m, "action"), "deliver");
 
     assert_int_equal(match("GET", "/api/gigs/amina/logo-design", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "username"), "amina");
-    assert_string_equal(route_param(&m, "slug"), "logo-design");
+    assert_string_equal(router_param(&m, "username"), "amina");
+    assert_string_equal(router_param(&m, "slug"), "logo-design");
 
     /* A parameter takes exactly one non-empty segment. */
     assert_int_equal(match("GET", "/api/orders//events", &m), ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/api/gigs/amina", &m), ROUTE_NOT_FOUND);
-    assert_null(route_param(NULL, "id"));
+    assert_null(router_param(NULL, "id"));
 }
 
 static void test_wildcard(void **state)
@@ -119,17 +119,17 @@ static void test_wildcard(void **state)
     struct route_match m;
     assert_int_equal(match("GET", "/api/trpc/gig.getGigDetails", &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_trpc);
-    assert_string_equal(route_param(&m, "path"), "gig.getGigDetails");
+    assert_string_equal(router_param(&m, "path"), "gig.getGigDetails");
 
     assert_int_equal(match("POST", "/api/trpc/gig.createDraft,order.list", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "path"), "gig.createDraft,order.list");
+    assert_string_equal(router_param(&m, "path"), "gig.createDraft,order.list");
 
     assert_int_equal(match("GET", "/api/trpc/a/b/c", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "path"), "a/b/c");
+    assert_string_equal(router_param(&m, "path"), "a/b/c");
 
     /* No procedure: the tRPC handler answers NOT_FOUND in its own format. */
     assert_int_equal(match("GET", "/api/trpc", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "path"), "");
+    assert_string_equal(router_param(&m, "path"), "");
     /* Not canonical: app.c answers it in tRPC's shape before routing. */
     assert_int_equal(match("GET", "/api/trpc/", &m), ROUTE_NOT_FOUND);
 
@@ -237,7 +237,7 @@ static void test_head_uses_get(void **state)
     assert_int_equal(match("HEAD", "/api/auth/me", &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_me);
     assert_int_equal(match("HEAD", "/api/orders/c9", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "id"), "c9");
+    assert_string_equal(router_param(&m, "id"), "c9");
     assert_int_equal(match("HEAD", "/api/auth/signup", &m), ROUTE_METHOD_NOT_ALLOWED);
     assert_string_equal(m.allowed, "POST");
 }
@@ -252,7 +252,7 @@ static void test_long_segment(void **state)
     memset(seg, 'a', ROUTE_PARAM_MAX - 1);
     seg[ROUTE_PARAM_MAX - 1] = '\0';
     assert_int_equal(match("GET", path, &m), ROUTE_FOUND);
-    assert_int_equal(strlen(route_param(&m, "id")), ROUTE_PARAM_MAX - 1);
+    assert_int_equal(strlen(router_param(&m, "id")), ROUTE_PARAM_MAX - 1);
 
     memset(seg, 'a', ROUTE_PARAM_MAX);
     seg[ROUTE_PARAM_MAX] = '\0';
@@ -269,8 +269,8 @@ static void test_long_segment(void **state)
     trpc[used - 1] = '\0';
     assert_int_equal(match("GET", trpc, &m), ROUTE_FOUND);
     assert_ptr_equal(m.route->handler, h_trpc);
-    assert_int_equal(strlen(route_param(&m, "path")), used - 1 - strlen("/api/trpc/"));
-    assert_ptr_equal(route_param(&m, "path"), trpc + strlen("/api/trpc/"));
+    assert_int_equal(strlen(router_param(&m, "path")), used - 1 - strlen("/api/trpc/"));
+    assert_ptr_equal(router_param(&m, "path"), trpc + strlen("/api/trpc/"));
 }
 
 static void test_too_many_params_never_match(void **state)
@@ -283,7 +283,7 @@ static void test_too_many_params_never_match(void **state)
     struct route_match m;
     assert_int_equal(router_match(wide, 3, "GET", "/1/2/3/4/5", &m), ROUTE_NOT_FOUND);
     assert_int_equal(router_match(wide, 3, "GET", "/1/2/3/4", &m), ROUTE_FOUND);
-    assert_string_equal(route_param(&m, "d"), "4");
+    assert_string_equal(router_param(&m, "d"), "4");
     assert_int_equal(router_match(wide, 3, "GET", "/w/y/x", &m), ROUTE_NOT_FOUND);
 }
 

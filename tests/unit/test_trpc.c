@@ -137,13 +137,13 @@ static struct reply run(struct call_opts o)
     req.method = strdup(o.method ? o.method : "GET");
     req.content_length = -1;
     if (o.batch)
-        kv_add(&req.query, "batch", "1");
+        kv_list_add(&req.query, "batch", "1");
     if (strcmp(req.method, "POST") == 0) {
         req.content_type = strdup(o.content_type ? o.content_type : "application/json");
         if (o.input)
             request_set_body(&req, o.input, strlen(o.input));
     } else if (o.input) {
-        kv_add(&req.query, "input", o.input);
+        kv_list_add(&req.query, "input", o.input);
     }
     struct ctx c = {.req = &req, .resp = &resp};
     calls_made = 0;
@@ -151,10 +151,10 @@ static struct reply run(struct call_opts o)
 
     struct reply r = {.status = resp.status};
     assert_non_null(resp.body);
-    assert_string_equal(kv_get(&resp.headers, "Content-Type"), "application/json");
+    assert_string_equal(kv_list_get(&resp.headers, "Content-Type"), "application/json");
     r.body = jsonx_parse(resp.body, resp.body_len);
     assert_non_null(r.body);
-    const char *allow = kv_get(&resp.headers, "Allow");
+    const char *allow = kv_list_get(&resp.headers, "Allow");
     snprintf(r.allow, sizeof r.allow, "%s", allow ? allow : "");
     response_free(&resp);
     request_free(&req);
