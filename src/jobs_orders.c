@@ -12,7 +12,8 @@
 
 #include "khedma/dberr.h"
 #include "khedma/ids.h"
-#include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
+#include "khedma/jobs_orders.h"
 #include "khedma/log.h"
 #include "khedma/orders.h"
 #include "khedma/timeutil.h"

@@ -11,7 +11,6 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,18 +22,11 @@
 #include "khedma/config.h"
 #include "khedma/httpclient.h"
 #include "khedma/log.h"
-#include "khedma/procs.h"
+#include "khedma/process.h"
 #include "khedma/rest.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+#include "khedma/worker.h"
 
 /* Read the body: up to MAX_BODY bytes. Returns 0, 1 when it is too large, -1 on a read error. */
 static int read_body(FCGX_Request *fr, struct request *req)
@@ -115,7 +107,6 @@ static void serve_one(FCGX_Request *fr, struct db *db)
 
 int worker_run(int listen_fd, int max_requests)
 {
-    child_signals(on_stop);
     int flags = fcntl(listen_fd, F_GETFL);
     fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
     if (FCGX_Init() != 0) {
@@ -132,7 +123,7 @@ int worker_run(int listen_fd, int max_requests)
     log_info("worker ready");
     slot_mark_ready(); /* from here on a death is not a start-up crash loop */
     int served = 0;
-    while (!stop_requested) {
+    while (!process_stop_requested()) {
         struct pollfd p = {.fd = listen_fd, .events = POLLIN};
         int ready = poll(&p, 1, 1000);
         if (ready <= 0)
