@@ -179,7 +179,9 @@ static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
 static void abandon_checkout(struct db *db, const char *order_id)
 {
     struct err e = {0};
-    if (db_tx_retry(db, abandon_tx, (void *)order_id, &e) != E_OK)
+    char id[CUID_LEN + 1]; /* db_tx_retry hands its argument on as non-const */
+    snprintf(id, sizeof id, "%s", order_id);
+    if (db_tx_retry(db, abandon_tx, id, &e) != E_OK)
         log_warn("order %s: the failed checkout could not be cancelled; the jobs will", order_id);
     err_clear(&e);
 }

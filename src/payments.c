@@ -242,7 +242,8 @@ enum errkind orders_submit(struct db *db, const struct user *client, const struc
          * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
         if (not_yet_paid) {
             struct err dbe = {0};
-            if (db_tx_retry(db, store_fields_tx, (void *)in, &dbe) != E_OK) {
+            struct order_submit fields = *in; /* db_tx_retry's argument is not const */
+            if (db_tx_retry(db, store_fields_tx, &fields, &dbe) != E_OK) {
                 err_clear(e);
                 *e = dbe;
             }
