@@ -221,10 +221,12 @@ static int cancel_expired(struct db *db, const struct jobs_clock *clock, const s
                           bool failed)
 {
     const char *reason = failed ? "Payment failed" : EXPIRED_REASON;
-    char os[16], ps[16];
+    char os[16];
     int rc = db_begin(db);
-    if (rc == DB_OK)
+    if (rc == DB_OK) {
+        char ps[16];
         rc = lock_state(db, p->order_id, os, ps);
+    }
     if (rc == DB_OK && strcmp(os, "pending") != 0) {
         db_rollback(db);
         return 0;

@@ -17,13 +17,14 @@
 static void check_one(const char *s)
 {
     long long minor;
-    char norm[32], again[32];
+    char norm[32];
     bool ok = money_to_minor(s, &minor);
     FZ_CHECK(ok == money_normalize(s, norm));
     if (ok) {
         FZ_CHECK(minor >= 0);
         size_t n = strlen(norm);
         FZ_CHECK(n >= 4 && norm[n - 3] == '.');
+        char again[32];
         FZ_CHECK(money_normalize(norm, again) && strcmp(norm, again) == 0);
         long long back;
         FZ_CHECK(money_to_minor(norm, &back) && back == minor);

@@ -134,11 +134,11 @@ static void test_child_signals(void **state)
             _exit(BAD_FLAG);
         process_child_signals();
         /* Ignored: neither ends the process nor asks it to stop. */
-        raise(SIGHUP);
-        raise(SIGPIPE);
+        kill(getpid(), SIGHUP);
+        kill(getpid(), SIGPIPE);
         if (process_stop_requested())
             _exit(STOPPED_EARLY);
-        raise(SIGINT);
+        kill(getpid(), SIGINT);
         _exit(process_stop_requested() ? OK : NO_STOP);
     }
     assert_int_equal(exit_code_of(pid), OK);
