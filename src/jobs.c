@@ -1,7 +1,7 @@
 /*
- * jobs.c - the background jobs process (contract section 7): a loop that runs one tick of every
- * job, then sleeps KHEDMA_JOBS_TICK_MS (default 5000), until SIGTERM. `khedmad jobs-once` runs a
- * single tick and exits, which is how tests drive the jobs deterministically.
+ * jobs.c - the background jobs process (docs/api.md, "Order lifecycle"): a loop that runs one tick
+ * of every job, then sleeps KHEDMA_JOBS_TICK_MS (default 5000), until SIGTERM. `khedmad jobs-once`
+ * runs a single tick and exits, which is how tests drive the jobs deterministically.
  *
  * The jobs live in their own files (jobs_orders.c, jobs_payments.c, webhook_sender.c); this file
  * only orders them and owns the purges. Each job claims its rows in the database (FOR UPDATE SKIP

@@ -1,6 +1,6 @@
 /*
- * webhook_sender.c - sends the webhook_deliveries rows that order events write (contract
- * section 6, "Webhooks out"; see webhook_sender.h for the protocol and the guard).
+ * webhook_sender.c - sends the webhook_deliveries rows that order events write (docs/api.md,
+ * "Outgoing webhooks"; webhook_sender.h has the protocol, webhook_guard.h the address checks).
  *
  * One batch: claim (short transaction: the due rows, locked with SKIP LOCKED, get their attempt
  * counted and next_attempt_at moved WEBHOOK_SENDER_LEASE_S ahead), commit, vet and pin every URL,

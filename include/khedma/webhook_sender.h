@@ -1,5 +1,5 @@
 /*
- * webhook_sender.h - outgoing webhooks (contract section 6, "Webhooks out"), sent by the jobs
+ * webhook_sender.h - outgoing webhooks (docs/api.md, "Outgoing webhooks"), sent by the jobs
  * process from the webhook_deliveries rows that order events write.
  *
  * A batch claims due rows (FOR UPDATE SKIP LOCKED) and, in the same short transaction, counts the
@@ -41,8 +41,9 @@ long webhook_sender_retry_delay(int attempts);
 /* When, in milliseconds after attempt number `attempts` failed, the delivery is due again, for a
  * jobs loop that wakes every tick_ms: the delay of webhook_sender_retry_delay() minus one tick,
  * since the retry can wait up to a tick after it is due, so it goes out at most the delay after the
- * failure (the contract's "first retry within 30 s"). Never less than half the delay, so a long
- * tick cannot turn the back-off into immediate retries. -1 when there is no retry. */
+ * failure (docs/api.md promises the first retry at most 30 s after the first attempt). Never less
+ * than half the delay, so a long tick cannot turn the back-off into immediate retries. -1 when
+ * there is no retry. */
 long long webhook_sender_retry_after_ms(int attempts, long tick_ms);
 
 /* Writes the X-Khedma-Signature value for an attempt at unix time t. Returns the length written,

@@ -1,7 +1,7 @@
 /*
  * test_webhook_sender.c - unit tests for the pure parts of outgoing webhooks: the signature header
- * (against HMAC values computed independently with Python's hmac module), the retry schedule the
- * contract asks for, the SSRF address classification, URL targets, and the guard's verdict on
+ * (against HMAC values computed independently with Python's hmac module), the retry schedule
+ * docs/api.md promises, the SSRF address classification, URL targets, and the guard's verdict on
  * literal addresses (resolving an IP literal needs no DNS, so these run offline).
  */
 #include <stdarg.h>
@@ -65,7 +65,8 @@ static void test_signature_header_small_buffer(void **state)
 
 static void test_retry_schedule(void **state)
 {
-    /* The contract: first retry <= 30 s after the first attempt, at least 8 attempts over 24 h. */
+    /* docs/api.md, "Outgoing webhooks": first retry <= 30 s after the first attempt, at least 8
+     * attempts over 24 h. */
     assert_true(webhook_sender_retry_delay(1) > 0 && webhook_sender_retry_delay(1) <= 30);
     long elapsed = 0, previous = 0;
     int attempts = 1;
