@@ -124,7 +124,7 @@ int jobs_run(void)
     long interval = tick_ms();
     warn_missing_secret();
     log_info("jobs ready (tick %ld ms)", interval);
-    slot_mark_ready();
+    supervise_slot_mark_ready();
     while (!process_stop_requested()) {
         struct jobs_clock clock;
         jobs_clock_read(&clock);

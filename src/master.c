@@ -106,7 +106,7 @@ static int open_listener(const char *listen)
 /* In the child: run the worker or the jobs loop, then exit with its code. */
 static void child_main(bool jobs, int slot)
 {
-    slot_attach(slot);
+    supervise_slot_attach(slot);
     int rc;
     if (jobs) {
         close(listen_fd);
@@ -131,7 +131,7 @@ static void spawn(bool jobs)
     int slot = free_slot();
     if (nchildren >= MAX_CHILDREN || slot < 0)
         return;
-    slot_reset(slot);
+    supervise_slot_reset(slot);
     /* Names that ps and the process tests can tell apart. */
     pid_t pid =
         process_fork_child(jobs ? "khedmad-jobs" : "khedmad-worker", jobs ? "jobs" : "worker");
@@ -167,9 +167,9 @@ static void ensure_children(void)
     count_current(&workers, &jobs);
     long long now = wall_ms();
     fork_failed = false;
-    for (int n = gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
+    for (int n = supervise_gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
         spawn(false);
-    if (gate_to_start(&jobs_gate, 1, jobs, now) > 0)
+    if (supervise_gate_to_start(&jobs_gate, 1, jobs, now) > 0)
         spawn(true);
 }
 
@@ -178,8 +178,8 @@ static long long wait_limit_ms(void)
 {
     if (fork_failed)
         return FORK_RETRY_MS;
-    long long now = wall_ms(), a = gate_wait_ms(&worker_gate, now),
-              b = gate_wait_ms(&jobs_gate, now);
+    long long now = wall_ms(), a = supervise_gate_wait_ms(&worker_gate, now),
+              b = supervise_gate_wait_ms(&jobs_gate, now);
     if (a < 0)
         return b;
     return b < 0 || a < b ? a : b;
@@ -196,7 +196,7 @@ static void log_death(const struct child *ch, int status, enum death_kind kind)
     else
         return;
     char rid[SLOT_REQUEST_ID_MAX + 1];
-    slot_request_in_flight(ch->slot, rid);
+    supervise_slot_request_in_flight(ch->slot, rid);
     if (rid[0]) {
         /* The request's id goes in the line's own field too, so grepping for it finds this. */
         log_set_request_id(rid);
@@ -212,15 +212,15 @@ static void log_death(const struct child *ch, int status, enum death_kind kind)
 
 static void note_death(const struct child *ch, int status)
 {
-    enum death_kind kind = death_classify(slot_was_ready(ch->slot), status);
+    enum death_kind kind = supervise_death_classify(supervise_slot_was_ready(ch->slot), status);
     log_death(ch, status, kind);
     if (ch->generation != generation)
         return; /* an old generation retiring after a reload */
     struct spawn_gate *g = ch->jobs ? &jobs_gate : &worker_gate;
-    gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
+    supervise_gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
     if (kind == DEATH_START_FAILURE)
         log_warn("%s replacement in %lld ms", ch->jobs ? "jobs" : "worker",
-                 gate_wait_ms(g, wall_ms()));
+                 supervise_gate_wait_ms(g, wall_ms()));
 }
 
 static void reap(void)
@@ -309,7 +309,7 @@ int master_run(struct config *config)
 
     if (FCGX_Init() != 0)
         return 1;
-    if (slots_init(MAX_CHILDREN) != 0) {
+    if (supervise_slots_init(MAX_CHILDREN) != 0) {
         log_error("cannot map the children's shared slots: %s", strerror(errno));
         return 1;
     }

@@ -73,7 +73,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     response_init(&resp);
     int parsed = request_from_params(&req, fr->envp);
     log_set_request_id(req.request_id);
-    slot_request_begin(req.request_id); /* the master names it should this worker crash */
+    supervise_slot_request_begin(req.request_id); /* the master names it should this worker crash */
 
     struct ctx c;
     memset(&c, 0, sizeof(c));
@@ -121,7 +121,7 @@ int worker_run(int listen_fd, int max_requests)
     FCGX_Request fr;
     FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     log_info("worker ready");
-    slot_mark_ready(); /* from here on a death is not a start-up crash loop */
+    supervise_slot_mark_ready(); /* from here on a death is not a start-up crash loop */
     int served = 0;
     while (!process_stop_requested()) {
         struct pollfd p = {.fd = listen_fd, .events = POLLIN};
@@ -131,10 +131,11 @@ int worker_run(int listen_fd, int max_requests)
         /* Another worker may have taken the connection: accept then fails with EAGAIN. */
         if (FCGX_Accept_r(&fr) < 0)
             continue;
-        slot_request_begin(""); /* in flight, id not known until the parameters are parsed */
+        supervise_slot_request_begin(
+            ""); /* in flight, id not known until the parameters are parsed */
         serve_one(&fr, db);
         FCGX_Finish_r(&fr);
-        slot_request_end();
+        supervise_slot_request_end();
         if (max_requests > 0 && ++served >= max_requests) {
             log_info("worker recycling after %d requests", served);
             break;
