@@ -18,8 +18,11 @@
 #include <curl/curl.h>
 #include <mysql.h>
 
+#include "khedma/accounts.h"
 #include "khedma/app.h"
 #include "khedma/config.h"
+#include "khedma/db.h"
+#include "khedma/http.h"
 #include "khedma/httpclient.h"
 #include "khedma/log.h"
 #include "khedma/process.h"

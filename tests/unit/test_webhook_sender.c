@@ -1,8 +1,9 @@
 /*
  * test_webhook_sender.c - unit tests for the pure parts of outgoing webhooks: the signature header
  * (against HMAC values computed independently with Python's hmac module), the retry schedule
- * docs/api.md promises, the SSRF address classification, URL targets, and the guard's verdict on
- * literal addresses (resolving an IP literal needs no DNS, so these run offline).
+ * docs/api.md, "Outgoing webhooks" promises, the SSRF address classification, URL targets, and the
+ * guard's verdict on literal addresses (resolving an IP literal needs no DNS, so these run
+ * offline).
  */
 #include <stdarg.h>
 #include <stddef.h>
