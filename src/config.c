@@ -409,6 +409,7 @@ void config_free(struct config *c)
         &c->log_level,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */
         free(*strings[i]);
         *strings[i] = NULL;
     }

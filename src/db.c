@@ -520,9 +520,52 @@ static void stmt_forget(struct db *db, const char *sql)
         cache_remove(db, e);
 }
 
-static int bind_params(struct db *db, MYSQL_STMT *st, const char *sql, const struct db_param *p,
-                       size_t n)
+/* Bytes the parameters' values need in a bind buffer (see bind_params). */
+static size_t params_size(const struct db_param *p, size_t n)
 {
+    size_t size = n * sizeof(long long);
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].type == DBP_STR)
+            size += strlen(p[i].s);
+        else if (p[i].type == DBP_BLOB)
+            size += p[i].len;
+    }
+    return size;
+}
+
+/* Point b at a copy of p's value in *room (advanced past it): MYSQL_BIND's buffer is not const,
+ * so the caller's values are copied into memory of the statement's own rather than cast. */
+static void bind_one(MYSQL_BIND *b, const struct db_param *p, long long *num, char **room)
+{
+    size_t len = p->type == DBP_STR ? strlen(p->s) : p->len;
+    switch (p->type) {
+    case DBP_STR:
+    case DBP_BLOB:
+        b->buffer_type = p->type == DBP_STR ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
+        if (len > 0)
+            memcpy(*room, p->s, len);
+        b->buffer = *room;
+        b->buffer_length = len;
+        *room += len;
+        break;
+    case DBP_INT:
+        *num = p->i;
+        b->buffer_type = MYSQL_TYPE_LONGLONG;
+        b->buffer = num;
+        break;
+    default:
+        b->buffer_type = MYSQL_TYPE_NULL;
+        break;
+    }
+}
+
+/* Bind p to st. *values receives the copies of the values the statement reads when it is
+ * executed (libmysqlclient keeps its own copy of the bind array, not of the values): the caller
+ * frees it after mysql_stmt_execute. */
+static int bind_params(struct db *db, MYSQL_STMT *st, const char *sql, const struct db_param *p,
+                       size_t n, void **values)
+{
+    *values = NULL;
     if (mysql_stmt_param_count(st) != n) {
         set_err(db, "statement has %lu parameters, %zu given", mysql_stmt_param_count(st), n);
         log_error("db: %s [%.*s]", db->err, SQL_LOG_MAX, sql);
@@ -531,36 +574,22 @@ static int bind_params(struct db *db, MYSQL_STMT *st, const char *sql, const str
     if (n == 0)
         return DB_OK;
     MYSQL_BIND *b = calloc(n, sizeof(*b));
-    if (!b) {
+    long long *nums = malloc(params_size(p, n) + 1);
+    if (!b || !nums) {
+        free(b);
+        free(nums);
         set_err(db, "out of memory");
         return DB_ERR;
     }
-    for (size_t i = 0; i < n; i++) {
-        /* libmysqlclient only reads input buffers; MYSQL_BIND just lacks the const. */
-        switch (p[i].type) {
-        case DBP_STR:
-            b[i].buffer_type = MYSQL_TYPE_STRING;
-            b[i].buffer = (void *)p[i].s;
-            b[i].buffer_length = strlen(p[i].s);
-            break;
-        case DBP_BLOB:
-            b[i].buffer_type = MYSQL_TYPE_BLOB;
-            b[i].buffer = (void *)p[i].s;
-            b[i].buffer_length = p[i].len;
-            break;
-        case DBP_INT:
-            b[i].buffer_type = MYSQL_TYPE_LONGLONG;
-            b[i].buffer = (void *)&p[i].i;
-            break;
-        default:
-            b[i].buffer_type = MYSQL_TYPE_NULL;
-            break;
-        }
-    }
-    /* The values are copied into the statement's packet only at execute time, and p outlives
-     * that; libmysqlclient keeps its own copy of the bind array. */
+    char *room = (char *)(nums + n);
+    for (size_t i = 0; i < n; i++)
+        bind_one(&b[i], &p[i], &nums[i], &room);
     int rc = mysql_stmt_bind_param(st, b) ? stmt_fail(db, st, sql) : DB_OK;
     free(b);
+    if (rc == DB_OK)
+        *values = nums;
+    else
+        free(nums);
     return rc;
 }
 
@@ -735,13 +764,16 @@ static int exec_once(struct db *db, const char *sql, const struct db_param *p, s
                      struct db_result **out, unsigned long long *affected)
 {
     MYSQL_STMT *st = NULL;
+    void *values = NULL;
     int rc = stmt_get(db, sql, &st);
     if (rc == DB_OK)
-        rc = bind_params(db, st, sql, p, n);
+        rc = bind_params(db, st, sql, p, n, &values);
     if (rc != DB_OK)
         return rc;
     db->round_trips++;
-    if (mysql_stmt_execute(st) != 0)
+    rc = mysql_stmt_execute(st);
+    free(values); /* the values went out with the execute packet */
+    if (rc != 0)
         return stmt_fail(db, st, sql);
     if (mysql_stmt_field_count(st) > 0)
         return read_result(db, st, sql, out, affected);

@@ -8,7 +8,9 @@
 
 #include <sodium.h>
 
+#include "khedma/db.h"
 #include "khedma/dberr.h"
+#include "khedma/errors.h"
 #include "khedma/log.h"
 
 #define RETRY_BASE_MS 25L

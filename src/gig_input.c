@@ -169,7 +169,7 @@ enum errkind gig_input_ref(json_object *in, const char *key, char out[GIG_REF_MA
 
 enum errkind gig_input_id(json_object *in, struct ref_input *out, struct err *e)
 {
-    struct ref_input r;
+    struct ref_input r = {0};
     if (gig_input_ref(in, "id", r.id, e) != E_OK)
         return E_BAD_REQUEST;
     *out = r;
@@ -178,7 +178,7 @@ enum errkind gig_input_id(json_object *in, struct ref_input *out, struct err *e)
 
 enum errkind gig_input_details(json_object *in, struct details_input *out, struct err *e)
 {
-    struct details_input d;
+    struct details_input d = {0};
     bool ok = gig_input_ref(in, "username", d.username, e) == E_OK;
     ok = gig_input_ref(in, "slug", d.slug, e) == E_OK && ok;
     if (!ok)

@@ -17,7 +17,7 @@
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
-#include "khedma/webhook_sender.h"
+#include "khedma/webhook_guard.h"
 
 #define META_MAX 4096
 #define PAYMENT_REFERENCE_MAX 128

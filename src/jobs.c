@@ -1,7 +1,7 @@
 /*
- * jobs.c - the background jobs process (contract section 7): a loop that runs one tick of every
- * job, then sleeps KHEDMA_JOBS_TICK_MS (default 5000), until SIGTERM. `khedmad jobs-once` runs a
- * single tick and exits, which is how tests drive the jobs deterministically.
+ * jobs.c - the background jobs process (docs/api.md, "Order lifecycle"): a loop that runs one tick
+ * of every job, then sleeps KHEDMA_JOBS_TICK_MS (default 5000), until SIGTERM. `khedmad jobs-once`
+ * runs a single tick and exits, which is how tests drive the jobs deterministically.
  *
  * The jobs live in their own files (jobs_orders.c, jobs_payments.c, webhook_sender.c); this file
  * only orders them and owns the purges. Each job claims its rows in the database (FOR UPDATE SKIP
@@ -19,10 +19,11 @@
 #include "khedma/db.h"
 #include "khedma/httpclient.h"
 #include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/jobs_orders.h"
 #include "khedma/jobs_payments.h"
 #include "khedma/log.h"
-#include "khedma/procs.h"
+#include "khedma/process.h"
 #include "khedma/supervise.h"
 #include "khedma/webhook_sender.h"
 
@@ -33,14 +34,6 @@
 /* How long one tick may keep sending webhooks before the other jobs get their turn. */
 #define WEBHOOK_BUDGET_MS 30000L
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
 /* Deletes in batches so a large backlog never holds long locks; stops at the first error. */
 static int purge(struct db *db, const struct jobs_clock *clock, const char *what, const char *sql)
 {
@@ -50,7 +43,7 @@ static int purge(struct db *db, const struct jobs_clock *clock, const char *what
         if (db_exec(db, sql, DB_PARAMS(DBP_I(clock->offset_s)), NULL, &affected) != DB_OK)
             return -1;
         total += affected;
-    } while (affected == PURGE_BATCH && !stop_requested);
+    } while (affected == PURGE_BATCH && !process_stop_requested());
     if (total > 0)
         log_info("purged %llu %s", total, what);
     return (int)(total > 1000000 ? 1000000 : total);
@@ -91,13 +84,14 @@ void jobs_tick(struct db *db, const struct jobs_clock *clock)
         log_warn("jobs: database unavailable; trying again next tick");
         return;
     }
-    for (size_t i = 0; i < sizeof tick_jobs / sizeof tick_jobs[0] && !stop_requested; i++) {
+    for (size_t i = 0; i < sizeof tick_jobs / sizeof tick_jobs[0] && !process_stop_requested();
+         i++) {
         webhook_sender_run(db, clock, WEBHOOK_BUDGET_MS);
-        if (!stop_requested && tick_jobs[i].run(db, clock) < 0)
+        if (!process_stop_requested() && tick_jobs[i].run(db, clock) < 0)
             log_warn("jobs: %s stopped early after an error; next tick continues",
                      tick_jobs[i].name);
     }
-    if (!stop_requested)
+    if (!process_stop_requested())
         webhook_sender_run(db, clock, WEBHOOK_BUDGET_MS);
 }
 
@@ -124,21 +118,20 @@ static void warn_missing_secret(void)
 
 int jobs_run(void)
 {
-    child_signals(on_stop);
     struct db *db = db_open(&g_config->db);
     if (!db)
         return 1;
     long interval = tick_ms();
     warn_missing_secret();
     log_info("jobs ready (tick %ld ms)", interval);
-    slot_mark_ready();
-    while (!stop_requested) {
+    supervise_slot_mark_ready();
+    while (!process_stop_requested()) {
         struct jobs_clock clock;
         jobs_clock_read(&clock);
         clock.tick_ms = interval;
         jobs_tick(db, &clock);
         /* poll() as an interruptible sleep: SIGTERM ends it at once. */
-        if (!stop_requested)
+        if (!process_stop_requested())
             poll(NULL, 0, (int)interval);
     }
     db_close(db);

@@ -1,5 +1,5 @@
 /*
- * jobs_clock.c - the clock and the schedule the jobs share (see jobs.h).
+ * jobs_clock.c - the clock and the schedule the jobs share (see jobs_clock.h).
  *
  * The test clock exists so that the integration tests can see a delivery auto-complete after
  * three days or a checkout expire after 24 hours without waiting: `khedmad jobs-once` run with
@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/log.h"
 
 #define OFFSET_MAX (10LL * 366 * 24 * 3600)
 #define CHECK_DELAY_FIRST_S 60L
 #define CHECK_DELAY_MAX_S 7200L
 
-bool jobs_parse_offset(const char *text, long long *out)
+bool jobs_clock_parse_offset(const char *text, long long *out)
 {
     if (!text)
         return false;
@@ -56,13 +56,13 @@ void jobs_clock_read(struct jobs_clock *clock)
         fclose(f);
     buf[n] = '\0';
     long long v;
-    if (n > 0 && jobs_parse_offset(buf, &v))
+    if (n > 0 && jobs_clock_parse_offset(buf, &v))
         clock->offset_s = v;
     else if (!missing)
         log_warn("KHEDMA_TEST_CLOCK_FILE %s: not a number of seconds; using offset 0", path);
 }
 
-long jobs_check_delay(int checks)
+long jobs_clock_check_delay(int checks)
 {
     if (checks < 0)
         checks = 0;

@@ -13,7 +13,7 @@
 
 #include "khedma/dberr.h"
 #include "khedma/ids.h"
-#include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/jobs_orders.h"
 #include "khedma/lifecycle.h"
 #include "khedma/log.h"

@@ -32,7 +32,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/ids.h"
-#include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/jobs_payments.h"
 #include "khedma/lifecycle.h"
 #include "khedma/log.h"
@@ -110,7 +110,7 @@ static const char *const job_names[] = {"checkout expiry", "reconciliation", "re
 static long lease_seconds(enum job job, const struct pay *p)
 {
     long call_s = (g_config ? g_config->gateway_timeout_ms : 10000) / 1000 + 30;
-    long s = job == JOB_EXPIRE ? EXPIRY_RETRY_S : jobs_check_delay(p->checks);
+    long s = job == JOB_EXPIRE ? EXPIRY_RETRY_S : jobs_clock_check_delay(p->checks);
     if (job == JOB_RECONCILE && p->horizon_s >= 0 && p->horizon_s < s)
         s = (long)p->horizon_s;
     return s > call_s ? s : call_s;

@@ -17,10 +17,12 @@
 #include "khedma/accounts.h"
 #include "khedma/config.h"
 #include "khedma/crypto.h"
+#include "khedma/db.h"
+#include "khedma/errors.h"
 #include "khedma/jobs.h"
 #include "khedma/log.h"
+#include "khedma/master.h"
 #include "khedma/migrate.h"
-#include "khedma/procs.h"
 
 static struct config cfg;
 
@@ -85,7 +87,7 @@ static int cmd_serve(void)
         log_error("KHEDMA_DATABASE_URL is not set");
         return 1;
     }
-    return master_run();
+    return master_run(&cfg);
 }
 
 static int dispatch(int argc, char **argv)

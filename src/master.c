@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,11 +30,13 @@
 #include <unistd.h>
 
 #include "khedma/config.h"
-#include "khedma/ids.h"
 #include "khedma/log.h"
-#include "khedma/procs.h"
+#include "khedma/jobs.h"
+#include "khedma/master.h"
+#include "khedma/process.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
+#include "khedma/worker.h"
 
 #define MAX_CHILDREN 1024
 #define LISTEN_BACKLOG 1024
@@ -56,7 +57,7 @@ static int generation;
 static struct spawn_gate worker_gate, jobs_gate;
 static bool fork_failed; /* retry spawning after FORK_RETRY_MS */
 static int listen_fd = -1;
-static pid_t master_pid;
+static struct config *owned_config; /* what g_config points at; freed by each child on exit */
 
 static bool is_unix_path(const char *listen)
 {
@@ -102,32 +103,10 @@ static int open_listener(const char *listen)
     return fd;
 }
 
-void child_signals(void (*on_stop)(int))
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
+/* In the child: run the worker or the jobs loop, then exit with its code. */
 static void child_main(bool jobs, int slot)
 {
-    slot_attach(slot);
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    /* Names that ps and the process tests can tell apart. */
-    prctl(PR_SET_NAME, jobs ? "khedmad-jobs" : "khedmad-worker");
-    if (getppid() != master_pid)
-        _exit(0); /* the master died between fork and prctl */
-    cuid_after_fork();
-    log_init(jobs ? "jobs" : "worker");
+    supervise_slot_attach(slot);
     int rc;
     if (jobs) {
         close(listen_fd);
@@ -135,7 +114,7 @@ static void child_main(bool jobs, int slot)
     } else {
         rc = worker_run(listen_fd, g_config->max_requests);
     }
-    config_free((struct config *)g_config);
+    config_free(owned_config);
     exit(rc);
 }
 
@@ -152,8 +131,10 @@ static void spawn(bool jobs)
     int slot = free_slot();
     if (nchildren >= MAX_CHILDREN || slot < 0)
         return;
-    slot_reset(slot);
-    pid_t pid = fork();
+    supervise_slot_reset(slot);
+    /* Names that ps and the process tests can tell apart. */
+    pid_t pid =
+        process_fork_child(jobs ? "khedmad-jobs" : "khedmad-worker", jobs ? "jobs" : "worker");
     if (pid < 0) {
         log_error("fork failed: %s", strerror(errno));
         fork_failed = true;
@@ -186,9 +167,9 @@ static void ensure_children(void)
     count_current(&workers, &jobs);
     long long now = wall_ms();
     fork_failed = false;
-    for (int n = gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
+    for (int n = supervise_gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
         spawn(false);
-    if (gate_to_start(&jobs_gate, 1, jobs, now) > 0)
+    if (supervise_gate_to_start(&jobs_gate, 1, jobs, now) > 0)
         spawn(true);
 }
 
@@ -197,8 +178,8 @@ static long long wait_limit_ms(void)
 {
     if (fork_failed)
         return FORK_RETRY_MS;
-    long long now = wall_ms(), a = gate_wait_ms(&worker_gate, now),
-              b = gate_wait_ms(&jobs_gate, now);
+    long long now = wall_ms(), a = supervise_gate_wait_ms(&worker_gate, now),
+              b = supervise_gate_wait_ms(&jobs_gate, now);
     if (a < 0)
         return b;
     return b < 0 || a < b ? a : b;
@@ -215,7 +196,7 @@ static void log_death(const struct child *ch, int status, enum death_kind kind)
     else
         return;
     char rid[SLOT_REQUEST_ID_MAX + 1];
-    slot_request_in_flight(ch->slot, rid);
+    supervise_slot_request_in_flight(ch->slot, rid);
     if (rid[0]) {
         /* The request's id goes in the line's own field too, so grepping for it finds this. */
         log_set_request_id(rid);
@@ -231,15 +212,15 @@ static void log_death(const struct child *ch, int status, enum death_kind kind)
 
 static void note_death(const struct child *ch, int status)
 {
-    enum death_kind kind = death_classify(slot_was_ready(ch->slot), status);
+    enum death_kind kind = supervise_death_classify(supervise_slot_was_ready(ch->slot), status);
     log_death(ch, status, kind);
     if (ch->generation != generation)
         return; /* an old generation retiring after a reload */
     struct spawn_gate *g = ch->jobs ? &jobs_gate : &worker_gate;
-    gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
+    supervise_gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
     if (kind == DEATH_START_FAILURE)
         log_warn("%s replacement in %lld ms", ch->jobs ? "jobs" : "worker",
-                 gate_wait_ms(g, wall_ms()));
+                 supervise_gate_wait_ms(g, wall_ms()));
 }
 
 static void reap(void)
@@ -302,20 +283,14 @@ static void shutdown_children(void)
  * supervision loop, and a SIGCHLD that arrives while the master is busy stays pending and ends the
  * next wait at once: a dead child is replaced within a fork's time. The wait has no timeout of its
  * own, only the end of a back-off or a fork retry. */
-static int supervise(void)
+static int supervise(const sigset_t *set)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
     for (;;) {
         reap();
         ensure_children();
         long long limit = wait_limit_ms();
         struct timespec wait = {limit / 1000, (limit % 1000) * 1000 * 1000};
-        int sig = limit < 0 ? sigwaitinfo(&set, NULL) : sigtimedwait(&set, NULL, &wait);
+        int sig = limit < 0 ? sigwaitinfo(set, NULL) : sigtimedwait(set, NULL, &wait);
         if (sig == SIGTERM || sig == SIGINT) {
             log_info("stopping");
             shutdown_children();
@@ -326,21 +301,15 @@ static int supervise(void)
     }
 }
 
-int master_run(void)
+int master_run(struct config *config)
 {
-    master_pid = getpid();
+    owned_config = config;
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGCHLD);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    process_master_signals(&set);
 
     if (FCGX_Init() != 0)
         return 1;
-    if (slots_init(MAX_CHILDREN) != 0) {
+    if (supervise_slots_init(MAX_CHILDREN) != 0) {
         log_error("cannot map the children's shared slots: %s", strerror(errno));
         return 1;
     }
@@ -348,7 +317,7 @@ int master_run(void)
     if (listen_fd < 0)
         return 1;
     log_info("listening on %s with %d workers", g_config->listen, g_config->workers);
-    int rc = supervise();
+    int rc = supervise(&set);
     close(listen_fd);
     if (is_unix_path(g_config->listen))
         unlink(g_config->listen);

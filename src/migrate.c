@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "khedma/db.h"
 #include "khedma/log.h"
 #include "khedma/migrate.h"
 

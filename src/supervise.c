@@ -30,7 +30,7 @@ static struct slot *slots;
 static int nslots;
 static struct slot *mine; /* in a child: its own slot */
 
-int slots_init(int count)
+int supervise_slots_init(int count)
 {
     void *p = mmap(NULL, (size_t)count * sizeof(struct slot), PROT_READ | PROT_WRITE,
                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -46,7 +46,7 @@ static struct slot *slot_at(int i)
     return slots && i >= 0 && i < nslots ? &slots[i] : NULL;
 }
 
-void slot_reset(int i)
+void supervise_slot_reset(int i)
 {
     struct slot *s = slot_at(i);
     if (!s)
@@ -56,13 +56,13 @@ void slot_reset(int i)
     s->request_id[0] = '\0';
 }
 
-bool slot_was_ready(int i)
+bool supervise_slot_was_ready(int i)
 {
     struct slot *s = slot_at(i);
     return s && atomic_load(&s->ready) != 0;
 }
 
-void slot_request_in_flight(int i, char *rid)
+void supervise_slot_request_in_flight(int i, char *rid)
 {
     struct slot *s = slot_at(i);
     rid[0] = '\0';
@@ -74,18 +74,18 @@ void slot_request_in_flight(int i, char *rid)
         strcpy(rid, "-"); /* accepted, not parsed yet */
 }
 
-void slot_attach(int i)
+void supervise_slot_attach(int i)
 {
     mine = slot_at(i);
 }
 
-void slot_mark_ready(void)
+void supervise_slot_mark_ready(void)
 {
     if (mine)
         atomic_store(&mine->ready, 1);
 }
 
-void slot_request_begin(const char *rid)
+void supervise_slot_request_begin(const char *rid)
 {
     if (!mine)
         return;
@@ -96,7 +96,7 @@ void slot_request_begin(const char *rid)
     atomic_store(&mine->busy, 1);
 }
 
-void slot_request_end(void)
+void supervise_slot_request_end(void)
 {
     if (mine)
         atomic_store(&mine->busy, 0);
@@ -108,14 +108,14 @@ void slot_request_end(void)
 #define BACKOFF_MAX_MS 10000LL
 #define FAILURES_MAX 8
 
-enum death_kind death_classify(bool was_ready, int wait_status)
+enum death_kind supervise_death_classify(bool was_ready, int wait_status)
 {
     if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
         return DEATH_RETIRED;
     return was_ready ? DEATH_AFTER_READY : DEATH_START_FAILURE;
 }
 
-long long backoff_ms(int failures)
+long long supervise_backoff_ms(int failures)
 {
     if (failures <= 0)
         return 0;
@@ -123,7 +123,8 @@ long long backoff_ms(int failures)
     return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
 }
 
-void gate_note_death(struct spawn_gate *g, enum death_kind k, int target, long long now_ms)
+void supervise_gate_note_death(struct spawn_gate *g, enum death_kind k, int target,
+                               long long now_ms)
 {
     if (k != DEATH_START_FAILURE) {
         /* The child got as far as serving (or finished cleanly): start-up works. */
@@ -134,10 +135,10 @@ void gate_note_death(struct spawn_gate *g, enum death_kind k, int target, long l
         g->failures++;
     if (g->held < target)
         g->held++;
-    g->not_before = now_ms + backoff_ms(g->failures);
+    g->not_before = now_ms + supervise_backoff_ms(g->failures);
 }
 
-int gate_to_start(struct spawn_gate *g, int target, int alive, long long now_ms)
+int supervise_gate_to_start(struct spawn_gate *g, int target, int alive, long long now_ms)
 {
     if (g->held > 0 && now_ms >= g->not_before)
         g->held = 0;
@@ -145,7 +146,7 @@ int gate_to_start(struct spawn_gate *g, int target, int alive, long long now_ms)
     return want > 0 ? want : 0;
 }
 
-long long gate_wait_ms(const struct spawn_gate *g, long long now_ms)
+long long supervise_gate_wait_ms(const struct spawn_gate *g, long long now_ms)
 {
     if (g->held <= 0)
         return -1;

@@ -1,7 +1,6 @@
 /*
- * webhook_guard.c - the pieces of outgoing webhooks that decide without sending anything: the
- * retry schedule, the signature header, and the SSRF guard (where a URL points, what the addresses
- * it resolves to are, and whether a request may go there). See webhook_sender.h.
+ * webhook_guard.c - the SSRF guard of outgoing webhooks: where a URL points, what the addresses it
+ * resolves to are, and whether a request may go there. See webhook_guard.h.
  *
  * Why a guard at all: webhook URLs come from clients, and the jobs process sits inside the
  * hosting network. Without it a client could make the server POST to the database host, a cloud
@@ -24,57 +23,7 @@
 
 #include <curl/curl.h>
 
-#include "khedma/crypto.h"
-#include "khedma/webhook_sender.h"
-
-/* Seconds to wait after each failed attempt; the entry after the last attempt is absent. */
-static const long retry_delays[WEBHOOK_SENDER_MAX_ATTEMPTS - 1] = {
-    30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
-};
-
-long webhook_sender_retry_delay(int attempts)
-{
-    if (attempts < 1 || attempts >= WEBHOOK_SENDER_MAX_ATTEMPTS)
-        return -1;
-    return retry_delays[attempts - 1];
-}
-
-long long webhook_sender_retry_after_ms(int attempts, long tick_ms)
-{
-    long delay = webhook_sender_retry_delay(attempts);
-    if (delay < 0)
-        return -1;
-    long long ms = delay * 1000LL, early = ms - (tick_ms > 0 ? tick_ms : 0);
-    return early > ms / 2 ? early : ms / 2;
-}
-
-int webhook_sender_signature_header(const char *secret, long long t, const char *body, size_t len,
-                                    char *out, size_t outlen)
-{
-    if (!out || outlen == 0)
-        return -1;
-    out[0] = '\0';
-    /* The signed message is "<t>.<body>": the time is covered, so a captured request cannot be
-     * replayed later with a fresh t. */
-    char prefix[32];
-    int plen = snprintf(prefix, sizeof prefix, "%lld.", t);
-    size_t total = (size_t)plen + len;
-    char *msg = malloc(total ? total : 1);
-    if (!msg)
-        return -1;
-    memcpy(msg, prefix, (size_t)plen);
-    if (len)
-        memcpy(msg + plen, body, len);
-    char hex[SHA256_HEX_LEN + 1];
-    hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, msg, total, hex);
-    free(msg);
-    int n = snprintf(out, outlen, "t=%lld,v1=%s", t, hex);
-    if (n < 0 || (size_t)n >= outlen) {
-        out[0] = '\0';
-        return -1;
-    }
-    return n;
-}
+#include "khedma/webhook_guard.h"
 
 /* ---- address classification ---- */
 

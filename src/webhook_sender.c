@@ -1,6 +1,6 @@
 /*
- * webhook_sender.c - sends the webhook_deliveries rows that order events write (contract
- * section 6, "Webhooks out"; see webhook_sender.h for the protocol and the guard).
+ * webhook_sender.c - sends the webhook_deliveries rows that order events write (docs/api.md,
+ * "Outgoing webhooks"; webhook_sender.h has the protocol, webhook_guard.h the address checks).
  *
  * One batch: claim (short transaction: the due rows, locked with SKIP LOCKED, get their attempt
  * counted and next_attempt_at moved WEBHOOK_SENDER_LEASE_S ahead), commit, vet and pin every URL,
@@ -17,11 +17,68 @@
 #include <curl/curl.h>
 
 #include "khedma/config.h"
+#include "khedma/crypto.h"
+#include "khedma/db.h"
 #include "khedma/httpclient.h"
 #include "khedma/ids.h"
 #include "khedma/log.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/timeutil.h"
+#include "khedma/webhook_guard.h"
 #include "khedma/webhook_sender.h"
+
+/* ---- the retry schedule and the signature (pure) ---- */
+
+/* Seconds to wait after each failed attempt; the entry after the last attempt is absent. */
+static const long retry_delays[WEBHOOK_SENDER_MAX_ATTEMPTS - 1] = {
+    30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600,
+};
+
+long webhook_sender_retry_delay(int attempts)
+{
+    if (attempts < 1 || attempts >= WEBHOOK_SENDER_MAX_ATTEMPTS)
+        return -1;
+    return retry_delays[attempts - 1];
+}
+
+long long webhook_sender_retry_after_ms(int attempts, long tick_ms)
+{
+    long delay = webhook_sender_retry_delay(attempts);
+    if (delay < 0)
+        return -1;
+    long long ms = delay * 1000LL, early = ms - (tick_ms > 0 ? tick_ms : 0);
+    return early > ms / 2 ? early : ms / 2;
+}
+
+int webhook_sender_signature_header(const char *secret, long long t, const char *body, size_t len,
+                                    char *out, size_t outlen)
+{
+    if (!out || outlen == 0)
+        return -1;
+    out[0] = '\0';
+    /* The signed message is "<t>.<body>": the time is covered, so a captured request cannot be
+     * replayed later with a fresh t. */
+    char prefix[32];
+    int plen = snprintf(prefix, sizeof prefix, "%lld.", t);
+    size_t total = (size_t)plen + len;
+    char *msg = malloc(total ? total : 1);
+    if (!msg)
+        return -1;
+    memcpy(msg, prefix, (size_t)plen);
+    if (len)
+        memcpy(msg + plen, body, len);
+    char hex[SHA256_HEX_LEN + 1];
+    hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, msg, total, hex);
+    free(msg);
+    int n = snprintf(out, outlen, "t=%lld,v1=%s", t, hex);
+    if (n < 0 || (size_t)n >= outlen) {
+        out[0] = '\0';
+        return -1;
+    }
+    return n;
+}
+
+/* ---- sending ---- */
 
 /* A send must start early enough to end before its lease does, with room to record it. */
 #define SEND_DEADLINE_MS (WEBHOOK_SENDER_LEASE_S * 1000L - WEBHOOK_SENDER_TIMEOUT_MS - 10000L)

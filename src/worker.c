@@ -11,7 +11,6 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,22 +18,18 @@
 #include <curl/curl.h>
 #include <mysql.h>
 
+#include "khedma/accounts.h"
 #include "khedma/app.h"
 #include "khedma/config.h"
+#include "khedma/db.h"
+#include "khedma/http.h"
 #include "khedma/httpclient.h"
 #include "khedma/log.h"
-#include "khedma/procs.h"
+#include "khedma/process.h"
 #include "khedma/rest.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
+#include "khedma/worker.h"
 
 /* Read the body: up to MAX_BODY bytes. Returns 0, 1 when it is too large, -1 on a read error. */
 static int read_body(FCGX_Request *fr, struct request *req)
@@ -81,7 +76,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     response_init(&resp);
     int parsed = request_from_params(&req, fr->envp);
     log_set_request_id(req.request_id);
-    slot_request_begin(req.request_id); /* the master names it should this worker crash */
+    supervise_slot_request_begin(req.request_id); /* the master names it should this worker crash */
 
     struct ctx c;
     memset(&c, 0, sizeof(c));
@@ -115,7 +110,6 @@ static void serve_one(FCGX_Request *fr, struct db *db)
 
 int worker_run(int listen_fd, int max_requests)
 {
-    child_signals(on_stop);
     int flags = fcntl(listen_fd, F_GETFL);
     fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
     if (FCGX_Init() != 0) {
@@ -130,9 +124,9 @@ int worker_run(int listen_fd, int max_requests)
     FCGX_Request fr;
     FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
     log_info("worker ready");
-    slot_mark_ready(); /* from here on a death is not a start-up crash loop */
+    supervise_slot_mark_ready(); /* from here on a death is not a start-up crash loop */
     int served = 0;
-    while (!stop_requested) {
+    while (!process_stop_requested()) {
         struct pollfd p = {.fd = listen_fd, .events = POLLIN};
         int ready = poll(&p, 1, 1000);
         if (ready <= 0)
@@ -140,10 +134,11 @@ int worker_run(int listen_fd, int max_requests)
         /* Another worker may have taken the connection: accept then fails with EAGAIN. */
         if (FCGX_Accept_r(&fr) < 0)
             continue;
-        slot_request_begin(""); /* in flight, id not known until the parameters are parsed */
+        supervise_slot_request_begin(
+            ""); /* in flight, id not known until the parameters are parsed */
         serve_one(&fr, db);
         FCGX_Finish_r(&fr);
-        slot_request_end();
+        supervise_slot_request_end();
         if (max_requests > 0 && ++served >= max_requests) {
             log_info("worker recycling after %d requests", served);
             break;

@@ -292,6 +292,8 @@ static void test_request_from_nginx_params(void **state)
 }
 
 /* Build a request from a short list of params given as varargs, NULL-terminated. */
+/* The parameters are strings ended by (char *)NULL: a bare NULL may not be a pointer in a
+ * variadic call. */
 static int request_from(struct request *r, ...)
 {
     char *envp[16];
@@ -318,26 +320,26 @@ static void test_request_id_echo_and_replace(void **state)
     char long_id[100] = "HTTP_X_REQUEST_ID=";
     memset(long_id + strlen(long_id), 'b', 65);
 
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, (char *)NULL);
     assert_generated_id(r.request_id);
     request_free(&r);
 
     long_id[strlen(long_id) - 1] = '\0'; /* 64 characters: echoed */
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/", long_id, (char *)NULL);
     assert_int_equal(strlen(r.request_id), 64);
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "HTTP_X_REQUEST_ID=bad id<script>", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "HTTP_X_REQUEST_ID=bad id<script>", (char *)NULL);
     assert_generated_id(r.request_id);
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "HTTP_X_REQUEST_ID=", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "HTTP_X_REQUEST_ID=", (char *)NULL);
     assert_generated_id(r.request_id);
     char first[REQUEST_ID_MAX + 1];
     strcpy(first, r.request_id);
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", (char *)NULL);
     assert_generated_id(r.request_id);
     assert_string_not_equal(r.request_id, first);
     request_free(&r);
@@ -348,7 +350,7 @@ static void test_request_path_sources(void **state)
     struct request r;
     /* REQUEST_URI wins and is decoded ('+' stays a plus in paths). */
     assert_int_equal(request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/other",
-                                  "REQUEST_URI=/api/gigs/a%20b+c/x", NULL),
+                                  "REQUEST_URI=/api/gigs/a%20b+c/x", (char *)NULL),
                      0);
     assert_string_equal(r.path, "/api/gigs/a b+c/x");
     assert_string_equal(r.raw_query, "");
@@ -356,29 +358,29 @@ static void test_request_path_sources(void **state)
 
     /* Without QUERY_STRING the query comes from REQUEST_URI. */
     request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/trpc/gig.list?batch=1&input=%7B%7D",
-                 NULL);
+                 (char *)NULL);
     assert_string_equal(r.path, "/api/trpc/gig.list");
     assert_string_equal(request_query(&r, "input"), "{}");
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/healthz", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/healthz", (char *)NULL);
     assert_string_equal(r.path, "/healthz");
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "SCRIPT_NAME=/api", "PATH_INFO=/auth/me", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "SCRIPT_NAME=/api", "PATH_INFO=/auth/me", (char *)NULL);
     assert_string_equal(r.path, "/api/auth/me");
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=http://example.com/a?x=1", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=http://example.com/a?x=1", (char *)NULL);
     assert_string_equal(r.path, "/a");
     assert_string_equal(request_query(&r, "x"), "1");
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=?x=1", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=?x=1", (char *)NULL);
     assert_string_equal(r.path, "/");
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", (char *)NULL);
     assert_string_equal(r.path, "/");
     assert_string_equal(r.raw_query, "");
     assert_string_equal(r.remote_addr, "");
@@ -391,23 +393,24 @@ static void test_request_malformed_still_usable(void **state)
 {
     struct request r;
     assert_int_equal(request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/a%00b",
-                                  "HTTP_X_REQUEST_ID=keep-me", NULL),
+                                  "HTTP_X_REQUEST_ID=keep-me", (char *)NULL),
                      -1);
     assert_string_equal(r.path, "/api/a%00b");
     assert_string_equal(r.request_id, "keep-me");
     request_free(&r);
 
-    assert_int_equal(request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/%zz", NULL), -1);
+    assert_int_equal(request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/%zz", (char *)NULL),
+                     -1);
     request_free(&r);
 
-    assert_int_equal(
-        request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x?a=%zz", "QUERY_STRING=a=%zz", NULL),
-        -1);
+    assert_int_equal(request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x?a=%zz",
+                                  "QUERY_STRING=a=%zz", (char *)NULL),
+                     -1);
     assert_string_equal(r.path, "/x");
     assert_int_equal(r.query.len, 0);
     request_free(&r);
 
-    assert_int_equal(request_from(&r, "REQUEST_URI=/x", NULL), -1);
+    assert_int_equal(request_from(&r, "REQUEST_URI=/x", (char *)NULL), -1);
     assert_string_equal(r.method, "");
     request_free(&r);
 }
@@ -415,20 +418,20 @@ static void test_request_malformed_still_usable(void **state)
 static void test_request_content_length(void **state)
 {
     struct request r;
-    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=", (char *)NULL);
     assert_int_equal(r.content_length, -1);
     request_free(&r);
-    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=0", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=0", (char *)NULL);
     assert_int_equal(r.content_length, 0);
     request_free(&r);
-    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=1048577", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=1048577", (char *)NULL);
     assert_int_equal(r.content_length, 1048577);
     assert_string_equal(request_header(&r, "content-length"), "1048577");
     request_free(&r);
-    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=-5", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=-5", (char *)NULL);
     assert_int_equal(r.content_length, -1);
     request_free(&r);
-    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=99999999999999999999999", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "CONTENT_LENGTH=99999999999999999999999", (char *)NULL);
     assert_int_equal(r.content_length, -1);
     request_free(&r);
 }
@@ -436,7 +439,7 @@ static void test_request_content_length(void **state)
 static void test_request_body_empty(void **state)
 {
     struct request r;
-    request_from(&r, "REQUEST_METHOD=POST", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", (char *)NULL);
     request_set_body(&r, "abc", 3);
     request_set_body(&r, "", 0);
     assert_null(r.body);
@@ -456,7 +459,7 @@ static bool json_for(const char *content_type)
     char param[128];
     struct request r;
     snprintf(param, sizeof param, "CONTENT_TYPE=%s", content_type);
-    request_from(&r, "REQUEST_METHOD=POST", param, NULL);
+    request_from(&r, "REQUEST_METHOD=POST", param, (char *)NULL);
     bool is_json = request_is_json(&r);
     request_free(&r);
     return is_json;
@@ -478,11 +481,11 @@ static void test_request_is_json(void **state)
     assert_false(json_for("application/js"));
 
     struct request r;
-    request_from(&r, "REQUEST_METHOD=POST", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", (char *)NULL);
     assert_false(request_is_json(&r));
     request_free(&r);
     /* Only the HTTP_ copy arrived: still recognised. */
-    request_from(&r, "REQUEST_METHOD=POST", "HTTP_CONTENT_TYPE=application/json", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "HTTP_CONTENT_TYPE=application/json", (char *)NULL);
     assert_true(request_is_json(&r));
     request_free(&r);
 }
@@ -586,29 +589,30 @@ static void test_response_set_header_and_204(void **state)
 static void test_request_encoded_slash_and_target_len(void **state)
 {
     struct request r;
-    request_from(&r, "REQUEST_METHOD=POST", "REQUEST_URI=/api/auth/login%2f", NULL);
+    request_from(&r, "REQUEST_METHOD=POST", "REQUEST_URI=/api/auth/login%2f", (char *)NULL);
     assert_string_equal(r.path, "/api/auth/login/");
     assert_true(r.path_encoded_slash);
     assert_int_equal(r.target_len, strlen("/api/auth/login%2f"));
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api%2Fauth/me?x=%2f", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api%2Fauth/me?x=%2f", (char *)NULL);
     assert_true(r.path_encoded_slash);
     request_free(&r);
 
     /* An encoded slash in the query, or another escape, is not one in the path. */
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/gigs/a%2Dz%20?q=%2F", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/api/gigs/a%2Dz%20?q=%2F", (char *)NULL);
     assert_false(r.path_encoded_slash);
     assert_int_equal(r.target_len, strlen("/api/gigs/a%2Dz%20?q=%2F"));
     request_free(&r);
 
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=http://example.com/a%2F?x=1", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=http://example.com/a%2F?x=1", (char *)NULL);
     assert_true(r.path_encoded_slash);
     assert_int_equal(r.target_len, strlen("/a%2F?x=1"));
     request_free(&r);
 
     /* Without REQUEST_URI the length comes from the decoded parts. */
-    request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/healthz", "QUERY_STRING=a=1", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "DOCUMENT_URI=/healthz", "QUERY_STRING=a=1",
+                 (char *)NULL);
     assert_false(r.path_encoded_slash);
     assert_int_equal(r.target_len, strlen("/healthz?a=1"));
     request_free(&r);
@@ -619,7 +623,7 @@ static void cache_headers(const char *method, const char *header, bool sets_cook
                           const char **cache_control, const char **vary, struct response *resp)
 {
     struct request r;
-    request_from(&r, method, "REQUEST_URI=/api/gigs", header, NULL);
+    request_from(&r, method, "REQUEST_URI=/api/gigs", header, (char *)NULL);
     response_init(resp);
     if (sets_cookie)
         response_header(resp, "Set-Cookie", "khedma_session=x; Path=/");
@@ -663,7 +667,7 @@ static void test_response_cache_policy(void **state)
 
     /* A handler's own Cache-Control is replaced on a private answer, kept on a public one. */
     struct request r;
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", "HTTP_COOKIE=a=b", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", "HTTP_COOKIE=a=b", (char *)NULL);
     response_init(&resp);
     response_header(&resp, "cache-control", "public, max-age=60");
     response_cache_policy(&r, &resp);
@@ -673,7 +677,7 @@ static void test_response_cache_policy(void **state)
     free(out);
     response_free(&resp);
     request_free(&r);
-    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", NULL);
+    request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", (char *)NULL);
     response_init(&resp);
     response_header(&resp, "Cache-Control", "public, max-age=60");
     response_cache_policy(&r, &resp);

@@ -14,19 +14,19 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "khedma/jobs.h"
+#include "khedma/jobs_clock.h"
 #include "khedma/jobs_payments.h"
 
 static void test_parse_offset(void **state)
 {
     long long v = -1;
-    assert_true(jobs_parse_offset("0", &v));
+    assert_true(jobs_clock_parse_offset("0", &v));
     assert_int_equal(v, 0);
-    assert_true(jobs_parse_offset("259200\n", &v));
+    assert_true(jobs_clock_parse_offset("259200\n", &v));
     assert_int_equal(v, 259200);
-    assert_true(jobs_parse_offset("  +90000 ", &v));
+    assert_true(jobs_clock_parse_offset("  +90000 ", &v));
     assert_int_equal(v, 90000);
-    assert_true(jobs_parse_offset("-3600", &v));
+    assert_true(jobs_clock_parse_offset("-3600", &v));
     assert_int_equal(v, -3600);
 }
 
@@ -46,11 +46,11 @@ static void test_parse_offset_refuses(void **state)
                          "400000000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         long long v = 42;
-        assert_false(jobs_parse_offset(bad[i], &v));
+        assert_false(jobs_clock_parse_offset(bad[i], &v));
         assert_int_equal(v, 42); /* untouched */
     }
     long long v;
-    assert_false(jobs_parse_offset(NULL, &v));
+    assert_false(jobs_clock_parse_offset(NULL, &v));
 }
 
 static void write_file(const char *path, const char *content)
@@ -92,18 +92,18 @@ static void test_clock_read(void **state)
 
 static void test_check_delay(void **state)
 {
-    assert_int_equal(jobs_check_delay(0), 60);
-    assert_int_equal(jobs_check_delay(1), 120);
-    assert_int_equal(jobs_check_delay(2), 240);
-    assert_int_equal(jobs_check_delay(6), 3840);
-    assert_int_equal(jobs_check_delay(7), 7200);
-    assert_int_equal(jobs_check_delay(1000), 7200);
-    assert_int_equal(jobs_check_delay(-5), 60);
+    assert_int_equal(jobs_clock_check_delay(0), 60);
+    assert_int_equal(jobs_clock_check_delay(1), 120);
+    assert_int_equal(jobs_clock_check_delay(2), 240);
+    assert_int_equal(jobs_clock_check_delay(6), 3840);
+    assert_int_equal(jobs_clock_check_delay(7), 7200);
+    assert_int_equal(jobs_clock_check_delay(1000), 7200);
+    assert_int_equal(jobs_clock_check_delay(-5), 60);
     /* A pending payment is asked about a bounded number of times in its 24 hours. */
     long t = 0;
     int checks = 0;
     while (t < 24 * 3600)
-        t += jobs_check_delay(checks++);
+        t += jobs_clock_check_delay(checks++);
     assert_true(checks <= 20);
 }
 

@@ -170,8 +170,9 @@ static char *read_file(const char *path)
         len += got;
         if (cap - len - 1 == 0) {
             cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
+            char *grown = realloc(buf, cap);
+            assert_non_null(grown); /* a test: failing here ends it, buf's leak is moot */
+            buf = grown;
         }
     }
     fclose(f);

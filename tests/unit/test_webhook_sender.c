@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "khedma/crypto.h"
+#include "khedma/webhook_guard.h"
 #include "khedma/webhook_sender.h"
 
 static int setup(void **state)
