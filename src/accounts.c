@@ -106,7 +106,7 @@ static int user_from_row(const struct db_result *r, size_t col0, struct user *u)
     u->order_updates_notifications = cell_true(db_result_get(r, 0, col0 + 6));
     u->inbox_notifications = cell_true(db_result_get(r, 0, col0 + 7));
     if (!u->name || !u->username || !u->email ||
-        iso_from_db(db_result_get(r, 0, col0 + 8), u->created_at) != 0) {
+        timeutil_iso_from_db(db_result_get(r, 0, col0 + 8), u->created_at) != 0) {
         accounts_user_free(u);
         return -1;
     }
@@ -403,15 +403,15 @@ enum errkind accounts_signup(struct db *db, json_object *in, struct user *u,
     /* Hash before the transaction: Argon2id takes tens of milliseconds that no lock should
      * be held for. */
     char pw_hash[PASSWORD_HASH_MAX];
-    if (password_hash(s.password, pw_hash) != 0) {
+    if (crypto_password_hash(s.password, pw_hash) != 0) {
         signup_in_free(&s);
         return err_set(e, E_INTERNAL, "Internal server error");
     }
     bool retry = true;
     for (int attempt = 0; retry && attempt < TX_ATTEMPTS; attempt++) {
         char thash[SHA256_HEX_LEN + 1];
-        token_new(token);
-        token_hash(token, thash);
+        crypto_token_new(token);
+        crypto_token_hash(token, thash);
         err_clear(e);
         kind = signup_tx(db, &s, pw_hash, thash, u, &retry, e);
     }
@@ -483,7 +483,7 @@ static enum errkind verify_login(struct db *db, const char *email, const char *p
     if (kind != E_OK)
         return kind;
     /* The same Argon2id verification runs whether or not the account exists. */
-    bool ok = password_verify(found ? hash : DUMMY_HASH, password) && found;
+    bool ok = crypto_password_verify(found ? hash : DUMMY_HASH, password) && found;
     if (!ok) {
         if (found)
             accounts_user_free(u);
@@ -518,8 +518,8 @@ enum errkind accounts_login(struct db *db, json_object *in, const char *client_a
     if (kind != E_OK)
         return kind;
     char thash[SHA256_HEX_LEN + 1];
-    token_new(token);
-    token_hash(token, thash);
+    crypto_token_new(token);
+    crypto_token_hash(token, thash);
     kind = login_tx(db, u->id, thash, e);
     if (kind != E_OK) {
         accounts_user_free(u);
@@ -528,8 +528,8 @@ enum errkind accounts_login(struct db *db, json_object *in, const char *client_a
     return kind;
 }
 
-/* What token_hash() produces: 64 lower-case hex digits. Anything else cannot be a session, and
- * is turned away without a query. */
+/* What crypto_token_hash() produces: 64 lower-case hex digits. Anything else cannot be a session,
+ * and is turned away without a query. */
 static bool valid_token_hash(const char *h)
 {
     if (!h || strlen(h) != SHA256_HEX_LEN)
@@ -582,7 +582,7 @@ enum errkind accounts_session_user(struct db *db, const char *token_hash, struct
     /* The index found the row; the constant-time comparison makes sure a case-insensitive
      * collation cannot have matched a differently spelled hash. */
     const char *stored = r->rows > 0 ? db_result_get(r, 0, USER_NCOLS) : NULL;
-    if (!stored || !secret_equal(stored, token_hash, false)) {
+    if (!stored || !crypto_secret_equal(stored, token_hash, false)) {
         db_result_free(r);
         return err_set(e, E_UNAUTHORIZED, "Authentication required");
     }

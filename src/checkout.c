@@ -55,7 +55,7 @@ static enum errkind load_offer(struct db *db, const struct user *client,
                      "JOIN gigs g ON g.id = p.gig_id WHERE p.id = ? LOCK IN SHARE MODE",
                      DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool found = r->rows == 1 && (!in->gig_id || strcmp(in->gig_id, db_result_get(r, 0, 1)) == 0);
     bool available =
         found && strcmp(db_result_get(r, 0, 7), "published") == 0 && db_result_int(r, 0, 8, 1) == 0;
@@ -88,7 +88,7 @@ static enum errkind load_offer(struct db *db, const struct user *client,
 static void bank_reference(char out[BANK_REFERENCE_LEN + 4])
 {
     char code[BANK_REFERENCE_LEN + 1];
-    random_alnum(code, BANK_REFERENCE_LEN);
+    crypto_random_alnum(code, BANK_REFERENCE_LEN);
     for (char *p = code; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
@@ -104,11 +104,11 @@ static enum errkind write_pending(struct db *db, const struct user *client, cons
     if (order_store_create(db, &n, e) != E_OK)
         return e->kind;
     int rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 /* The checkout's transaction: the offer checked under its share lock, the pending order and
- * payment written, committed. Run by db_tx_retry, so it may run again from its BEGIN. */
+ * payment written, committed. Run by dberr_tx_retry, so it may run again from its BEGIN. */
 struct pending_tx {
     const struct user *client;
     const struct checkout_input *in;
@@ -121,7 +121,7 @@ static enum errkind pending_tx(struct db *db, void *arg, struct err *e)
     const struct pending_tx *x = arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (load_offer(db, x->client, x->in, x->o, e) != E_OK)
         return e->kind;
     return write_pending(db, x->client, x->o, x->method, x->provider, x->order_id, x->reference, e);
@@ -146,18 +146,18 @@ static enum errkind abandon_tx(struct db *db, void *arg, struct err *e)
     const char *order_id = *(const char *const *)arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct order_change c = {LIFECYCLE_FAIL_PAYMENT, NULL, "Payment gateway failed", NULL, NULL, 0};
     if (order_store_transition(db, order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 static void abandon_checkout(struct db *db, const char *order_id)
 {
     struct err e = {0};
-    if (db_tx_retry(db, abandon_tx, &order_id, &e) != E_OK)
+    if (dberr_tx_retry(db, abandon_tx, &order_id, &e) != E_OK)
         log_warn("order %s: the failed checkout could not be cancelled; the jobs will", order_id);
     err_clear(&e);
 }
@@ -175,38 +175,38 @@ static enum errkind keep_ref_tx(struct db *db, void *arg, struct err *e)
 {
     const struct gateway_ref *g = arg;
     int rc = db_exec(db, g->sql, DB_PARAMS(DBP_S(g->ref), DBP_S(g->order_id)), NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 static enum errkind call_gateway(struct db *db, const struct user *client,
                                  const struct checkout_input *in, const struct offer *o,
                                  const char *order_id, json_object *data, struct err *e)
 {
-    enum gw_provider p = gw_card_provider();
+    enum gateway_provider p = gateway_card_provider();
     char description[320];
     snprintf(description, sizeof(description), "Khedma order %s: %s (%s)", order_id, o->title,
              o->type);
-    struct gw_checkout_request req = {
+    struct gateway_checkout_request req = {
         order_id,
         o->price,
         "MAD",
         description,
         {client->name, client->email, client->phone, in->client_ip ? in->client_ip : "127.0.0.1"}};
-    struct gw_checkout_result res;
+    struct gateway_checkout_result res;
     memset(&res, 0, sizeof(res));
-    if (gw_checkout(p, &req, &res, e) != E_OK) {
+    if (gateway_checkout(p, &req, &res, e) != E_OK) {
         abandon_checkout(db, order_id);
         return e->kind;
     }
-    struct gateway_ref g = {p == GW_YOUCANPAY
+    struct gateway_ref g = {p == GATEWAY_YOUCANPAY
                                 ? "UPDATE payments SET token_id = ? WHERE order_id = ?"
                                 : "UPDATE payments SET tran_ref = ? WHERE order_id = ?",
-                            p == GW_YOUCANPAY ? res.token_id : res.tran_ref, order_id};
-    if (db_tx_retry(db, keep_ref_tx, &g, e) != E_OK) {
-        gw_checkout_result_free(&res);
+                            p == GATEWAY_YOUCANPAY ? res.token_id : res.tran_ref, order_id};
+    if (dberr_tx_retry(db, keep_ref_tx, &g, e) != E_OK) {
+        gateway_checkout_result_free(&res);
         return e->kind;
     }
-    if (p == GW_YOUCANPAY) {
+    if (p == GATEWAY_YOUCANPAY) {
         jsonx_add_str(data, "token_id", res.token_id);
         jsonx_add_str(data, "payment_url", res.payment_url);
     } else {
@@ -218,7 +218,7 @@ static enum errkind call_gateway(struct db *db, const struct user *client,
                 json_object_object_add(data, key, json_object_get(val));
         }
     }
-    gw_checkout_result_free(&res);
+    gateway_checkout_result_free(&res);
     return E_OK;
 }
 
@@ -231,14 +231,14 @@ enum errkind checkout_order(struct db *db, const struct user *client,
     if (!in->package_id || !in->package_id[0])
         return err_set(e, E_NOT_FOUND, "Package not found");
     bool card = strcmp(method, "card") == 0;
-    const char *provider = card ? gw_provider_name(gw_card_provider()) : "bank_transfer";
+    const char *provider = card ? gateway_provider_name(gateway_card_provider()) : "bank_transfer";
     char order_id[CUID_LEN + 1], reference[BANK_REFERENCE_LEN + 4];
     cuid_new(order_id);
     if (!card)
         bank_reference(reference);
     struct offer o;
     struct pending_tx x = {client, in, &o, method, provider, order_id, card ? NULL : reference};
-    if (db_tx_retry(db, pending_tx, &x, e) != E_OK)
+    if (dberr_tx_retry(db, pending_tx, &x, e) != E_OK)
         return e->kind;
     json_object *d = base_data(order_id, &o, method, provider);
     if (!card) {

@@ -21,7 +21,7 @@ int crypto_init(void)
     return sodium_init() < 0 ? -1 : 0;
 }
 
-int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
+int crypto_password_hash(const char *password, char out[PASSWORD_HASH_MAX])
 {
     if (!password)
         return -1;
@@ -31,7 +31,7 @@ int password_hash(const char *password, char out[PASSWORD_HASH_MAX])
     return 0;
 }
 
-bool password_verify(const char *hash, const char *password)
+bool crypto_password_verify(const char *hash, const char *password)
 {
     if (!hash || !password)
         return false;
@@ -43,7 +43,7 @@ bool password_verify(const char *hash, const char *password)
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
-void token_new(char out[TOKEN_LEN + 1])
+void crypto_token_new(char out[TOKEN_LEN + 1])
 {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
@@ -52,15 +52,15 @@ void token_new(char out[TOKEN_LEN + 1])
     sodium_memzero(raw, sizeof raw);
 }
 
-void token_hash(const char *token, char out[SHA256_HEX_LEN + 1])
+void crypto_token_hash(const char *token, char out[SHA256_HEX_LEN + 1])
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, (const unsigned char *)token, strlen(token));
     sodium_bin2hex(out, SHA256_HEX_LEN + 1, digest, sizeof digest);
 }
 
-void hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
-                     char out[SHA256_HEX_LEN + 1])
+void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
+                            char out[SHA256_HEX_LEN + 1])
 {
     /* The init/update/final form takes keys of any length (longer ones are hashed first, as
      * RFC 2104 says), unlike crypto_auth_hmacsha256 whose key is fixed at 32 bytes. */
@@ -80,7 +80,7 @@ static unsigned char fold_case(unsigned char c)
     return (unsigned char)(c | (is_upper << 5));
 }
 
-bool secret_equal(const char *a, const char *b, bool ci)
+bool crypto_secret_equal(const char *a, const char *b, bool ci)
 {
     if (!a || !b)
         return false;
@@ -99,7 +99,7 @@ bool secret_equal(const char *a, const char *b, bool ci)
     return diff == 0;
 }
 
-void random_alnum(char *out, size_t n)
+void crypto_random_alnum(char *out, size_t n)
 {
     static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     for (size_t i = 0; i < n; i++)

@@ -11,7 +11,7 @@
 
 #define SESSION_COOKIE "khedma_session"
 
-/* A token as token_new() writes it: TOKEN_LEN characters of base64url. Anything else is not
+/* A token as crypto_token_new() writes it: TOKEN_LEN characters of base64url. Anything else is not
  * worth a database round trip (and is refused before it can reach one). */
 static bool token_shape_ok(const char *t, size_t len)
 {
@@ -72,7 +72,7 @@ const struct user *ctx_user(struct ctx *c, enum errkind *dberr)
     char copy[TOKEN_LEN + 1];
     memcpy(copy, token, len);
     copy[len] = '\0';
-    token_hash(copy, c->token_hash);
+    crypto_token_hash(copy, c->token_hash);
     struct err e = {0};
     enum errkind kind = accounts_session_user(c->db, c->token_hash, &c->user, &e);
     err_clear(&e);

@@ -15,7 +15,7 @@
 
 #define RETRY_BASE_MS 25L
 
-enum errkind db_fail(struct db *db, int status, struct err *e)
+enum errkind dberr_fail(struct db *db, int status, struct err *e)
 {
     if (db_in_transaction(db))
         db_rollback(db);
@@ -27,7 +27,7 @@ enum errkind db_fail(struct db *db, int status, struct err *e)
     return err_set(e, E_INTERNAL, "Internal error");
 }
 
-long db_retry_delay_ms(int attempt, unsigned int r)
+long dberr_retry_delay_ms(int attempt, unsigned int r)
 {
     if (attempt < 1)
         attempt = 1;
@@ -45,7 +45,7 @@ static void pause_ms(long ms)
     }
 }
 
-enum errkind db_tx_retry(struct db *db, db_tx_fn fn, void *arg, struct err *e)
+enum errkind dberr_tx_retry(struct db *db, db_tx_fn fn, void *arg, struct err *e)
 {
     for (int attempt = 1;; attempt++) {
         enum errkind k = fn(db, arg, e);
@@ -64,6 +64,6 @@ enum errkind db_tx_retry(struct db *db, db_tx_fn fn, void *arg, struct err *e)
         log_info("transient database error; the transaction runs again (attempt %d of %d)",
                  attempt + 1, DB_TX_ATTEMPTS);
         err_clear(e);
-        pause_ms(db_retry_delay_ms(attempt, randombytes_random()));
+        pause_ms(dberr_retry_delay_ms(attempt, randombytes_random()));
     }
 }

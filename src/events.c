@@ -65,10 +65,10 @@ static enum errkind load_parties(struct db *db, const char *order_id, struct par
                      "WHERE o.id = ?",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (r->rows != 1) {
         db_result_free(r);
-        return db_fail(db, DB_ERR, e);
+        return dberr_fail(db, DB_ERR, e);
     }
     snprintf(p->client, sizeof(p->client), "%s", db_result_get(r, 0, 0));
     snprintf(p->freelancer, sizeof(p->freelancer), "%s", db_result_get(r, 0, 1));
@@ -96,7 +96,7 @@ static enum errkind notify(struct db *db, const char *user_id, const struct even
                      DB_PARAMS(DBP_S(id), DBP_S(user_id), DBP_S(k->notification),
                                DBP_S(m->order_id), DBP_S(k->title), DBP_S(body)),
                      NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 static enum errkind notify_parties(struct db *db, const struct event_kind *k,
@@ -122,7 +122,7 @@ static json_object *webhook_body(const struct event_kind *k, const char *event_i
                                  json_object *order)
 {
     char now[ISO_TIME_LEN + 1];
-    iso_from_ms(wall_ms(), now);
+    timeutil_iso_from_ms(timeutil_wall_ms(), now);
     json_object *body = json_object_new_object(), *data = json_object_new_object();
     jsonx_add_str(body, "id", event_id);
     jsonx_add_str(body, "type", k->webhook);
@@ -160,14 +160,14 @@ static enum errkind queue_webhooks(struct db *db, const struct event_kind *k,
                      NULL, NULL);
     }
     json_object_put(body);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind events_record(struct db *db, const struct order_event *m, struct err *e)
 {
     const struct event_kind *k = kind_of(m->type);
     if (!k)
-        return db_fail(db, DB_ERR, e);
+        return dberr_fail(db, DB_ERR, e);
     char id[CUID_LEN + 1];
     cuid_new(id);
     int rc = db_exec(db,
@@ -177,7 +177,7 @@ enum errkind events_record(struct db *db, const struct order_event *m, struct er
                                DBP_S(m->to), DBP_S(m->actor_id), DBP_S(m->reason)),
                      NULL, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct parties p = {0};
     if (load_parties(db, m->order_id, &p, e) != E_OK)
         return e->kind;

@@ -11,49 +11,49 @@
 #include "khedma/paytabs.h"
 #include "khedma/youcanpay.h"
 
-/* Every gateway, indexed by enum gw_provider. Adding a gateway takes one new module and one line
- * here: write src/<name>.c (with include/khedma/<name>.h) exporting
- * `const struct gateway_ops <name>_gateway` (gateway_util.h says what each operation does),
- * include its header above and append `&<name>_gateway` below. It is then found by its name
- * (KHEDMA_CARD_GATEWAY, payments.provider) through gw_provider_by_name(); a GW_ constant in
- * gateway_util.h is only needed where code names the gateway itself. Its settings (API base,
- * keys, the name KHEDMA_CARD_GATEWAY accepts) are configuration, in config.c. */
+/* Every gateway, indexed by enum gateway_provider. Adding a gateway takes one new module and one
+ * line here: write src/<name>.c (with include/khedma/<name>.h) exporting `const struct gateway_ops
+ * <name>_gateway` (gateway_util.h says what each operation does), include its header above and
+ * append `&<name>_gateway` below. It is then found by its name (KHEDMA_CARD_GATEWAY,
+ * payments.provider) through gateway_provider_by_name(); a GATEWAY_ constant in gateway_util.h is
+ * only needed where code names the gateway itself. Its settings (API base, keys, the name
+ * KHEDMA_CARD_GATEWAY accepts) are configuration, in config.c. */
 static const struct gateway_ops *const gateways[] = {
-    [GW_YOUCANPAY] = &youcanpay_gateway,
-    [GW_PAYTABS] = &paytabs_gateway,
+    [GATEWAY_YOUCANPAY] = &youcanpay_gateway,
+    [GATEWAY_PAYTABS] = &paytabs_gateway,
 };
 
 #define GATEWAY_COUNT (sizeof gateways / sizeof gateways[0])
 
 /* The table entry for p; YouCan Pay for a value outside the table, as for an unset choice. */
-static const struct gateway_ops *ops(enum gw_provider p)
+static const struct gateway_ops *ops(enum gateway_provider p)
 {
-    return (size_t)p < GATEWAY_COUNT ? gateways[p] : gateways[GW_YOUCANPAY];
+    return (size_t)p < GATEWAY_COUNT ? gateways[p] : gateways[GATEWAY_YOUCANPAY];
 }
 
-bool gw_provider_by_name(const char *name, enum gw_provider *p)
+bool gateway_provider_by_name(const char *name, enum gateway_provider *p)
 {
     for (size_t i = 0; name && i < GATEWAY_COUNT; i++) {
         if (strcmp(gateways[i]->name, name) == 0) {
-            *p = (enum gw_provider)i;
+            *p = (enum gateway_provider)i;
             return true;
         }
     }
     return false;
 }
 
-enum gw_provider gw_card_provider(void)
+enum gateway_provider gateway_card_provider(void)
 {
-    enum gw_provider p;
-    return g_config && gw_provider_by_name(g_config->card_gateway, &p) ? p : GW_YOUCANPAY;
+    enum gateway_provider p;
+    return g_config && gateway_provider_by_name(g_config->card_gateway, &p) ? p : GATEWAY_YOUCANPAY;
 }
 
-const char *gw_provider_name(enum gw_provider p)
+const char *gateway_provider_name(enum gateway_provider p)
 {
     return ops(p)->name;
 }
 
-void gw_checkout_result_free(struct gw_checkout_result *r)
+void gateway_checkout_result_free(struct gateway_checkout_result *r)
 {
     if (!r)
         return;
@@ -61,33 +61,36 @@ void gw_checkout_result_free(struct gw_checkout_result *r)
     r->paytabs_request = NULL;
 }
 
-enum errkind gw_checkout(enum gw_provider p, const struct gw_checkout_request *req,
-                         struct gw_checkout_result *res, struct err *e)
+enum errkind gateway_checkout(enum gateway_provider p, const struct gateway_checkout_request *req,
+                              struct gateway_checkout_result *res, struct err *e)
 {
     memset(res, 0, sizeof *res);
     return ops(p)->checkout(req, res, e);
 }
 
-enum errkind gw_lookup(enum gw_provider p, const char *ref, struct gw_transaction *t, struct err *e)
+enum errkind gateway_lookup(enum gateway_provider p, const char *ref, struct gateway_transaction *t,
+                            struct err *e)
 {
     memset(t, 0, sizeof *t);
     return ops(p)->lookup(ref, t, e);
 }
 
-enum errkind gw_refund(enum gw_provider p, const char *tran_ref, const char *order_id,
-                       const char *amount, const char *currency, char refund_ref[GW_REF_MAX + 1],
-                       struct err *e)
+enum errkind gateway_refund(enum gateway_provider p, const char *tran_ref, const char *order_id,
+                            const char *amount, const char *currency,
+                            char refund_ref[GATEWAY_REF_MAX + 1], struct err *e)
 {
     refund_ref[0] = '\0';
     return ops(p)->refund(tran_ref, order_id, amount, currency, refund_ref, e);
 }
 
-bool gw_signature_valid(enum gw_provider p, const char *body, size_t len, const char *signature)
+bool gateway_signature_valid(enum gateway_provider p, const char *body, size_t len,
+                             const char *signature)
 {
     return ops(p)->signature_valid(body, len, signature);
 }
 
-void gw_parse_event(enum gw_provider p, const char *body, size_t len, struct gw_event *ev)
+void gateway_parse_event(enum gateway_provider p, const char *body, size_t len,
+                         struct gateway_event *ev)
 {
     ops(p)->parse_event(body, len, ev);
     ev->provider = p;

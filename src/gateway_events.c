@@ -20,14 +20,14 @@
 #include "khedma/order_store.h"
 
 /* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
-static int store_event(struct db *db, const struct gw_event *ev, bool valid, const char *body,
+static int store_event(struct db *db, const struct gateway_event *ev, bool valid, const char *body,
                        size_t len, const char *outcome, char row_id[CUID_LEN + 1])
 {
     cuid_new(row_id);
     return db_exec(db,
                    "INSERT INTO gateway_events (id, provider, event_id, event_type, order_id, "
                    "signature_valid, payload, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   DB_PARAMS(DBP_S(row_id), DBP_S(gw_provider_name(ev->provider)),
+                   DB_PARAMS(DBP_S(row_id), DBP_S(gateway_provider_name(ev->provider)),
                              DBP_S(ev->id[0] ? ev->id : "-"), DBP_S(ev->type),
                              DBP_S(ev->order_id[0] ? ev->order_id : NULL), DBP_I(valid ? 1 : 0),
                              DBP_B(body, len), DBP_S(outcome)),
@@ -36,9 +36,9 @@ static int store_event(struct db *db, const struct gw_event *ev, bool valid, con
 
 /* The event's move, made by the system, when the state machine allows it on the locked order;
  * *outcome is "applied" when it changed something. */
-static enum errkind try_move(struct db *db, const struct gw_event *ev, const struct order_locked *o,
-                             enum lifecycle_move move, const char *reason, const char **outcome,
-                             struct err *e)
+static enum errkind try_move(struct db *db, const struct gateway_event *ev,
+                             const struct order_locked *o, enum lifecycle_move move,
+                             const char *reason, const char **outcome, struct err *e)
 {
     struct lifecycle_decision d = lifecycle_decide(&o->facts, LIFECYCLE_SYSTEM, move);
     if (d.kind != E_OK || d.unchanged)
@@ -52,11 +52,11 @@ static enum errkind try_move(struct db *db, const struct gw_event *ev, const str
 }
 
 /* Decide and apply the event's effect on a locked order; *outcome says what happened. */
-static enum errkind apply(struct db *db, const struct gw_event *ev, const struct order_locked *o,
-                          const char **outcome, struct err *e)
+static enum errkind apply(struct db *db, const struct gateway_event *ev,
+                          const struct order_locked *o, const char **outcome, struct err *e)
 {
     *outcome = "ignored";
-    if (ev->action == GW_EVENT_PAID) {
+    if (ev->action == GATEWAY_EVENT_PAID) {
         char want[32];
         if (!money_normalize(o->total, want) || strcmp(want, ev->amount) != 0 ||
             strcmp(ev->currency, "MAD") != 0) {
@@ -74,9 +74,9 @@ static enum errkind apply(struct db *db, const struct gw_event *ev, const struct
         }
         return try_move(db, ev, o, LIFECYCLE_CONFIRM_PAYMENT, NULL, outcome, e);
     }
-    if (ev->action == GW_EVENT_FAILED)
+    if (ev->action == GATEWAY_EVENT_FAILED)
         return try_move(db, ev, o, LIFECYCLE_FAIL_PAYMENT, "Payment failed", outcome, e);
-    if (ev->action == GW_EVENT_REFUNDED)
+    if (ev->action == GATEWAY_EVENT_REFUNDED)
         return try_move(db, ev, o, LIFECYCLE_REFUNDED, NULL, outcome, e);
     return E_OK;
 }
@@ -92,9 +92,9 @@ static json_object *answer(const char *outcome)
 }
 
 /* The shared path for an authentic, parsed event: one transaction for row + effect, run by
- * db_tx_retry (a deadlock runs it again from its BEGIN rather than making the gateway retry). */
+ * dberr_tx_retry (a deadlock runs it again from its BEGIN rather than making the gateway retry). */
 struct event_tx {
-    const struct gw_event *ev;
+    const struct gateway_event *ev;
     const char *body;
     size_t len;
     const char *outcome; /* what happened, once committed */
@@ -103,7 +103,7 @@ struct event_tx {
 static enum errkind event_tx(struct db *db, void *arg, struct err *e)
 {
     struct event_tx *x = arg;
-    const struct gw_event *ev = x->ev;
+    const struct gateway_event *ev = x->ev;
     char row_id[CUID_LEN + 1];
     int rc = db_begin(db);
     if (rc == DB_OK)
@@ -114,7 +114,7 @@ static enum errkind event_tx(struct db *db, void *arg, struct err *e)
         return E_OK;
     }
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct order_locked o = {0};
     const char *outcome = "ignored";
     if (ev->order_id[0] && order_store_lock(db, ev->order_id, &o, e) != E_OK)
@@ -126,20 +126,20 @@ static enum errkind event_tx(struct db *db, void *arg, struct err *e)
                  DB_PARAMS(DBP_S(x->outcome), DBP_S(row_id)), NULL, NULL);
     if (rc == DB_OK)
         rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
-static enum errkind handle_event(struct db *db, const struct gw_event *ev, const char *body,
+static enum errkind handle_event(struct db *db, const struct gateway_event *ev, const char *body,
                                  size_t len, json_object **out, struct err *e)
 {
     struct event_tx x = {ev, body, len, "ignored"};
-    if (db_tx_retry(db, event_tx, &x, e) != E_OK)
+    if (dberr_tx_retry(db, event_tx, &x, e) != E_OK)
         return e->kind;
     if (strcmp(x.outcome, "duplicate") == 0) {
         *out = answer("duplicate");
         return E_OK;
     }
-    log_info("%s event %s for %s: %s", gw_provider_name(ev->provider), ev->type, ev->order_id,
+    log_info("%s event %s for %s: %s", gateway_provider_name(ev->provider), ev->type, ev->order_id,
              x.outcome);
     *out = answer(x.outcome);
     if (strcmp(x.outcome, "unknown_order") == 0)
@@ -148,21 +148,21 @@ static enum errkind handle_event(struct db *db, const struct gw_event *ev, const
 }
 
 /* A forged or unsigned event: kept for audit (outside any effect), then refused. */
-static enum errkind reject(struct db *db, const struct gw_event *ev, const char *body, size_t len,
-                           struct err *e)
+static enum errkind reject(struct db *db, const struct gateway_event *ev, const char *body,
+                           size_t len, struct err *e)
 {
     char row_id[CUID_LEN + 1];
     store_event(db, ev, false, body, len, "bad_signature", row_id);
-    log_warn("%s event with a bad signature refused", gw_provider_name(ev->provider));
+    log_warn("%s event with a bad signature refused", gateway_provider_name(ev->provider));
     return err_set(e, E_UNAUTHORIZED, "Invalid signature");
 }
 
 enum errkind gateway_events_youcanpay(struct db *db, const char *body, size_t len,
                                       const char *signature, json_object **out, struct err *e)
 {
-    struct gw_event ev;
-    gw_parse_event(GW_YOUCANPAY, body, len, &ev);
-    if (!gw_signature_valid(GW_YOUCANPAY, body, len, signature))
+    struct gateway_event ev;
+    gateway_parse_event(GATEWAY_YOUCANPAY, body, len, &ev);
+    if (!gateway_signature_valid(GATEWAY_YOUCANPAY, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0] || !ev.type[0])
         return err_set(e, E_BAD_REQUEST, "Malformed event");
@@ -172,9 +172,9 @@ enum errkind gateway_events_youcanpay(struct db *db, const char *body, size_t le
 enum errkind gateway_events_paytabs(struct db *db, const char *body, size_t len,
                                     const char *signature, json_object **out, struct err *e)
 {
-    struct gw_event ev;
-    gw_parse_event(GW_PAYTABS, body, len, &ev);
-    if (!gw_signature_valid(GW_PAYTABS, body, len, signature))
+    struct gateway_event ev;
+    gateway_parse_event(GATEWAY_PAYTABS, body, len, &ev);
+    if (!gateway_signature_valid(GATEWAY_PAYTABS, body, len, signature))
         return reject(db, &ev, body, len, e);
     if (!ev.id[0])
         return err_set(e, E_BAD_REQUEST, "Malformed callback");

@@ -14,9 +14,9 @@ bool gateway_util_hmac_valid(const char *key, const char *body, size_t len, cons
     if (!key || !*key || !signature || !*signature || (!body && len > 0))
         return false;
     char expected[SHA256_HEX_LEN + 1];
-    hmac_sha256_hex(key, strlen(key), body ? body : "", len, expected);
+    crypto_hmac_sha256_hex(key, strlen(key), body ? body : "", len, expected);
     /* Case-insensitive: hex is hex, whichever case the sender's library prints. */
-    return secret_equal(expected, signature, true);
+    return crypto_secret_equal(expected, signature, true);
 }
 
 bool gateway_util_url_escape(const char *in, char *out, size_t outlen)
@@ -51,10 +51,10 @@ bool gateway_util_url_escape(const char *in, char *out, size_t outlen)
 bool gateway_util_order_url(char *out, size_t outlen, const char *public_url, const char *order_id,
                             const char *suffix)
 {
-    char id[3 * GW_REF_MAX + 1];
+    char id[3 * GATEWAY_REF_MAX + 1];
     if (outlen > 0)
         out[0] = '\0';
-    if (!public_url || !order_id || !*order_id || strlen(order_id) > GW_REF_MAX ||
+    if (!public_url || !order_id || !*order_id || strlen(order_id) > GATEWAY_REF_MAX ||
         !gateway_util_url_escape(order_id, id, sizeof id))
         return false;
     int n = snprintf(out, outlen, "%s/orders/%s/%s", public_url, id, suffix);

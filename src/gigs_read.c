@@ -15,7 +15,7 @@
  *    truncates at group_concat_max_len, and raising that limit per statement crashed the server.
  *    Plain rows are streamed without temporary tables and are exact: DECIMAL prices and
  *    DATETIME(3) values arrive as text and become JSON numbers (jsonx_new_decimal) and ISO-8601
- *    strings (iso_from_db) here.
+ *    strings (timeutil_iso_from_db) here.
  *  - Child rows are ordered here (position, then id), not by an ORDER BY over the union, which
  *    would need a temporary table.
  *  - Visibility is part of each WHERE clause, so a gig the caller may not see and a gig that does
@@ -237,7 +237,7 @@ static enum errkind out_of_memory(struct db_result *r, struct err *e)
 static void add_iso(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
-    if (db_time && iso_from_db(db_time, iso) == 0)
+    if (db_time && timeutil_iso_from_db(db_time, iso) == 0)
         jsonx_add_str(o, key, iso);
     else
         jsonx_add_null(o, key);

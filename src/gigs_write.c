@@ -31,12 +31,12 @@ static enum errkind begin_owned(struct db *db, const char *owner_id, const char 
 {
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct db_result *r = NULL;
     rc = db_exec(db, "SELECT owner_id, status, title, slug FROM gigs WHERE id = ? FOR UPDATE",
                  DB_PARAMS(DBP_S(gig_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool mine = r->rows == 1 && strcmp(db_result_get(r, 0, 0), owner_id) == 0 &&
                 strcmp(db_result_get(r, 0, 1), "deleted") != 0;
     if (mine && g) {
@@ -58,7 +58,7 @@ static enum errkind begin_owned(struct db *db, const char *owner_id, const char 
 static enum errkind commit(struct db *db, struct err *e)
 {
     int rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 /* Run one statement inside the open transaction; on failure roll back and fill e. */
@@ -66,7 +66,7 @@ static enum errkind tx_exec(struct db *db, const char *sql, const struct db_para
                             struct err *e)
 {
     int rc = db_exec(db, sql, p, n, NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind gigs_write_create_draft(struct db *db, const char *owner_id, json_object **out,
@@ -77,7 +77,7 @@ enum errkind gigs_write_create_draft(struct db *db, const char *owner_id, json_o
     int rc = db_exec(db, "INSERT INTO gigs (id, owner_id) VALUES (?, ?)",
                      DB_PARAMS(DBP_S(id), DBP_S(owner_id)), NULL, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     return gigs_read_plain(db, id, out, e);
 }
 
@@ -95,7 +95,7 @@ static enum errkind resolve_category(struct db *db, const struct overview_input 
                                DBP_S(in->subcategory)),
                      &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool found = r->rows == 1;
     if (found)
         snprintf(sub_id, CUID_LEN + 1, "%s", db_result_get(r, 0, 0));
@@ -310,7 +310,7 @@ static enum errkind check_publishable(struct db *db, const char *gig_id, const s
     int rc = db_exec(db, "SELECT 1 FROM packages WHERE gig_id = ? AND type = 'basic'",
                      DB_PARAMS(DBP_S(gig_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool has_basic = r->rows == 1;
     db_result_free(r);
     if (!has_basic) {
@@ -337,7 +337,7 @@ static enum errkind assign_slug(struct db *db, const char *gig_id, const char *t
         if (rc == DB_OK)
             return E_OK;
         if (rc != DB_DUPLICATE)
-            return db_fail(db, rc, e);
+            return dberr_fail(db, rc, e);
     }
     db_rollback(db);
     return err_set(e, E_CONFLICT, "Could not find a free slug; try again");
@@ -354,7 +354,7 @@ static json_object *publish_output(struct db *db, const char *gig_id, const char
     if (rc != DB_OK || r->rows != 1) {
         if (rc == DB_OK)
             db_result_free(r);
-        db_fail(db, rc == DB_OK ? DB_ERR : rc, e);
+        dberr_fail(db, rc == DB_OK ? DB_ERR : rc, e);
         return NULL;
     }
     json_object *o = json_object_new_object(), *owner = json_object_new_object();
@@ -400,7 +400,7 @@ enum errkind gigs_write_delete(struct db *db, const char *owner_id, const char *
     int rc = db_exec(db, "SELECT 1 FROM orders WHERE gig_id = ? LIMIT 1", DB_PARAMS(DBP_S(gig_id)),
                      &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool has_orders = r->rows > 0;
     db_result_free(r);
     /* A gig with orders stays (orders reference it) but is hidden from every read except its

@@ -222,7 +222,7 @@ typedef enum errkind (*event_fn)(struct db *, const char *, size_t, const char *
                                  struct err *);
 
 /* Gateways sign the raw body, so it is verified as received, before any parsing. */
-static void gateway_event(struct ctx *c, const char *signature_header, event_fn fn)
+static void answer_gateway_event(struct ctx *c, const char *signature_header, event_fn fn)
 {
     const char *body = c->req->body ? c->req->body : "";
     json_object *data = NULL;
@@ -237,10 +237,10 @@ static void gateway_event(struct ctx *c, const char *signature_header, event_fn 
 
 void handlers_orders_youcanpay_webhook(struct ctx *c)
 {
-    gateway_event(c, "x-youcanpay-signature", gateway_events_youcanpay);
+    answer_gateway_event(c, "x-youcanpay-signature", gateway_events_youcanpay);
 }
 
 void handlers_orders_paytabs_callback(struct ctx *c)
 {
-    gateway_event(c, "signature", gateway_events_paytabs);
+    answer_gateway_event(c, "signature", gateway_events_paytabs);
 }

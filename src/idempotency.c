@@ -98,7 +98,7 @@ char *idempotency_canonical_json(json_object *v)
 void idempotency_request_hash(json_object *params, char out[SHA256_HEX_LEN + 1])
 {
     char *text = idempotency_canonical_json(params);
-    token_hash(text, out); /* hex SHA-256 */
+    crypto_token_hash(text, out); /* hex SHA-256 */
     free(text);
 }
 
@@ -115,7 +115,7 @@ static enum errkind read_claim(struct db *db, const char *user_id, const char *k
                      "FROM idempotency_keys WHERE user_id = ? AND idem_key = ?",
                      DB_PARAMS(DBP_I(IDEM_STALE_SECONDS), DBP_S(user_id), DBP_S(key)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     *retry = r->rows == 0 || db_result_int(r, 0, 4, 0) == 1;
     if (!*retry) {
         if (strcmp(db_result_get(r, 0, 0), hash) != 0) {
@@ -146,7 +146,7 @@ enum errkind idempotency_begin(struct db *db, const char *user_id, const char *k
             return E_OK;
         }
         if (rc != DB_DUPLICATE)
-            return db_fail(db, rc, e);
+            return dberr_fail(db, rc, e);
         bool retry = false;
         if (read_claim(db, user_id, key, hash, state, status, body, &retry, e) != E_OK)
             return e->kind;
@@ -160,7 +160,7 @@ enum errkind idempotency_begin(struct db *db, const char *user_id, const char *k
                      "AND updated_at < UTC_TIMESTAMP(3) - INTERVAL ? SECOND))",
                      DB_PARAMS(DBP_S(user_id), DBP_S(key), DBP_I(IDEM_STALE_SECONDS)), NULL, NULL);
         if (rc != DB_OK)
-            return db_fail(db, rc, e);
+            return dberr_fail(db, rc, e);
     }
     *state = IDEM_RUNNING;
     return E_OK;

@@ -64,9 +64,10 @@ static int complete_one(struct db *db, const struct jobs_clock *clock)
 
 int jobs_orders_auto_complete(struct db *db, const struct jobs_clock *clock)
 {
-    long long start = wall_ms();
+    long long start = timeutil_wall_ms();
     int done = 0;
-    for (int i = 0; i < AUTO_COMPLETE_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
+    for (int i = 0; i < AUTO_COMPLETE_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS;
+         i++) {
         int rc = complete_one(db, clock);
         if (rc < 0)
             return -1;

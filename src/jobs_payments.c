@@ -174,7 +174,8 @@ static int transition(struct db *db, const struct pay *p, const struct order_cha
     struct err e = {0};
     struct order_locked o;
     int rc = db_begin(db);
-    enum errkind k = rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : db_fail(db, rc, &e);
+    enum errkind k =
+        rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : dberr_fail(db, rc, &e);
     if (k == E_OK) {
         struct lifecycle_decision d = lifecycle_decide(&o.facts, LIFECYCLE_SYSTEM, c->move);
         if (!o.found || d.kind != E_OK || d.unchanged) {
@@ -197,7 +198,7 @@ static int transition(struct db *db, const struct pay *p, const struct order_cha
 }
 
 /* The gateway says paid: confirm, unless someone else moved the order meanwhile. */
-static int confirm_paid(struct db *db, const struct pay *p, const struct gw_transaction *t)
+static int confirm_paid(struct db *db, const struct pay *p, const struct gateway_transaction *t)
 {
     struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, NULL, NULL, t->id, NULL, 0};
     int rc = transition(db, p, &c, "confirming the payment");
@@ -246,7 +247,8 @@ static int flag_for_review(struct db *db, const struct jobs_clock *clock, const 
     struct err e = {0};
     struct order_locked o;
     int rc = db_begin(db);
-    enum errkind k = rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : db_fail(db, rc, &e);
+    enum errkind k =
+        rc == DB_OK ? order_store_lock(db, p->order_id, &o, &e) : dberr_fail(db, rc, &e);
     err_clear(&e);
     if (k == E_OK && (!o.found || !lifecycle_awaits_payment(&o.facts))) {
         db_rollback(db);
@@ -284,10 +286,10 @@ static int flag_for_review(struct db *db, const struct jobs_clock *clock, const 
 }
 
 /* Paid, and for this order in its amount and currency: the only answer that confirms. */
-static bool paid_for(const struct pay *p, const struct gw_transaction *t)
+static bool paid_for(const struct pay *p, const struct gateway_transaction *t)
 {
     char want[32], got[32];
-    if (t->status != GW_TXN_PAID)
+    if (t->status != GATEWAY_TXN_PAID)
         return false;
     if (strcmp(t->order_id, p->order_id) == 0 && money_normalize(p->amount, want) &&
         money_normalize(t->amount, got) && strcmp(want, got) == 0 &&
@@ -299,33 +301,33 @@ static bool paid_for(const struct pay *p, const struct gw_transaction *t)
     return false;
 }
 
-static bool provider_of(const struct pay *p, enum gw_provider *g)
+static bool provider_of(const struct pay *p, enum gateway_provider *g)
 {
     if (strcmp(p->provider, "youcanpay") == 0)
-        *g = GW_YOUCANPAY;
+        *g = GATEWAY_YOUCANPAY;
     else if (strcmp(p->provider, "paytabs") == 0)
-        *g = GW_PAYTABS;
+        *g = GATEWAY_PAYTABS;
     else
         return false;
     return true;
 }
 
 /* Ask the payment's gateway about its reference, when there is one. */
-static enum expiry_lookup ask_gateway(const struct pay *p, struct gw_transaction *t)
+static enum expiry_lookup ask_gateway(const struct pay *p, struct gateway_transaction *t)
 {
-    enum gw_provider g;
+    enum gateway_provider g;
     if (!p->ref[0] || !provider_of(p, &g))
         return LOOKUP_NONE;
     struct err e = {0};
-    enum errkind k = gw_lookup(g, p->ref, t, &e);
+    enum errkind k = gateway_lookup(g, p->ref, t, &e);
     err_clear(&e);
     if (k == E_NOT_FOUND)
         return LOOKUP_NOT_FOUND;
     if (k != E_OK)
         return LOOKUP_UNREACHABLE;
-    if (t->status == GW_TXN_PAID)
+    if (t->status == GATEWAY_TXN_PAID)
         return paid_for(p, t) ? LOOKUP_PAID : LOOKUP_PAID_ELSEWHERE;
-    return t->status == GW_TXN_FAILED ? LOOKUP_FAILED : LOOKUP_PENDING;
+    return t->status == GATEWAY_TXN_FAILED ? LOOKUP_FAILED : LOOKUP_PENDING;
 }
 
 enum expiry_action jobs_payments_expiry_decide(const struct expiry_facts *f)
@@ -366,7 +368,7 @@ static const char *review_reason(const struct expiry_facts *f)
 
 static int expire_one(struct db *db, const struct jobs_clock *clock, const struct pay *p)
 {
-    struct gw_transaction t;
+    struct gateway_transaction t;
     memset(&t, 0, sizeof(t));
     struct expiry_facts f = {p->provider, p->page_issued, ask_gateway(p, &t)};
     switch (jobs_payments_expiry_decide(&f)) {
@@ -388,7 +390,7 @@ static int expire_one(struct db *db, const struct jobs_clock *clock, const struc
 
 static int reconcile_one(struct db *db, const struct pay *p)
 {
-    struct gw_transaction t;
+    struct gateway_transaction t;
     memset(&t, 0, sizeof(t));
     return ask_gateway(p, &t) == LOOKUP_PAID ? confirm_paid(db, p, &t) : 0;
 }
@@ -402,8 +404,8 @@ static int refund_one(struct db *db, const struct jobs_clock *clock, const struc
     }
     char refund_ref[129] = "";
     struct err e = {0};
-    enum errkind k =
-        gw_refund(GW_PAYTABS, p->ref, p->order_id, p->amount, p->currency, refund_ref, &e);
+    enum errkind k = gateway_refund(GATEWAY_PAYTABS, p->ref, p->order_id, p->amount, p->currency,
+                                    refund_ref, &e);
     if (k == E_OK) {
         err_clear(&e);
         return mark_refunded(db, clock, p, refund_ref);
@@ -420,9 +422,9 @@ static int refund_one(struct db *db, const struct jobs_clock *clock, const struc
 /* Claims and handles items one at a time, within the tick's limits. */
 static int run_job(struct db *db, const struct jobs_clock *clock, enum job job)
 {
-    long long start = wall_ms();
+    long long start = timeutil_wall_ms();
     int done = 0;
-    for (int i = 0; i < ITEMS_PER_TICK && wall_ms() - start < TICK_BUDGET_MS; i++) {
+    for (int i = 0; i < ITEMS_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS; i++) {
         struct pay p;
         memset(&p, 0, sizeof(p));
         int rc = claim_one(db, clock, job, &p);

@@ -169,7 +169,7 @@ static void put_int(struct line *l, long long v)
 static void put_head(struct line *l, const char *kind_key, const char *kind_value)
 {
     char t[ISO_TIME_LEN + 1];
-    iso_from_ms(wall_ms(), t);
+    timeutil_iso_from_ms(timeutil_wall_ms(), t);
     l->len = 0;
     put_raw(l, "{\"t\":\"");
     put_raw(l, t);

@@ -35,14 +35,14 @@ long login_throttle_decide(const struct login_count *email, const struct login_c
 void login_throttle_attempt_init(struct login_attempt *a, const char *email, const char *address)
 {
     memset(a, 0, sizeof *a);
-    token_hash(email ? email : "", a->email_key);
+    crypto_token_hash(email ? email : "", a->email_key);
     const char *addr = address && address[0] ? address : "-";
     /* An address always fits (IPv6 text is at most 45 bytes); anything longer is hashed rather
      * than cut, so two long values never share a counter by accident. */
     if (strlen(addr) <= SHA256_HEX_LEN)
         snprintf(a->address_key, sizeof a->address_key, "%s", addr);
     else
-        token_hash(addr, a->address_key);
+        crypto_token_hash(addr, a->address_key);
 }
 
 static enum errkind failed(struct db *db, int rc, const char *what, struct err *e)

@@ -165,7 +165,7 @@ static void ensure_children(void)
 {
     int workers, jobs;
     count_current(&workers, &jobs);
-    long long now = wall_ms();
+    long long now = timeutil_wall_ms();
     fork_failed = false;
     for (int n = supervise_gate_to_start(&worker_gate, g_config->workers, workers, now); n > 0; n--)
         spawn(false);
@@ -178,7 +178,7 @@ static long long wait_limit_ms(void)
 {
     if (fork_failed)
         return FORK_RETRY_MS;
-    long long now = wall_ms(), a = supervise_gate_wait_ms(&worker_gate, now),
+    long long now = timeutil_wall_ms(), a = supervise_gate_wait_ms(&worker_gate, now),
               b = supervise_gate_wait_ms(&jobs_gate, now);
     if (a < 0)
         return b;
@@ -217,10 +217,10 @@ static void note_death(const struct child *ch, int status)
     if (ch->generation != generation)
         return; /* an old generation retiring after a reload */
     struct spawn_gate *g = ch->jobs ? &jobs_gate : &worker_gate;
-    supervise_gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, wall_ms());
+    supervise_gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, timeutil_wall_ms());
     if (kind == DEATH_START_FAILURE)
         log_warn("%s replacement in %lld ms", ch->jobs ? "jobs" : "worker",
-                 supervise_gate_wait_ms(g, wall_ms()));
+                 supervise_gate_wait_ms(g, timeutil_wall_ms()));
 }
 
 static void reap(void)
@@ -263,8 +263,8 @@ static void shutdown_children(void)
     if (timeout <= 0)
         timeout = 15000;
     signal_generation_below(generation + 1, SIGTERM);
-    long long deadline = wall_ms() + timeout;
-    while (nchildren > 0 && wall_ms() < deadline) {
+    long long deadline = timeutil_wall_ms() + timeout;
+    while (nchildren > 0 && timeutil_wall_ms() < deadline) {
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
         reap();

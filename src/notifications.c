@@ -18,7 +18,7 @@
 static void add_time(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
-    jsonx_add_str(o, key, db_time && iso_from_db(db_time, iso) == 0 ? iso : NULL);
+    jsonx_add_str(o, key, db_time && timeutil_iso_from_db(db_time, iso) == 0 ? iso : NULL);
 }
 
 static json_object *notification_json(const struct db_result *r, size_t row)
@@ -74,7 +74,7 @@ enum errkind notifications_list(struct db *db, const char *user_id, bool unread_
     if (rc == DB_OK)
         rc = page_rows(db, user_id, unread_only, page, limit, &r);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     json_object *items = json_object_new_array();
     for (size_t i = 0; i < r->rows; i++)
         json_object_array_add(items, notification_json(r, i));
@@ -93,7 +93,7 @@ enum errkind notifications_mark_read(struct db *db, const char *user_id, const c
                      "WHERE id = ? AND user_id = ?",
                      DB_PARAMS(DBP_S(id), DBP_S(user_id)), NULL, &matched);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (matched == 0)
         return err_set(e, E_NOT_FOUND, "Notification not found");
     struct db_result *r = NULL;
@@ -101,7 +101,7 @@ enum errkind notifications_mark_read(struct db *db, const char *user_id, const c
                  "SELECT " NOTIFICATION_COLUMNS " FROM notifications WHERE id = ? AND user_id = ?",
                  DB_PARAMS(DBP_S(id), DBP_S(user_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     enum errkind k = E_OK;
     if (r->rows == 1)
         *out = notification_json(r, 0);
@@ -121,7 +121,7 @@ enum errkind notifications_mark_all_read(struct db *db, const char *user_id, lon
                      "WHERE user_id = ? AND read_at IS NULL",
                      DB_PARAMS(DBP_S(user_id)), NULL, &matched);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     *updated = (long long)matched;
     return E_OK;
 }

@@ -49,7 +49,7 @@ static enum errkind find_used(struct db *db, const struct user *client,
                                DBP_S(in->transaction_id)),
                      &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     *found = r->rows == 1;
     *repeat =
         *found && db_result_int(r, 0, 1, 0) == 1 && money_equal(in->amount, db_result_get(r, 0, 2));
@@ -68,7 +68,7 @@ static enum errkind load_package(struct db *db, const struct order_create *in,
                      "JOIN gigs g ON g.id = p.gig_id WHERE p.id = ? AND g.status <> 'deleted'",
                      DB_PARAMS(DBP_S(in->package_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool ok = r->rows == 1 && strcmp(db_result_get(r, 0, 0), in->gig_id) == 0;
     if (ok) {
         snprintf(p->gig_id, sizeof(p->gig_id), "%s", db_result_get(r, 0, 0));
@@ -81,8 +81,8 @@ static enum errkind load_package(struct db *db, const struct order_create *in,
 }
 
 static enum errkind check_transaction(const struct user *client, const struct order_create *in,
-                                      const struct package_row *p, const struct gw_transaction *t,
-                                      struct err *e)
+                                      const struct package_row *p,
+                                      const struct gateway_transaction *t, struct err *e)
 {
     if (!money_equal(in->amount, p->price))
         return err_set(e, E_UNPROCESSABLE, "Amount does not match the package price");
@@ -94,7 +94,7 @@ static enum errkind check_transaction(const struct user *client, const struct or
         return err_set(e, E_UNPROCESSABLE, "Transaction belongs to another order");
     if (strcmp(p->owner_id, client->id) == 0)
         return err_set(e, E_UNPROCESSABLE, "You cannot order your own gig");
-    if (t->status != GW_TXN_PAID)
+    if (t->status != GATEWAY_TXN_PAID)
         return err_set(e, E_PRECONDITION, "Payment not completed");
     return E_OK;
 }
@@ -112,7 +112,7 @@ static enum errkind is_own_checkout(struct db *db, const struct user *client,
                 "WHERE id = ?",
                 DB_PARAMS(DBP_S(client->id), DBP_S(in->package_id), DBP_S(in->order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool exists = r->rows == 1;
     *yes = exists && db_result_int(r, 0, 0, 0) == 1;
     db_result_free(r);
@@ -132,7 +132,7 @@ static enum errkind insert_paid(struct db *db, const struct user *client,
 
 /* One transaction: confirm the pending checkout, or write a new order and confirm it. A
  * concurrent identical call loses on the unique transaction key and gets CONFLICT. Run by
- * db_tx_retry: a transient failure runs it again from its BEGIN, with a new order id. */
+ * dberr_tx_retry: a transient failure runs it again from its BEGIN, with a new order id. */
 struct confirm_tx {
     const struct user *client;
     const struct order_create *in;
@@ -147,7 +147,7 @@ static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
     const struct confirm_tx *x = arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (x->own)
         snprintf(x->order_id, CUID_LEN + 1, "%s", x->in->order_id);
     else
@@ -159,14 +159,14 @@ static enum errkind confirm_tx(struct db *db, void *arg, struct err *e)
     if (order_store_transition(db, x->order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind order_create_paid(struct db *db, const struct user *client,
                                const struct order_create *in, json_object **order, struct err *e)
 {
-    enum gw_provider gp = gw_card_provider();
-    const char *provider = gw_provider_name(gp);
+    enum gateway_provider gp = gateway_card_provider();
+    const char *provider = gateway_provider_name(gp);
     char order_id[CUID_LEN + 1];
     bool used = false, repeat = false;
     if (find_used(db, client, in, provider, order_id, &used, &repeat, e) != E_OK)
@@ -180,11 +180,11 @@ enum errkind order_create_paid(struct db *db, const struct user *client,
     if (load_package(db, in, &p, e) != E_OK || is_own_checkout(db, client, in, &own, e) != E_OK)
         return e->kind;
     /* Kept on the client's own checkout before the gateway is asked (see payments.c). */
-    if (own && gp == GW_YOUCANPAY)
+    if (own && gp == GATEWAY_YOUCANPAY)
         payments_note_client_transaction(db, in->order_id, in->transaction_id);
-    struct gw_transaction t;
+    struct gateway_transaction t;
     memset(&t, 0, sizeof(t));
-    enum errkind k = gw_lookup(gp, in->transaction_id, &t, e);
+    enum errkind k = gateway_lookup(gp, in->transaction_id, &t, e);
     if (k == E_NOT_FOUND) {
         err_clear(e);
         return err_set(e, E_UNPROCESSABLE, "Transaction not found");
@@ -192,7 +192,7 @@ enum errkind order_create_paid(struct db *db, const struct user *client,
     if (k != E_OK || check_transaction(client, in, &p, &t, e) != E_OK)
         return e->kind;
     struct confirm_tx x = {client, in, &p, provider, own, order_id};
-    if (db_tx_retry(db, confirm_tx, &x, e) != E_OK)
+    if (dberr_tx_retry(db, confirm_tx, &x, e) != E_OK)
         return e->kind;
     return order_json_load(db, order_id, order, e);
 }

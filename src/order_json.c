@@ -69,7 +69,7 @@ enum {
 static void add_time(json_object *o, const char *key, const char *db_time)
 {
     char iso[ISO_TIME_LEN + 1];
-    if (db_time && iso_from_db(db_time, iso) == 0)
+    if (db_time && timeutil_iso_from_db(db_time, iso) == 0)
         jsonx_add_str(o, key, iso);
     else
         jsonx_add_null(o, key);
@@ -168,7 +168,7 @@ enum errkind order_json_load(struct db *db, const char *order_id, json_object **
     struct db_result *r = NULL;
     int rc = db_exec(db, sql, DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     enum errkind k = E_OK;
     if (r->rows == 1)
         *out = order_json_from_row(r, 0);

@@ -20,7 +20,7 @@
 #include "khedma/order_store.h"
 #include "khedma/timeutil.h"
 
-/* The move's transaction, run by db_tx_retry: it may run again from its BEGIN. */
+/* The move's transaction, run by dberr_tx_retry: it may run again from its BEGIN. */
 struct move_tx {
     const struct user *user;
     const char *order_id;
@@ -33,12 +33,12 @@ static enum errkind move_tx(struct db *db, void *arg, struct err *e)
     const struct move_tx *x = arg;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct order_change c = {x->move, x->user, x->reason, NULL, NULL, 0};
     if (order_store_transition(db, x->order_id, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind order_moves_make(struct db *db, const struct user *user, const char *order_id,
@@ -46,7 +46,7 @@ enum errkind order_moves_make(struct db *db, const struct user *user, const char
                               struct err *e)
 {
     struct move_tx x = {user, order_id, move, reason};
-    if (db_tx_retry(db, move_tx, &x, e) != E_OK)
+    if (dberr_tx_retry(db, move_tx, &x, e) != E_OK)
         return e->kind;
     return order_json_load(db, order_id, order, e);
 }
@@ -60,7 +60,7 @@ static enum errkind check_visible(struct db *db, const struct user *user, const 
     int rc = db_exec(db, "SELECT user_id, freelancer_id FROM orders WHERE id = ?",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool visible = r->rows == 1 && (strcmp(db_result_get(r, 0, 0), user->id) == 0 ||
                                     strcmp(db_result_get(r, 0, 1), user->id) == 0 ||
                                     strcmp(user->role, "admin") == 0);
@@ -77,7 +77,7 @@ static json_object *event_json(const struct db_result *r, size_t row)
     jsonx_add_str(ev, "from", db_result_get(r, row, 2));
     jsonx_add_str(ev, "to", db_result_get(r, row, 3));
     jsonx_add_str(ev, "actorId", db_result_get(r, row, 4));
-    jsonx_add_str(ev, "at", iso_from_db(db_result_get(r, row, 5), at) == 0 ? at : NULL);
+    jsonx_add_str(ev, "at", timeutil_iso_from_db(db_result_get(r, row, 5), at) == 0 ? at : NULL);
     jsonx_add_str(ev, "reason", db_result_get(r, row, 6));
     return ev;
 }
@@ -96,7 +96,7 @@ enum errkind order_moves_events(struct db *db, const struct user *user, const ch
                      "FROM order_events WHERE order_id = ? ORDER BY seq",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     json_object *list = json_object_new_array();
     for (size_t i = 0; i < r->rows; i++)
         json_object_array_add(list, event_json(r, i));

@@ -31,7 +31,7 @@
 #define DIGITS "0123456789"
 #define AMOUNT_INT_DIGITS_MAX 10 /* DECIMAL(12,2) */
 #define PARAM_NAME_MAX 64        /* longer (client-made) parameter names are not echoed */
-#define DB_TIME_LEN 24           /* db_from_iso's output buffer */
+#define DB_TIME_LEN 24           /* timeutil_db_from_iso's output buffer */
 
 enum vtype { T_ID, T_STATUS, T_AMOUNT, T_TEXT, T_TIME };
 
@@ -152,7 +152,7 @@ static char *check_value(const struct field_def *f, const char *v, const char *p
         bad(e, param, "must be non-empty UTF-8 text of at most %zu bytes", f->max_len);
         return NULL;
     case T_TIME:
-        if (db_from_iso(v, when) == 0)
+        if (timeutil_db_from_iso(v, when) == 0)
             return strdup(when);
         bad(e, param, "must be an ISO-8601 date or date-time such as 2026-11-22T07:17:00.000Z");
         return NULL;

@@ -42,7 +42,7 @@ enum errkind order_store_create(struct db *db, const struct order_store_new *o, 
                      DB_PARAMS(DBP_S(payment_id), DBP_S(o->order_id), DBP_S(o->amount),
                                DBP_S(o->payment_method), DBP_S(o->provider), DBP_S(o->reference)),
                      NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 /* Reads the locked row into o; false when a column holds something the state machine does not
@@ -88,13 +88,13 @@ enum errkind order_store_lock(struct db *db, const char *order_id, struct order_
                      "webhook_urls IS NOT NULL FROM orders WHERE id = ? FOR UPDATE",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     o->found = r->rows == 1;
     bool known = !o->found || read_locked(r, o);
     db_result_free(r);
     if (o->found && known && (rc = read_payment(db, order_id, o, &known)) != DB_OK)
-        return db_fail(db, rc, e);
-    return known ? E_OK : db_fail(db, DB_ERR, e);
+        return dberr_fail(db, rc, e);
+    return known ? E_OK : dberr_fail(db, DB_ERR, e);
 }
 
 /* The package's delivery days, read without a lock: the package row is shared by every order of
@@ -223,7 +223,7 @@ enum errkind order_store_apply(struct db *db, const char *order_id, const struct
     if (rc == DB_OK)
         rc = write_order(db, order_id, o, c, &d);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (changed)
         *changed = true;
     if (!d.event)

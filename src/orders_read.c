@@ -73,7 +73,7 @@ static enum errkind run(struct db *db, char *sql, const struct db_param *params,
         return err_set(e, E_INTERNAL, "Internal error");
     int rc = db_exec(db, sql, params, n, r, NULL);
     free(sql);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 static enum errkind count_orders(struct db *db, const struct oq_sql *s, long long *total,

@@ -38,7 +38,7 @@ static enum errkind load_checkout(struct db *db, const struct user *client, cons
                      "WHERE o.id = ? AND o.user_id = ?",
                      DB_PARAMS(DBP_S(order_id), DBP_S(client->id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     bool found = r->rows == 1;
     if (found) {
         snprintf(s->status, sizeof(s->status), "%s", db_result_get(r, 0, 0));
@@ -55,28 +55,28 @@ static enum errkind load_checkout(struct db *db, const struct user *client, cons
 /* Ask the gateway about the checkout's payment; E_OK only when it is paid, for this order, in
  * the order's amount and currency. t->id is the reference to record. */
 static enum errkind verify_with_gateway(const struct checkout_state *s, const char *order_id,
-                                        const char *transaction_id, struct gw_transaction *t,
+                                        const char *transaction_id, struct gateway_transaction *t,
                                         bool *not_yet_paid, struct err *e)
 {
     *not_yet_paid = false;
-    enum gw_provider p;
+    enum gateway_provider p;
     const char *ref;
     if (strcmp(s->provider, "youcanpay") == 0) {
         if (!transaction_id) {
             err_field(e, "transactionId", "Required for YouCan Pay payments");
             return err_set(e, E_UNPROCESSABLE, "transactionId is required");
         }
-        p = GW_YOUCANPAY;
+        p = GATEWAY_YOUCANPAY;
         ref = transaction_id;
     } else if (strcmp(s->provider, "paytabs") == 0 && s->tran_ref[0]) {
-        p = GW_PAYTABS;
+        p = GATEWAY_PAYTABS;
         ref = s->tran_ref;
     } else {
         /* Bank transfers are confirmed by an admin only. */
         *not_yet_paid = true;
         return err_set(e, E_UNPROCESSABLE, "Payment not completed");
     }
-    enum errkind k = gw_lookup(p, ref, t, e);
+    enum errkind k = gateway_lookup(p, ref, t, e);
     if (k == E_NOT_FOUND) {
         err_clear(e);
         *not_yet_paid = true;
@@ -87,7 +87,7 @@ static enum errkind verify_with_gateway(const struct checkout_state *s, const ch
     if (strcmp(t->order_id, order_id) != 0 || !money_equal(t->amount, s->amount) ||
         strcmp(t->currency, s->currency) != 0)
         return err_set(e, E_UNPROCESSABLE, "Payment does not match the order");
-    if (t->status != GW_TXN_PAID) {
+    if (t->status != GATEWAY_TXN_PAID) {
         *not_yet_paid = true;
         return err_set(e, E_UNPROCESSABLE, "Payment not completed");
     }
@@ -111,11 +111,11 @@ static int store_submit_fields(struct db *db, const struct order_submit *in)
 static enum errkind store_fields_tx(struct db *db, void *arg, struct err *e)
 {
     int rc = store_submit_fields(db, *(const struct order_submit *const *)arg);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 /* The confirming transaction of POST /api/orders, after the gateway said paid (or the order was
- * confirmed before): run by db_tx_retry, so it may run again from its BEGIN. */
+ * confirmed before): run by dberr_tx_retry, so it may run again from its BEGIN. */
 struct submit_tx {
     const struct user *client;
     const struct order_submit *in;
@@ -129,7 +129,7 @@ static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
     struct order_locked o;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     /* Locked, and read under the lock: whether it is still pending, and whether webhook URLs
      * were attached before. */
     if (order_store_lock(db, in->checkout_id, &o, e) != E_OK)
@@ -137,7 +137,7 @@ static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
     bool pending_now = o.found && o.facts.status == LIFECYCLE_PENDING;
     rc = store_submit_fields(db, in);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT,
                              x->client,
                              NULL,
@@ -152,7 +152,7 @@ static enum errkind submit_tx(struct db *db, void *arg, struct err *e)
         events_paid_webhook_backfill(db, in->checkout_id, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind payments_submit(struct db *db, const struct user *client,
@@ -169,7 +169,7 @@ enum errkind payments_submit(struct db *db, const struct user *client,
      * ask about this transaction instead of cancelling an order that may be paid. */
     if (!confirmed && in->transaction_id && strcmp(s.provider, "youcanpay") == 0)
         payments_note_client_transaction(db, in->checkout_id, in->transaction_id);
-    struct gw_transaction t;
+    struct gateway_transaction t;
     memset(&t, 0, sizeof(t));
     if (!confirmed && verify_with_gateway(&s, in->checkout_id, in->transaction_id, &t,
                                           &not_yet_paid, e) != E_OK) {
@@ -177,7 +177,7 @@ enum errkind payments_submit(struct db *db, const struct user *client,
          * client attached, so the order.paid webhook reaches its URLs when payment arrives. */
         if (not_yet_paid) {
             struct err dbe = {0};
-            if (db_tx_retry(db, store_fields_tx, &in, &dbe) != E_OK) {
+            if (dberr_tx_retry(db, store_fields_tx, &in, &dbe) != E_OK) {
                 err_clear(e);
                 *e = dbe;
             }
@@ -185,7 +185,7 @@ enum errkind payments_submit(struct db *db, const struct user *client,
         return e->kind;
     }
     struct submit_tx x = {client, in, t.id};
-    return db_tx_retry(db, submit_tx, &x, e);
+    return dberr_tx_retry(db, submit_tx, &x, e);
 }
 
 /* A single statement, outside any other transaction: the payment's own small write. */
@@ -196,7 +196,7 @@ static enum errkind note_client_transaction_tx(struct db *db, void *arg, struct 
                      "UPDATE payments SET client_transaction_id = ?, updated_at = updated_at "
                      "WHERE order_id = ? AND provider = 'youcanpay' AND status = 'pending'",
                      DB_PARAMS(DBP_S(v[1]), DBP_S(v[0])), NULL, NULL);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 void payments_note_client_transaction(struct db *db, const char *order_id,
@@ -204,7 +204,7 @@ void payments_note_client_transaction(struct db *db, const char *order_id,
 {
     const char *v[2] = {order_id, transaction_id};
     struct err e = {0};
-    if (db_tx_retry(db, note_client_transaction_tx, (void *)v, &e) != E_OK)
+    if (dberr_tx_retry(db, note_client_transaction_tx, (void *)v, &e) != E_OK)
         log_warn("order %s: the transaction id its client named could not be kept", order_id);
     err_clear(&e);
 }
@@ -221,7 +221,7 @@ static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
     struct order_locked o;
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (order_store_lock(db, x->order_id, &o, e) != E_OK)
         return e->kind;
     enum errkind k = E_OK;
@@ -238,12 +238,12 @@ static enum errkind confirm_transfer_tx(struct db *db, void *arg, struct err *e)
     rc = db_exec(db, "UPDATE payments SET reference = ? WHERE order_id = ?",
                  DB_PARAMS(DBP_S(x->reference), DBP_S(x->order_id)), NULL, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     struct order_change c = {LIFECYCLE_CONFIRM_PAYMENT, x->admin, NULL, NULL, NULL, 0};
     if (order_store_apply(db, x->order_id, &o, &c, NULL, e) != E_OK)
         return e->kind;
     rc = db_commit(db);
-    return rc == DB_OK ? E_OK : db_fail(db, rc, e);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
 enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
@@ -253,7 +253,7 @@ enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
     if (strcmp(admin->role, "admin") != 0)
         return err_set(e, E_FORBIDDEN, "Only an admin can confirm a bank transfer");
     struct transfer_tx x = {admin, order_id, reference};
-    if (db_tx_retry(db, confirm_transfer_tx, &x, e) != E_OK)
+    if (dberr_tx_retry(db, confirm_transfer_tx, &x, e) != E_OK)
         return e->kind;
     return order_json_load(db, order_id, order, e);
 }

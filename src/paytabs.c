@@ -62,7 +62,7 @@ static void add_if(json_object *obj, const char *key, const char *value)
         jsonx_add_str(obj, key, value);
 }
 
-static json_object *customer_details(const struct gw_customer *c)
+static json_object *customer_details(const struct gateway_customer *c)
 {
     json_object *d = json_object_new_object();
     add_if(d, "name", c->name);
@@ -93,7 +93,7 @@ static json_object *cart_request(const char *profile_id, const char *tran_type,
     return o;
 }
 
-json_object *paytabs_build_payment_request(const struct gw_checkout_request *req,
+json_object *paytabs_build_payment_request(const struct gateway_checkout_request *req,
                                            const char *profile_id, const char *public_url)
 {
     char amount[32], ret[2048], callback[2048], description[160];
@@ -143,12 +143,12 @@ static bool is_http_url(const char *s)
     return s && (strncasecmp(s, "https://", 8) == 0 || strncasecmp(s, "http://", 7) == 0);
 }
 
-bool paytabs_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
+bool paytabs_parse_payment_page(const char *body, size_t len, char tran_ref[GATEWAY_REF_MAX + 1],
                                 char redirect_url[2048])
 {
     json_object *root = jsonx_parse(body, len);
     const char *url = jsonx_str(root, "redirect_url");
-    bool ok = gateway_util_copy(tran_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref")) &&
+    bool ok = gateway_util_copy(tran_ref, GATEWAY_REF_MAX + 1, jsonx_str(root, "tran_ref")) &&
               is_http_url(url) && gateway_util_copy(redirect_url, 2048, url);
     if (!ok) {
         tran_ref[0] = '\0';
@@ -168,20 +168,20 @@ static bool parse_amount(json_object *value, char out[32])
     return money_normalize(json_object_get_string(value), out);
 }
 
-static bool parse_status(const char *s, enum gw_txn_status *out)
+static bool parse_status(const char *s, enum gateway_txn_status *out)
 {
     if (!s || !*s)
         return false;
     if (strcasecmp(s, "A") == 0)
-        *out = GW_TXN_PAID;
+        *out = GATEWAY_TXN_PAID;
     else if (strcasecmp(s, "P") == 0 || strcasecmp(s, "H") == 0)
-        *out = GW_TXN_PENDING;
+        *out = GATEWAY_TXN_PENDING;
     else
-        *out = GW_TXN_FAILED;
+        *out = GATEWAY_TXN_FAILED;
     return true;
 }
 
-bool paytabs_parse_query(const char *body, size_t len, struct gw_transaction *t)
+bool paytabs_parse_query(const char *body, size_t len, struct gateway_transaction *t)
 {
     memset(t, 0, sizeof *t);
     json_object *root = jsonx_parse(body, len);
@@ -202,14 +202,14 @@ bool paytabs_parse_query(const char *body, size_t len, struct gw_transaction *t)
 }
 
 enum paytabs_refund_outcome paytabs_parse_refund(const char *body, size_t len,
-                                                 char refund_ref[GW_REF_MAX + 1])
+                                                 char refund_ref[GATEWAY_REF_MAX + 1])
 {
     refund_ref[0] = '\0';
     json_object *root = jsonx_parse(body, len);
     const char *status = jsonx_str(jsonx_obj(root, "payment_result"), "response_status");
     enum paytabs_refund_outcome outcome = PAYTABS_REFUND_MALFORMED;
     if (status && strcasecmp(status, "A") == 0)
-        outcome = gateway_util_copy(refund_ref, GW_REF_MAX + 1, jsonx_str(root, "tran_ref"))
+        outcome = gateway_util_copy(refund_ref, GATEWAY_REF_MAX + 1, jsonx_str(root, "tran_ref"))
                       ? PAYTABS_REFUND_APPROVED
                       : PAYTABS_REFUND_MALFORMED;
     else if (status && *status)
@@ -220,7 +220,7 @@ enum paytabs_refund_outcome paytabs_parse_refund(const char *body, size_t len,
 
 /* ---- callbacks ---- */
 
-static void event_fields(json_object *o, struct gw_event *ev)
+static void event_fields(json_object *o, struct gateway_event *ev)
 {
     /* PayTabs calls back once per status change of a transaction (H on hold, then A), so the
      * event id is the transaction and its status: a replay repeats both, a change does not. */
@@ -240,21 +240,21 @@ static void event_fields(json_object *o, struct gw_event *ev)
     snprintf(ev->type, sizeof(ev->type), "%s.%s", is_refund ? "refund" : "sale",
              status ? status : "?");
     if (!status)
-        ev->action = GW_EVENT_NONE;
+        ev->action = GATEWAY_EVENT_NONE;
     else if (strcmp(status, "A") == 0)
-        ev->action = is_refund ? GW_EVENT_REFUNDED : GW_EVENT_PAID;
+        ev->action = is_refund ? GATEWAY_EVENT_REFUNDED : GATEWAY_EVENT_PAID;
     else if (!is_refund &&
              (strcmp(status, "D") == 0 || strcmp(status, "E") == 0 || strcmp(status, "V") == 0))
-        ev->action = GW_EVENT_FAILED;
+        ev->action = GATEWAY_EVENT_FAILED;
     else
-        ev->action = GW_EVENT_NONE;
+        ev->action = GATEWAY_EVENT_NONE;
 }
 
-void paytabs_parse_event(const char *body, size_t len, struct gw_event *ev)
+void paytabs_parse_event(const char *body, size_t len, struct gateway_event *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->provider = GW_PAYTABS;
-    ev->action = GW_EVENT_NONE;
+    ev->provider = GATEWAY_PAYTABS;
+    ev->action = GATEWAY_EVENT_NONE;
     json_object *o = jsonx_parse(body, len);
     if (o && json_object_is_type(o, json_type_object))
         event_fields(o, ev);
@@ -292,11 +292,11 @@ static int post(const char *path, json_object *body, struct httpclient_response 
     return rc;
 }
 
-static enum errkind payment_page(const struct gw_checkout_request *req,
-                                 struct gw_checkout_result *res, struct err *e)
+static enum errkind payment_page(const struct gateway_checkout_request *req,
+                                 struct gateway_checkout_result *res, struct err *e)
 {
     if (!configured("payment page"))
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     json_object *body =
         paytabs_build_payment_request(req, g_config->paytabs_profile_id, g_config->public_url);
     if (!body) {
@@ -312,24 +312,24 @@ static enum errkind payment_page(const struct gw_checkout_request *req,
     httpclient_response_free(&r);
     if (!ok) {
         json_object_put(body);
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     res->paytabs_request = body;
     return E_OK;
 }
 
-static enum errkind query(const char *tran_ref, struct gw_transaction *t, struct err *e)
+static enum errkind query(const char *tran_ref, struct gateway_transaction *t, struct err *e)
 {
     if (!configured("query"))
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
-    if (!tran_ref || !*tran_ref || strlen(tran_ref) > GW_REF_MAX)
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
+    if (!tran_ref || !*tran_ref || strlen(tran_ref) > GATEWAY_REF_MAX)
         return err_set(e, E_NOT_FOUND, "Transaction not found");
     json_object *body = paytabs_build_query_request(g_config->paytabs_profile_id, tran_ref);
     struct httpclient_response r;
     int rc = post("/payment/query", body, &r);
     json_object_put(body);
     if (rc != 0)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     enum errkind kind = E_OK;
     if (r.status == 404) {
         kind = err_set(e, E_NOT_FOUND, "Transaction not found");
@@ -339,18 +339,19 @@ static enum errkind query(const char *tran_ref, struct gw_transaction *t, struct
         log_warn("paytabs query of %s: unexpected answer (HTTP %ld, %zu bytes)", tran_ref, r.status,
                  r.len);
         memset(t, 0, sizeof *t);
-        kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        kind = err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     httpclient_response_free(&r);
     return kind;
 }
 
 static enum errkind refund(const char *tran_ref, const char *order_id, const char *amount,
-                           const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
+                           const char *currency, char refund_ref[GATEWAY_REF_MAX + 1],
+                           struct err *e)
 {
     refund_ref[0] = '\0';
     if (!configured("refund"))
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     json_object *body = paytabs_build_refund_request(g_config->paytabs_profile_id, tran_ref,
                                                      order_id, amount, currency);
     if (!body) {
@@ -361,7 +362,7 @@ static enum errkind refund(const char *tran_ref, const char *order_id, const cha
     int rc = post("/payment/request", body, &r);
     json_object_put(body);
     if (rc != 0)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     enum paytabs_refund_outcome outcome = r.status == 200
                                               ? paytabs_parse_refund(r.body, r.len, refund_ref)
                                               : PAYTABS_REFUND_MALFORMED;
@@ -372,7 +373,7 @@ static enum errkind refund(const char *tran_ref, const char *order_id, const cha
     if (outcome == PAYTABS_REFUND_DECLINED)
         return err_set(e, E_PRECONDITION, "The payment gateway declined the refund");
     if (outcome == PAYTABS_REFUND_MALFORMED)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     return E_OK;
 }
 

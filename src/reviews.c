@@ -24,7 +24,7 @@ static enum errkind check_reviewer(struct db *db, const struct user *user, const
                      "LOCK IN SHARE MODE",
                      DB_PARAMS(DBP_S(order_id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     enum errkind k = E_OK;
     bool client = r->rows == 1 && strcmp(db_result_get(r, 0, 0), user->id) == 0;
     bool visible = client || (r->rows == 1 && (strcmp(db_result_get(r, 0, 1), user->id) == 0 ||
@@ -51,10 +51,10 @@ static enum errkind load_review(struct db *db, const char *id, json_object **out
                      "WHERE id = ?",
                      DB_PARAMS(DBP_S(id)), &r, NULL);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (r->rows != 1) {
         db_result_free(r);
-        return db_fail(db, DB_ERR, e);
+        return dberr_fail(db, DB_ERR, e);
     }
     json_object *o = json_object_new_object();
     char at[ISO_TIME_LEN + 1];
@@ -63,7 +63,8 @@ static enum errkind load_review(struct db *db, const char *id, json_object **out
     jsonx_add_str(o, "gigId", db_result_get(r, 0, 2));
     jsonx_add_int(o, "rating", db_result_int(r, 0, 3, 0));
     jsonx_add_str(o, "comment", db_result_get(r, 0, 4));
-    jsonx_add_str(o, "createdAt", iso_from_db(db_result_get(r, 0, 5), at) == 0 ? at : NULL);
+    jsonx_add_str(o, "createdAt",
+                  timeutil_iso_from_db(db_result_get(r, 0, 5), at) == 0 ? at : NULL);
     db_result_free(r);
     *out = o;
     return E_OK;
@@ -75,7 +76,7 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
     char gig_id[CUID_LEN + 1], id[CUID_LEN + 1];
     int rc = db_begin(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     if (check_reviewer(db, user, order_id, gig_id, e) != E_OK)
         return e->kind;
     cuid_new(id);
@@ -92,6 +93,6 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
     if (rc == DB_OK)
         rc = db_commit(db);
     if (rc != DB_OK)
-        return db_fail(db, rc, e);
+        return dberr_fail(db, rc, e);
     return load_review(db, id, review, e);
 }

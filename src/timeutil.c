@@ -15,14 +15,14 @@ struct civil {
     int year, month, day, hour, minute, second, ms;
 };
 
-long long now_us(void)
+long long timeutil_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-long long wall_ms(void)
+long long timeutil_wall_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -190,7 +190,7 @@ static void format_iso(const struct civil *c, char out[ISO_TIME_LEN + 1])
     *p = '\0';
 }
 
-int iso_from_db(const char *db, char out[ISO_TIME_LEN + 1])
+int timeutil_iso_from_db(const char *db, char out[ISO_TIME_LEN + 1])
 {
     struct civil c;
     const char *p = db;
@@ -201,7 +201,7 @@ int iso_from_db(const char *db, char out[ISO_TIME_LEN + 1])
     return 0;
 }
 
-void iso_from_ms(long long ms, char out[ISO_TIME_LEN + 1])
+void timeutil_iso_from_ms(long long ms, char out[ISO_TIME_LEN + 1])
 {
     /* Clamp to years 0000..9999 so the output keeps its fixed width. */
     static const long long min_ms = -62167219200000LL; /* 0000-01-01T00:00:00.000Z */
@@ -238,7 +238,7 @@ static bool read_zone(const char **p, int *offset_min)
     return true;
 }
 
-int db_from_iso(const char *iso, char out[24])
+int timeutil_db_from_iso(const char *iso, char out[24])
 {
     struct civil c = {0};
     const char *p = iso;

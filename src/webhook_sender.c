@@ -68,7 +68,7 @@ int webhook_sender_signature_header(const char *secret, long long t, const char 
     if (len)
         memcpy(msg + plen, body, len);
     char hex[SHA256_HEX_LEN + 1];
-    hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, msg, total, hex);
+    crypto_hmac_sha256_hex(secret ? secret : "", secret ? strlen(secret) : 0, msg, total, hex);
     free(msg);
     int n = snprintf(out, outlen, "t=%lld,v1=%s", t, hex);
     if (n < 0 || (size_t)n >= outlen) {
@@ -384,7 +384,7 @@ static int run_batch(struct db *db, const struct jobs_clock *clock, const char *
                      int *deferred)
 {
     struct delivery list[WEBHOOK_SENDER_BATCH];
-    long long claimed_ms = wall_ms();
+    long long claimed_ms = timeutil_wall_ms();
     *deferred = 0;
     int n = claim(db, clock, list, WEBHOOK_SENDER_BATCH);
     if (n <= 0)
@@ -392,7 +392,7 @@ static int run_batch(struct db *db, const struct jobs_clock *clock, const char *
     bool allow_private = g_config && g_config->webhook_allow_private;
     for (int i = 0; i < n; i++) {
         /* Resolving is sequential; a send that could outlive the lease waits for the next one. */
-        if (wall_ms() - claimed_ms > SEND_DEADLINE_MS || follows_in_batch(list, i)) {
+        if (timeutil_wall_ms() - claimed_ms > SEND_DEADLINE_MS || follows_in_batch(list, i)) {
             set_outcome(&list[i], OUT_SKIPPED, 0, NULL);
             (*deferred)++;
         } else {
@@ -419,13 +419,13 @@ int webhook_sender_run(struct db *db, const struct jobs_clock *clock, long budge
      * configured (the jobs process warns about it once at start). */
     if (!secret || !*secret)
         return 0;
-    long long start = wall_ms();
+    long long start = timeutil_wall_ms();
     int total = 0, n, deferred;
     do {
         n = run_batch(db, clock, secret, &deferred);
         if (n < 0)
             return -1;
         total += n - deferred;
-    } while ((n == WEBHOOK_SENDER_BATCH || deferred > 0) && wall_ms() - start < budget_ms);
+    } while ((n == WEBHOOK_SENDER_BATCH || deferred > 0) && timeutil_wall_ms() - start < budget_ms);
     return total;
 }

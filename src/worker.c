@@ -100,7 +100,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     response_cache_policy(&req, &resp);
     send_response(fr, &resp);
     log_access(req.request_id, req.method ? req.method : "-", req.path ? req.path : "-",
-               resp.status, now_us() - req.started_us, c.signed_in ? c.user.id : NULL);
+               resp.status, timeutil_now_us() - req.started_us, c.signed_in ? c.user.id : NULL);
     log_set_request_id(NULL);
     if (c.signed_in)
         accounts_user_free(&c.user);

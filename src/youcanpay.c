@@ -39,12 +39,12 @@ static void add_field(struct youcanpay_form *form, const char *name, const char 
     }
 }
 
-bool youcanpay_build_tokenize_form(const struct gw_checkout_request *req, const char *pri_key,
+bool youcanpay_build_tokenize_form(const struct gateway_checkout_request *req, const char *pri_key,
                                    const char *public_url, struct youcanpay_form *form)
 {
     memset(form, 0, sizeof *form);
     long long minor;
-    if (!req || !req->order_id || !*req->order_id || strlen(req->order_id) > GW_REF_MAX ||
+    if (!req || !req->order_id || !*req->order_id || strlen(req->order_id) > GATEWAY_REF_MAX ||
         !pri_key || !public_url || !money_to_minor(req->amount, &minor))
         return false;
     snprintf(form->amount, sizeof form->amount, "%lld", minor);
@@ -72,16 +72,16 @@ bool youcanpay_build_tokenize_form(const struct gw_checkout_request *req, const 
 
 /* ---- answers ---- */
 
-bool youcanpay_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX + 1])
+bool youcanpay_parse_tokenize(const char *body, size_t len, char token_id[GATEWAY_REF_MAX + 1])
 {
     token_id[0] = '\0';
     json_object *root = jsonx_parse(body, len);
     const char *id = jsonx_str(jsonx_obj(root, "token"), "id");
-    bool ok = id && *id && strlen(id) <= GW_REF_MAX &&
+    bool ok = id && *id && strlen(id) <= GATEWAY_REF_MAX &&
               strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
                   strlen(id);
     if (ok)
-        gateway_util_copy(token_id, GW_REF_MAX + 1, id);
+        gateway_util_copy(token_id, GATEWAY_REF_MAX + 1, id);
     json_object_put(root);
     return ok;
 }
@@ -111,7 +111,7 @@ bool youcanpay_amount_minor(json_object *value, long long *minor)
 }
 
 /* status: 1, 0 or -1, as a JSON integer or (as some SDKs cast it) a numeric string. */
-static bool parse_status(json_object *value, enum gw_txn_status *out)
+static bool parse_status(json_object *value, enum gateway_txn_status *out)
 {
     long long v;
     if (json_object_is_type(value, json_type_int)) {
@@ -125,17 +125,17 @@ static bool parse_status(json_object *value, enum gw_txn_status *out)
         return false;
     }
     if (v == 1)
-        *out = GW_TXN_PAID;
+        *out = GATEWAY_TXN_PAID;
     else if (v == 0)
-        *out = GW_TXN_PENDING;
+        *out = GATEWAY_TXN_PENDING;
     else if (v == -1)
-        *out = GW_TXN_FAILED;
+        *out = GATEWAY_TXN_FAILED;
     else
         return false;
     return true;
 }
 
-bool youcanpay_parse_transaction(const char *body, size_t len, struct gw_transaction *t)
+bool youcanpay_parse_transaction(const char *body, size_t len, struct gateway_transaction *t)
 {
     memset(t, 0, sizeof *t);
     json_object *root = jsonx_parse(body, len);
@@ -159,7 +159,7 @@ bool youcanpay_parse_transaction(const char *body, size_t len, struct gw_transac
 bool youcanpay_lookup_url(const char *api, const char *ref, const char *pri_key, char *out,
                           size_t outlen)
 {
-    char ref_esc[3 * GW_REF_MAX + 1];
+    char ref_esc[3 * GATEWAY_REF_MAX + 1];
     char key_esc[768];
     if (!api || !gateway_util_url_escape(ref, ref_esc, sizeof ref_esc) ||
         !gateway_util_url_escape(pri_key, key_esc, sizeof key_esc))
@@ -188,7 +188,7 @@ static void event_amount(json_object *v, char out[32])
         money_from_minor(minor, out);
 }
 
-static void event_fields(json_object *o, struct gw_event *ev)
+static void event_fields(json_object *o, struct gateway_event *ev)
 {
     gateway_util_copy_cut(ev->id, sizeof(ev->id), jsonx_str(o, "id"));
     gateway_util_copy_cut(ev->type, sizeof(ev->type), jsonx_str(o, "event_name"));
@@ -197,17 +197,17 @@ static void event_fields(json_object *o, struct gw_event *ev)
     gateway_util_copy_cut(ev->transaction_id, sizeof(ev->transaction_id), jsonx_str(t, "id"));
     gateway_util_copy_cut(ev->currency, sizeof(ev->currency), jsonx_str(t, "currency"));
     event_amount(t ? json_object_object_get(t, "amount") : NULL, ev->amount);
-    ev->action = strcmp(ev->type, "transaction.paid") == 0       ? GW_EVENT_PAID
-                 : strcmp(ev->type, "transaction.failed") == 0   ? GW_EVENT_FAILED
-                 : strcmp(ev->type, "transaction.refunded") == 0 ? GW_EVENT_REFUNDED
-                                                                 : GW_EVENT_NONE;
+    ev->action = strcmp(ev->type, "transaction.paid") == 0       ? GATEWAY_EVENT_PAID
+                 : strcmp(ev->type, "transaction.failed") == 0   ? GATEWAY_EVENT_FAILED
+                 : strcmp(ev->type, "transaction.refunded") == 0 ? GATEWAY_EVENT_REFUNDED
+                                                                 : GATEWAY_EVENT_NONE;
 }
 
-void youcanpay_parse_event(const char *body, size_t len, struct gw_event *ev)
+void youcanpay_parse_event(const char *body, size_t len, struct gateway_event *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->provider = GW_YOUCANPAY;
-    ev->action = GW_EVENT_NONE;
+    ev->provider = GATEWAY_YOUCANPAY;
+    ev->action = GATEWAY_EVENT_NONE;
     json_object *o = jsonx_parse(body, len);
     if (o && json_object_is_type(o, json_type_object))
         event_fields(o, ev);
@@ -216,13 +216,13 @@ void youcanpay_parse_event(const char *body, size_t len, struct gw_event *ev)
 
 /* ---- calls ---- */
 
-static enum errkind tokenize(const struct gw_checkout_request *req, struct gw_checkout_result *res,
-                             struct err *e)
+static enum errkind tokenize(const struct gateway_checkout_request *req,
+                             struct gateway_checkout_result *res, struct err *e)
 {
     const char *key = g_config->youcanpay_private_key;
     if (!key) {
         log_error("youcanpay tokenize: KHEDMA_YOUCANPAY_PRIVATE_KEY is not set");
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     struct youcanpay_form form;
     if (!youcanpay_build_tokenize_form(req, key, g_config->public_url, &form)) {
@@ -233,43 +233,43 @@ static enum errkind tokenize(const struct gw_checkout_request *req, struct gw_ch
     snprintf(url, sizeof url, "%s/tokenize", g_config->youcanpay_api);
     struct httpclient_response r;
     if (httpclient_post_form(url, NULL, form.fields, form.count, &r) != 0)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     bool ok = r.status == 200 && youcanpay_parse_tokenize(r.body, r.len, res->token_id);
     if (!ok)
         log_warn("youcanpay tokenize for order %s: unexpected answer (HTTP %ld, %zu bytes)",
                  req->order_id, r.status, r.len);
     httpclient_response_free(&r);
     if (!ok)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     int n = snprintf(res->payment_url, sizeof res->payment_url, "%s/%s",
                      g_config->youcanpay_payment_form, res->token_id);
     if (n < 0 || (size_t)n >= sizeof res->payment_url) {
         log_error("youcanpay tokenize: payment URL too long");
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     return E_OK;
 }
 
-static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err *e)
+static enum errkind lookup(const char *ref, struct gateway_transaction *t, struct err *e)
 {
     const char *key = g_config->youcanpay_private_key;
     if (!key) {
         log_error("youcanpay lookup: KHEDMA_YOUCANPAY_PRIVATE_KEY is not set");
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     /* No transaction has an empty or oversized id: nothing to ask. */
-    if (!ref || !*ref || strlen(ref) > GW_REF_MAX)
+    if (!ref || !*ref || strlen(ref) > GATEWAY_REF_MAX)
         return err_set(e, E_NOT_FOUND, "Transaction not found");
     char url[4096];
     if (!youcanpay_lookup_url(g_config->youcanpay_api, ref, key, url, sizeof url)) {
         log_error("youcanpay lookup: URL too long");
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     struct httpclient_response r;
     int rc = httpclient_get(url, NULL, &r);
     sodium_memzero(url, sizeof url); /* it held the key */
     if (rc != 0)
-        return err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        return err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     enum errkind kind = E_OK;
     if (r.status == 404) {
         kind = err_set(e, E_NOT_FOUND, "Transaction not found");
@@ -279,7 +279,7 @@ static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err
         log_warn("youcanpay lookup of %s: unexpected answer (HTTP %ld, %zu bytes)", ref, r.status,
                  r.len);
         memset(t, 0, sizeof *t);
-        kind = err_set(e, E_BAD_GATEWAY, GW_MSG_UNAVAILABLE);
+        kind = err_set(e, E_BAD_GATEWAY, GATEWAY_MSG_UNAVAILABLE);
     }
     httpclient_response_free(&r);
     return kind;
@@ -288,7 +288,8 @@ static enum errkind lookup(const char *ref, struct gw_transaction *t, struct err
 /* YouCan Pay takes no refund call from us: refunds are confirmed by its transaction.refunded
  * webhook (gateway_events.c). */
 static enum errkind refund(const char *ref, const char *order_id, const char *amount,
-                           const char *currency, char refund_ref[GW_REF_MAX + 1], struct err *e)
+                           const char *currency, char refund_ref[GATEWAY_REF_MAX + 1],
+                           struct err *e)
 {
     refund_ref[0] = '\0';
     return err_set(e, E_UNPROCESSABLE,

@@ -47,7 +47,7 @@ enum db_status {
     DB_DOWN = -2,        /* could not reach the server (maps to 503) */
     DB_DUPLICATE = -3,   /* unique key violation (ER_DUP_ENTRY 1062) */
     DB_DEADLOCK = -4,    /* deadlock or lock wait timeout: the transaction may be run again
-                          * from its BEGIN (dberr.h, db_tx_retry) */
+                          * from its BEGIN (dberr.h, dberr_tx_retry) */
     DB_FOREIGN_KEY = -5, /* foreign key violation: row still referenced (1451) or parent
                           * missing (1452); e.g. deleting a gig that has orders */
 };

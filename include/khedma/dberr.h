@@ -13,25 +13,25 @@
 #include "khedma/db.h"
 #include "khedma/errors.h"
 
-/* Attempts db_tx_retry() makes before it answers E_UNAVAILABLE. */
+/* Attempts dberr_tx_retry() makes before it answers E_UNAVAILABLE. */
 #define DB_TX_ATTEMPTS 3
 
 /* Fill e from a failed db status (rolling back an open transaction) and return its kind. */
-enum errkind db_fail(struct db *db, int status, struct err *e);
+enum errkind dberr_fail(struct db *db, int status, struct err *e);
 
 /* One unit of work: a whole transaction from its BEGIN to its COMMIT (or a single autocommit
- * statement), which ends it either way and reports failures through e, as db_fail() does. It
+ * statement), which ends it either way and reports failures through e, as dberr_fail() does. It
  * may run more than once, so it must not have effects outside the database (no gateway calls). */
 typedef enum errkind (*db_tx_fn)(struct db *db, void *arg, struct err *e);
 
 /* Run fn; when it fails with E_UNAVAILABLE (a transient database failure), run it again from the
  * start after a short jittered pause, up to DB_TX_ATTEMPTS times in all. Returns fn's last
  * result; E_UNAVAILABLE then means "try again later". */
-enum errkind db_tx_retry(struct db *db, db_tx_fn fn, void *arg, struct err *e);
+enum errkind dberr_tx_retry(struct db *db, db_tx_fn fn, void *arg, struct err *e);
 
 /* The pause before attempt `attempt` + 1 (attempt >= 1), given a random number `r`: a base that
  * doubles per attempt (25 ms, 50 ms, ...) plus up to as much again of jitter, so that
  * transactions that collided do not collide again in step. */
-long db_retry_delay_ms(int attempt, unsigned int r);
+long dberr_retry_delay_ms(int attempt, unsigned int r);
 
 #endif

@@ -19,38 +19,40 @@
 #include "khedma/gateway_util.h"
 
 /* The provider that takes "card" payments (KHEDMA_CARD_GATEWAY; YouCan Pay when unset). */
-enum gw_provider gw_card_provider(void);
+enum gateway_provider gateway_card_provider(void);
 /* The gateway's name, as in KHEDMA_CARD_GATEWAY and payments.provider ("youcanpay"). */
-const char *gw_provider_name(enum gw_provider p);
+const char *gateway_provider_name(enum gateway_provider p);
 /* The gateway called name; false when there is none. */
-bool gw_provider_by_name(const char *name, enum gw_provider *p);
+bool gateway_provider_by_name(const char *name, enum gateway_provider *p);
 
-void gw_checkout_result_free(struct gw_checkout_result *r);
+void gateway_checkout_result_free(struct gateway_checkout_result *r);
 
 /* Create the payment: YouCan Pay tokenize / PayTabs payment page. E_OK, or E_BAD_GATEWAY with a
  * client-safe message (the detail is logged without secrets). */
-enum errkind gw_checkout(enum gw_provider p, const struct gw_checkout_request *req,
-                         struct gw_checkout_result *res, struct err *e);
+enum errkind gateway_checkout(enum gateway_provider p, const struct gateway_checkout_request *req,
+                              struct gateway_checkout_result *res, struct err *e);
 
 /* Look a payment up: YouCan Pay GET transactions/{ref}; PayTabs payment/query with tran_ref.
  * E_OK with t filled; E_NOT_FOUND when the gateway says there is no such transaction (404);
  * E_BAD_GATEWAY when it cannot be reached or answers nonsense. */
-enum errkind gw_lookup(enum gw_provider p, const char *ref, struct gw_transaction *t,
-                       struct err *e);
+enum errkind gateway_lookup(enum gateway_provider p, const char *ref, struct gateway_transaction *t,
+                            struct err *e);
 
 /* PayTabs refund of tran_ref for amount (major units). E_OK when PayTabs approved it (refund_ref
  * gets its tran_ref), E_PRECONDITION when declined, E_BAD_GATEWAY on failure. YouCan Pay has no
  * refund call here (refunds are confirmed by its transaction.refunded event): E_UNPROCESSABLE. */
-enum errkind gw_refund(enum gw_provider p, const char *tran_ref, const char *order_id,
-                       const char *amount, const char *currency, char refund_ref[GW_REF_MAX + 1],
-                       struct err *e);
+enum errkind gateway_refund(enum gateway_provider p, const char *tran_ref, const char *order_id,
+                            const char *amount, const char *currency,
+                            char refund_ref[GATEWAY_REF_MAX + 1], struct err *e);
 
 /* Incoming webhook/callback signature: hex HMAC-SHA256 of the raw body keyed with the YouCan Pay
  * private key / PayTabs server key, compared in constant time. False when no key is configured. */
-bool gw_signature_valid(enum gw_provider p, const char *body, size_t len, const char *signature);
+bool gateway_signature_valid(enum gateway_provider p, const char *body, size_t len,
+                             const char *signature);
 
 /* Reads an incoming webhook/callback body into ev (ev->provider = p). The signature is checked
- * separately (gw_signature_valid). Pure: no database, no network. */
-void gw_parse_event(enum gw_provider p, const char *body, size_t len, struct gw_event *ev);
+ * separately (gateway_signature_valid). Pure: no database, no network. */
+void gateway_parse_event(enum gateway_provider p, const char *body, size_t len,
+                         struct gateway_event *ev);
 
 #endif

@@ -26,20 +26,20 @@ extern const struct gateway_ops paytabs_gateway;
  * return); profile_id is a JSON number when it is all digits (as PayTabs documents it), else a
  * string; cart_amount is a JSON number printed with two decimals. NULL when the amount is not
  * a valid decimal or the order id is missing. */
-json_object *paytabs_build_payment_request(const struct gw_checkout_request *req,
+json_object *paytabs_build_payment_request(const struct gateway_checkout_request *req,
                                            const char *profile_id, const char *public_url);
 json_object *paytabs_build_query_request(const char *profile_id, const char *tran_ref);
 json_object *paytabs_build_refund_request(const char *profile_id, const char *tran_ref,
                                           const char *order_id, const char *amount,
                                           const char *currency);
 /* payment/request answer: tran_ref (1..128 chars) and an http(s) redirect_url (< 2048). */
-bool paytabs_parse_payment_page(const char *body, size_t len, char tran_ref[GW_REF_MAX + 1],
+bool paytabs_parse_payment_page(const char *body, size_t len, char tran_ref[GATEWAY_REF_MAX + 1],
                                 char redirect_url[2048]);
 /* payment/query answer into t: A paid, P/H pending, any other status failed. False when
  * tran_ref, cart_id, cart_amount (number or string, at most 2 places), cart_currency or
  * payment_result.response_status is missing or malformed, or tran_type is present and not a
  * sale (a refund's tran_ref must never read as a payment). */
-bool paytabs_parse_query(const char *body, size_t len, struct gw_transaction *t);
+bool paytabs_parse_query(const char *body, size_t len, struct gateway_transaction *t);
 
 enum paytabs_refund_outcome {
     PAYTABS_REFUND_APPROVED,
@@ -49,10 +49,10 @@ enum paytabs_refund_outcome {
 /* Refund answer: approved (status A, refund_ref = its tran_ref), declined (any other status), or
  * malformed (no payment_result.response_status, or A without a tran_ref). */
 enum paytabs_refund_outcome paytabs_parse_refund(const char *body, size_t len,
-                                                 char refund_ref[GW_REF_MAX + 1]);
+                                                 char refund_ref[GATEWAY_REF_MAX + 1]);
 
-/* A callback body into ev, provider GW_PAYTABS (paytabs_gateway.parse_event). The event id is
+/* A callback body into ev, provider GATEWAY_PAYTABS (paytabs_gateway.parse_event). The event id is
  * "<tran_ref>:<response_status>": PayTabs calls back once per status change. */
-void paytabs_parse_event(const char *body, size_t len, struct gw_event *ev);
+void paytabs_parse_event(const char *body, size_t len, struct gateway_event *ev);
 
 #endif

@@ -9,15 +9,15 @@
 
 #define ISO_TIME_LEN 24 /* 2026-11-22T07:17:00.000Z */
 
-long long now_us(void);  /* monotonic microseconds, for durations */
-long long wall_ms(void); /* Unix epoch milliseconds */
+long long timeutil_now_us(void);  /* monotonic microseconds, for durations */
+long long timeutil_wall_ms(void); /* Unix epoch milliseconds */
 /* "2026-11-22 07:17:00.000" (MariaDB DATETIME(3) text) -> "2026-11-22T07:17:00.000Z".
  * Returns 0, or -1 when the input is not in that shape. Fractions of 0-6 digits accepted. */
-int iso_from_db(const char *db, char out[ISO_TIME_LEN + 1]);
+int timeutil_iso_from_db(const char *db, char out[ISO_TIME_LEN + 1]);
 /* Epoch milliseconds -> ISO string. */
-void iso_from_ms(long long ms, char out[ISO_TIME_LEN + 1]);
+void timeutil_iso_from_ms(long long ms, char out[ISO_TIME_LEN + 1]);
 /* Parse an ISO-8601 timestamp (date only, or date-time with optional fraction and Z/offset) into
  * a DATETIME(3) string in UTC for SQL. Returns 0 or -1. */
-int db_from_iso(const char *iso, char out[24]);
+int timeutil_db_from_iso(const char *iso, char out[24]);
 
 #endif

@@ -37,22 +37,22 @@ struct youcanpay_form {
     char error_url[2048];
 };
 /* False when the amount is not a valid decimal, the order id is missing, or a URL is too long. */
-bool youcanpay_build_tokenize_form(const struct gw_checkout_request *req, const char *pri_key,
+bool youcanpay_build_tokenize_form(const struct gateway_checkout_request *req, const char *pri_key,
                                    const char *public_url, struct youcanpay_form *form);
 /* A 200 tokenize answer: token.id, a string of 1..128 characters from [A-Za-z0-9_-] (it becomes
  * a path segment of the payment URL). False for anything else. */
-bool youcanpay_parse_tokenize(const char *body, size_t len, char token_id[GW_REF_MAX + 1]);
+bool youcanpay_parse_tokenize(const char *body, size_t len, char token_id[GATEWAY_REF_MAX + 1]);
 /* A YouCan Pay amount in minor units: a non-negative JSON integer, or a string of 1..18 digits.
  * False for anything else (a fraction, a sign, a double, null). */
 bool youcanpay_amount_minor(json_object *value, long long *minor);
 /* A transaction answer into t (amount converted to major units, "500.00"). False when a field
  * is missing or of the wrong type, or status is not 1, 0 or -1. created_at is not required: it
  * is not used, and a lookup should not fail over a field it ignores. */
-bool youcanpay_parse_transaction(const char *body, size_t len, struct gw_transaction *t);
+bool youcanpay_parse_transaction(const char *body, size_t len, struct gateway_transaction *t);
 /* api + "/transactions/" + escaped ref + "?pri_key=" + escaped key. False when out is short. */
 bool youcanpay_lookup_url(const char *api, const char *ref, const char *pri_key, char *out,
                           size_t outlen);
-/* A webhook body into ev, provider GW_YOUCANPAY (youcanpay_gateway.parse_event). */
-void youcanpay_parse_event(const char *body, size_t len, struct gw_event *ev);
+/* A webhook body into ev, provider GATEWAY_YOUCANPAY (youcanpay_gateway.parse_event). */
+void youcanpay_parse_event(const char *body, size_t len, struct gateway_event *ev);
 
 #endif

@@ -27,26 +27,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *body = (const char *)data;
 
-    char ref[GW_REF_MAX + 1], redirect[2048];
+    char ref[GATEWAY_REF_MAX + 1], redirect[2048];
     if (paytabs_parse_payment_page(body, size, ref, redirect)) {
         FZ_CHECK(ref[0] != '\0');
         FZ_CHECK(strncasecmp(redirect, "http://", 7) == 0 ||
                  strncasecmp(redirect, "https://", 8) == 0);
     }
 
-    struct gw_transaction t;
+    struct gateway_transaction t;
     if (paytabs_parse_query(body, size, &t)) {
         FZ_CHECK(t.id[0] != '\0' && t.order_id[0] != '\0');
         check_amount(t.amount);
     }
 
-    char refund_ref[GW_REF_MAX + 1];
+    char refund_ref[GATEWAY_REF_MAX + 1];
     if (paytabs_parse_refund(body, size, refund_ref) == PAYTABS_REFUND_APPROVED)
         FZ_CHECK(refund_ref[0] != '\0');
 
-    struct gw_event ev;
+    struct gateway_event ev;
     paytabs_parse_event(body, size, &ev);
-    FZ_CHECK(ev.provider == GW_PAYTABS);
+    FZ_CHECK(ev.provider == GATEWAY_PAYTABS);
     if (ev.amount[0])
         check_amount(ev.amount);
 

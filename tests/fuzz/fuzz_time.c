@@ -16,23 +16,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = fz_dup(data, size);
     char db[24], iso[ISO_TIME_LEN + 1];
-    if (db_from_iso(s, db) == 0) {
+    if (timeutil_db_from_iso(s, db) == 0) {
         FZ_CHECK(strlen(db) == 23);
-        FZ_CHECK(iso_from_db(db, iso) == 0);
+        FZ_CHECK(timeutil_iso_from_db(db, iso) == 0);
         char db2[24];
-        FZ_CHECK(db_from_iso(iso, db2) == 0 && strcmp(db, db2) == 0);
+        FZ_CHECK(timeutil_db_from_iso(iso, db2) == 0 && strcmp(db, db2) == 0);
     }
-    if (iso_from_db(s, iso) == 0) {
+    if (timeutil_iso_from_db(s, iso) == 0) {
         FZ_CHECK(strlen(iso) == ISO_TIME_LEN);
-        FZ_CHECK(db_from_iso(iso, db) == 0);
+        FZ_CHECK(timeutil_db_from_iso(iso, db) == 0);
         char iso2[ISO_TIME_LEN + 1];
-        FZ_CHECK(iso_from_db(db, iso2) == 0 && strcmp(iso, iso2) == 0);
+        FZ_CHECK(timeutil_iso_from_db(db, iso2) == 0 && strcmp(iso, iso2) == 0);
     }
     if (size >= sizeof(long long)) {
         long long ms;
         memcpy(&ms, data, sizeof ms);
-        iso_from_ms(ms, iso);
-        FZ_CHECK(strlen(iso) == ISO_TIME_LEN && db_from_iso(iso, db) == 0);
+        timeutil_iso_from_ms(ms, iso);
+        FZ_CHECK(strlen(iso) == ISO_TIME_LEN && timeutil_db_from_iso(iso, db) == 0);
     }
     free(s);
     return 0;

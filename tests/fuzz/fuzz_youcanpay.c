@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *body = (const char *)data;
 
-    char token[GW_REF_MAX + 1];
+    char token[GATEWAY_REF_MAX + 1];
     if (youcanpay_parse_tokenize(body, size, token)) {
         FZ_CHECK(token[0] != '\0');
         FZ_CHECK(
@@ -35,15 +35,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strlen(token));
     }
 
-    struct gw_transaction t;
+    struct gateway_transaction t;
     if (youcanpay_parse_transaction(body, size, &t)) {
         FZ_CHECK(t.id[0] != '\0' && t.order_id[0] != '\0');
         check_amount(t.amount);
     }
 
-    struct gw_event ev;
+    struct gateway_event ev;
     youcanpay_parse_event(body, size, &ev);
-    FZ_CHECK(ev.provider == GW_YOUCANPAY);
+    FZ_CHECK(ev.provider == GATEWAY_YOUCANPAY);
     if (ev.amount[0])
         check_amount(ev.amount);
 

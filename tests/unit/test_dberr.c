@@ -2,7 +2,7 @@
  * test_dberr.c - unit tests for what counts as a transient database failure and what is done
  * about it: the error numbers that are transient (deadlock, lock-wait timeout, lost connection)
  * and those that are not, their mapping to a service error (503 "try again", never a 409), the
- * jittered pause between attempts, and db_tx_retry running a transaction again only for a
+ * jittered pause between attempts, and dberr_tx_retry running a transaction again only for a
  * transient failure and at most DB_TX_ATTEMPTS times.
  */
 #include <stdarg.h>
@@ -65,15 +65,15 @@ static void test_fail_maps_transient_to_503(void **state)
 {
     struct db *db = offline_db();
     struct err e = {0};
-    assert_int_equal(db_fail(db, DB_DEADLOCK, &e), E_UNAVAILABLE);
+    assert_int_equal(dberr_fail(db, DB_DEADLOCK, &e), E_UNAVAILABLE);
     assert_string_equal(e.message, "Temporarily unavailable; try again");
     assert_int_equal(errkind_http_status(e.kind), 503);
     assert_string_equal(errkind_trpc_name(e.kind), "SERVICE_UNAVAILABLE");
     err_clear(&e);
-    assert_int_equal(db_fail(db, DB_DOWN, &e), E_UNAVAILABLE);
+    assert_int_equal(dberr_fail(db, DB_DOWN, &e), E_UNAVAILABLE);
     assert_string_equal(e.message, "Database unavailable");
     err_clear(&e);
-    assert_int_equal(db_fail(db, DB_ERR, &e), E_INTERNAL);
+    assert_int_equal(dberr_fail(db, DB_ERR, &e), E_INTERNAL);
     err_clear(&e);
     db_close(db);
 }
@@ -81,15 +81,15 @@ static void test_fail_maps_transient_to_503(void **state)
 static void test_retry_delay(void **state)
 {
     for (unsigned int r = 0; r < 1000; r += 7) {
-        long d1 = db_retry_delay_ms(1, r), d2 = db_retry_delay_ms(2, r);
+        long d1 = dberr_retry_delay_ms(1, r), d2 = dberr_retry_delay_ms(2, r);
         assert_true(d1 >= 25 && d1 <= 50);
         assert_true(d2 >= 50 && d2 <= 100);
     }
     /* Jitter: different random numbers, different pauses. */
-    assert_true(db_retry_delay_ms(1, 0) != db_retry_delay_ms(1, 13));
+    assert_true(dberr_retry_delay_ms(1, 0) != dberr_retry_delay_ms(1, 13));
     /* Bounded however the attempt is counted. */
-    assert_true(db_retry_delay_ms(100, 0xffffffffu) <= 2 * (25L << 5));
-    assert_true(db_retry_delay_ms(0, 0) >= 25);
+    assert_true(dberr_retry_delay_ms(100, 0xffffffffu) <= 2 * (25L << 5));
+    assert_true(dberr_retry_delay_ms(0, 0) >= 25);
 }
 
 /* A transaction function that fails with the scripted kinds, then succeeds. */
@@ -112,11 +112,11 @@ static void test_tx_retry_retries_transient_failures(void **state)
     struct db *db = offline_db();
     struct err e = {0};
     struct script once = {{E_UNAVAILABLE}, 1, 0};
-    assert_int_equal(db_tx_retry(db, scripted, &once, &e), E_OK);
+    assert_int_equal(dberr_tx_retry(db, scripted, &once, &e), E_OK);
     assert_int_equal(once.calls, 2);
     assert_int_equal(e.kind, E_OK); /* the first attempt's error is gone */
     struct script twice = {{E_UNAVAILABLE, E_UNAVAILABLE}, 2, 0};
-    assert_int_equal(db_tx_retry(db, scripted, &twice, &e), E_OK);
+    assert_int_equal(dberr_tx_retry(db, scripted, &twice, &e), E_OK);
     assert_int_equal(twice.calls, 3);
     db_close(db);
 }
@@ -126,7 +126,7 @@ static void test_tx_retry_gives_up_with_503(void **state)
     struct db *db = offline_db();
     struct err e = {0};
     struct script always = {{E_UNAVAILABLE, E_UNAVAILABLE, E_UNAVAILABLE, E_UNAVAILABLE}, 4, 0};
-    assert_int_equal(db_tx_retry(db, scripted, &always, &e), E_UNAVAILABLE);
+    assert_int_equal(dberr_tx_retry(db, scripted, &always, &e), E_UNAVAILABLE);
     assert_int_equal(always.calls, DB_TX_ATTEMPTS);
     assert_int_equal(errkind_http_status(e.kind), 503);
     err_clear(&e);
@@ -141,7 +141,7 @@ static void test_tx_retry_keeps_other_failures(void **state)
     for (size_t i = 0; i < sizeof once_only / sizeof once_only[0]; i++) {
         struct err e = {0};
         struct script s = {{once_only[i]}, 1, 0};
-        assert_int_equal(db_tx_retry(db, scripted, &s, &e), once_only[i]);
+        assert_int_equal(dberr_tx_retry(db, scripted, &s, &e), once_only[i]);
         assert_int_equal(s.calls, 1);
         err_clear(&e);
     }

@@ -65,7 +65,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static const struct gw_checkout_request sample_request = {
+static const struct gateway_checkout_request sample_request = {
     .order_id = "cord0000000000000000000001",
     .amount = "500.00",
     .currency = "MAD",
@@ -117,7 +117,7 @@ static void test_tokenize_form_amounts(void **state)
     static const char *const cases[][2] = {
         {"12.5", "1250"}, {"0.05", "5"}, {"10", "1000"}, {"1999.99", "199999"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct gw_checkout_request req = sample_request;
+        struct gateway_checkout_request req = sample_request;
         struct youcanpay_form form;
         req.amount = cases[i][0];
         assert_true(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
@@ -125,7 +125,7 @@ static void test_tokenize_form_amounts(void **state)
     }
     static const char *const bad[] = {"10.555", "-1", "1e3", "", NULL};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct gw_checkout_request req = sample_request;
+        struct gateway_checkout_request req = sample_request;
         struct youcanpay_form form;
         req.amount = bad[i];
         assert_false(youcanpay_build_tokenize_form(&req, YCP_KEY, full.public_url, &form));
@@ -134,7 +134,7 @@ static void test_tokenize_form_amounts(void **state)
 
 static void test_tokenize_form_edges(void **state)
 {
-    struct gw_checkout_request req = sample_request;
+    struct gateway_checkout_request req = sample_request;
     struct youcanpay_form form;
     /* Missing customer data is left out rather than sent as an empty field. */
     req.currency = NULL;
@@ -161,14 +161,14 @@ static void test_tokenize_form_edges(void **state)
 
 /* ---- YouCan Pay: answers ---- */
 
-static bool tokenize(const char *body, char token[GW_REF_MAX + 1])
+static bool tokenize(const char *body, char token[GATEWAY_REF_MAX + 1])
 {
     return youcanpay_parse_tokenize(body, strlen(body), token);
 }
 
 static void test_parse_tokenize(void **state)
 {
-    char token[GW_REF_MAX + 1];
+    char token[GATEWAY_REF_MAX + 1];
     assert_true(tokenize("{\"token\":{\"id\":\"26010885-fb7b-41eb-baf8-3420213f1ed5\"}}", token));
     assert_string_equal(token, "26010885-fb7b-41eb-baf8-3420213f1ed5");
     /* Extra fields are fine. */
@@ -207,20 +207,20 @@ static void test_parse_tokenize(void **state)
     assert_false(tokenize(body, token));
 }
 
-static bool transaction(const char *body, struct gw_transaction *t)
+static bool transaction(const char *body, struct gateway_transaction *t)
 {
     return youcanpay_parse_transaction(body, strlen(body), t);
 }
 
 static void test_parse_transaction(void **state)
 {
-    struct gw_transaction t;
+    struct gateway_transaction t;
     assert_true(transaction("{\"id\":\"tx-1\",\"order_id\":\"cord1\",\"status\":1,\"amount\":50000,"
                             "\"currency\":\"MAD\",\"created_at\":\"2026-11-22T07:17:00Z\"}",
                             &t));
     assert_string_equal(t.id, "tx-1");
     assert_string_equal(t.order_id, "cord1");
-    assert_int_equal(t.status, GW_TXN_PAID);
+    assert_int_equal(t.status, GATEWAY_TXN_PAID);
     assert_string_equal(t.amount, "500.00");
     assert_string_equal(t.currency, "MAD");
     /* amount as a numeric string, status 0 and -1, no created_at. */
@@ -228,16 +228,16 @@ static void test_parse_transaction(void **state)
                             "\"amount\":\"1250\",\"currency\":\"MAD\"}",
                             &t));
     assert_string_equal(t.amount, "12.50");
-    assert_int_equal(t.status, GW_TXN_PENDING);
+    assert_int_equal(t.status, GATEWAY_TXN_PENDING);
     assert_true(transaction("{\"id\":\"tx-3\",\"order_id\":\"c\",\"status\":-1,\"amount\":5,"
                             "\"currency\":\"MAD\"}",
                             &t));
-    assert_int_equal(t.status, GW_TXN_FAILED);
+    assert_int_equal(t.status, GATEWAY_TXN_FAILED);
     assert_string_equal(t.amount, "0.05");
     assert_true(transaction("{\"id\":\"tx-4\",\"order_id\":\"c\",\"status\":\"1\",\"amount\":0,"
                             "\"currency\":\"MAD\"}",
                             &t));
-    assert_int_equal(t.status, GW_TXN_PAID);
+    assert_int_equal(t.status, GATEWAY_TXN_PAID);
     assert_string_equal(t.amount, "0.00");
 }
 
@@ -276,7 +276,7 @@ static void test_parse_transaction_bad(void **state)
         "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct gw_transaction t;
+        struct gateway_transaction t;
         if (transaction(bad[i], &t))
             fail_msg("accepted %s", bad[i]);
         assert_string_equal(t.id, "");
@@ -356,7 +356,7 @@ static void test_paytabs_request(void **state)
         "\"callback\":\"https://khedma.example/api/payments/paytabs/callback\","
         "\"return\":\"https://khedma.example/orders/cord0000000000000000000001/payment-return\"}");
 
-    struct gw_checkout_request req = sample_request;
+    struct gateway_checkout_request req = sample_request;
     req.amount = "12.5";
     req.description = NULL;
     json_object *o = paytabs_build_payment_request(&req, "PROFILE-X", full.public_url);
@@ -395,7 +395,7 @@ static void test_paytabs_query_refund_requests(void **state)
 
 static void test_paytabs_payment_page(void **state)
 {
-    char ref[GW_REF_MAX + 1], url[2048];
+    char ref[GATEWAY_REF_MAX + 1], url[2048];
     const char *good = "{\"tran_ref\":\"TST2229801363947\",\"tran_type\":\"Sale\","
                        "\"cart_id\":\"cord1\",\"cart_amount\":\"500.00\","
                        "\"redirect_url\":\"https://secure.paytabs.com/payment/page/599E/start\","
@@ -420,7 +420,7 @@ static void test_paytabs_payment_page(void **state)
     }
 }
 
-static bool query(const char *status, const char *amount, struct gw_transaction *t)
+static bool query(const char *status, const char *amount, struct gateway_transaction *t)
 {
     char body[512];
     snprintf(body, sizeof body,
@@ -436,13 +436,14 @@ static void test_paytabs_query(void **state)
 {
     static const struct {
         const char *status;
-        enum gw_txn_status expected;
+        enum gateway_txn_status expected;
     } cases[] = {
-        {"\"A\"", GW_TXN_PAID},    {"\"a\"", GW_TXN_PAID},   {"\"P\"", GW_TXN_PENDING},
-        {"\"H\"", GW_TXN_PENDING}, {"\"D\"", GW_TXN_FAILED}, {"\"E\"", GW_TXN_FAILED},
-        {"\"V\"", GW_TXN_FAILED},  {"\"X\"", GW_TXN_FAILED},
+        {"\"A\"", GATEWAY_TXN_PAID},    {"\"a\"", GATEWAY_TXN_PAID},
+        {"\"P\"", GATEWAY_TXN_PENDING}, {"\"H\"", GATEWAY_TXN_PENDING},
+        {"\"D\"", GATEWAY_TXN_FAILED},  {"\"E\"", GATEWAY_TXN_FAILED},
+        {"\"V\"", GATEWAY_TXN_FAILED},  {"\"X\"", GATEWAY_TXN_FAILED},
     };
-    struct gw_transaction t;
+    struct gateway_transaction t;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_true(query(cases[i].status, "\"500.00\"", &t));
         assert_int_equal(t.status, cases[i].expected);
@@ -494,7 +495,7 @@ static void test_paytabs_query_bad(void **state)
         "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct gw_transaction t;
+        struct gateway_transaction t;
         if (paytabs_parse_query(bad[i], strlen(bad[i]), &t))
             fail_msg("accepted %s", bad[i]);
     }
@@ -502,7 +503,7 @@ static void test_paytabs_query_bad(void **state)
 
 static void test_paytabs_refund_answer(void **state)
 {
-    char ref[GW_REF_MAX + 1];
+    char ref[GATEWAY_REF_MAX + 1];
     const char *approved = "{\"tran_ref\":\"TST2016700000700\",\"previous_tran_ref\":\"TST1\","
                            "\"tran_type\":\"Refund\",\"payment_result\":"
                            "{\"response_status\":\"A\",\"response_message\":\"Authorised\"}}";
@@ -561,28 +562,28 @@ static void test_signature_valid(void **state)
                        "\"payload\":{\"transaction\":{\"id\":\"t1\",\"order_id\":\"cord1\","
                        "\"amount\":50000,\"currency\":\"MAD\",\"status\":1}}}";
     char ycp[SHA256_HEX_LEN + 1], pt[SHA256_HEX_LEN + 1];
-    hmac_sha256_hex(YCP_KEY, strlen(YCP_KEY), body, strlen(body), ycp);
-    hmac_sha256_hex(PT_KEY, strlen(PT_KEY), body, strlen(body), pt);
+    crypto_hmac_sha256_hex(YCP_KEY, strlen(YCP_KEY), body, strlen(body), ycp);
+    crypto_hmac_sha256_hex(PT_KEY, strlen(PT_KEY), body, strlen(body), pt);
     g_config = &full;
-    assert_true(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), ycp));
-    assert_true(gw_signature_valid(GW_PAYTABS, body, strlen(body), pt));
+    assert_true(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), ycp));
+    assert_true(gateway_signature_valid(GATEWAY_PAYTABS, body, strlen(body), pt));
     /* Each provider's key signs only its own notifications. */
-    assert_false(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), pt));
-    assert_false(gw_signature_valid(GW_PAYTABS, body, strlen(body), ycp));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), pt));
+    assert_false(gateway_signature_valid(GATEWAY_PAYTABS, body, strlen(body), ycp));
     /* Tampered: the amount changed after signing. */
     char tampered[512];
     snprintf(tampered, sizeof tampered, "%s", body);
     memcpy(strstr(tampered, "50000"), "00001", 5);
-    assert_false(gw_signature_valid(GW_YOUCANPAY, tampered, strlen(tampered), ycp));
-    assert_false(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), ""));
-    assert_false(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), NULL));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, tampered, strlen(tampered), ycp));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), ""));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), NULL));
     /* No key configured: nothing verifies, not even a signature made with an empty key. */
     char empty_key_sig[SHA256_HEX_LEN + 1];
-    hmac_sha256_hex("", 0, body, strlen(body), empty_key_sig);
+    crypto_hmac_sha256_hex("", 0, body, strlen(body), empty_key_sig);
     g_config = &bare;
-    assert_false(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), ycp));
-    assert_false(gw_signature_valid(GW_PAYTABS, body, strlen(body), pt));
-    assert_false(gw_signature_valid(GW_YOUCANPAY, body, strlen(body), empty_key_sig));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), ycp));
+    assert_false(gateway_signature_valid(GATEWAY_PAYTABS, body, strlen(body), pt));
+    assert_false(gateway_signature_valid(GATEWAY_YOUCANPAY, body, strlen(body), empty_key_sig));
     g_config = &full;
 }
 
@@ -591,37 +592,37 @@ static void test_signature_valid(void **state)
 static void test_dispatch(void **state)
 {
     g_config = &full;
-    assert_int_equal(gw_card_provider(), GW_PAYTABS);
+    assert_int_equal(gateway_card_provider(), GATEWAY_PAYTABS);
     g_config = &bare;
-    assert_int_equal(gw_card_provider(), GW_YOUCANPAY);
-    assert_string_equal(gw_provider_name(GW_YOUCANPAY), "youcanpay");
-    assert_string_equal(gw_provider_name(GW_PAYTABS), "paytabs");
+    assert_int_equal(gateway_card_provider(), GATEWAY_YOUCANPAY);
+    assert_string_equal(gateway_provider_name(GATEWAY_YOUCANPAY), "youcanpay");
+    assert_string_equal(gateway_provider_name(GATEWAY_PAYTABS), "paytabs");
 
     struct err e = {0};
     char ref[129] = "stale";
-    assert_int_equal(gw_refund(GW_YOUCANPAY, "t1", "cord1", "500.00", "MAD", ref, &e),
+    assert_int_equal(gateway_refund(GATEWAY_YOUCANPAY, "t1", "cord1", "500.00", "MAD", ref, &e),
                      E_UNPROCESSABLE);
     assert_string_equal(ref, "");
     /* No keys configured: failures, never a call. */
-    struct gw_checkout_result res;
-    assert_int_equal(gw_checkout(GW_YOUCANPAY, &sample_request, &res, &e), E_BAD_GATEWAY);
-    assert_string_equal(e.message, GW_MSG_UNAVAILABLE);
+    struct gateway_checkout_result res;
+    assert_int_equal(gateway_checkout(GATEWAY_YOUCANPAY, &sample_request, &res, &e), E_BAD_GATEWAY);
+    assert_string_equal(e.message, GATEWAY_MSG_UNAVAILABLE);
     assert_null(res.paytabs_request);
-    assert_int_equal(gw_checkout(GW_PAYTABS, &sample_request, &res, &e), E_BAD_GATEWAY);
-    gw_checkout_result_free(&res);
-    struct gw_transaction t;
-    assert_int_equal(gw_lookup(GW_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
-    assert_int_equal(gw_refund(GW_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
+    assert_int_equal(gateway_checkout(GATEWAY_PAYTABS, &sample_request, &res, &e), E_BAD_GATEWAY);
+    gateway_checkout_result_free(&res);
+    struct gateway_transaction t;
+    assert_int_equal(gateway_lookup(GATEWAY_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_refund(GATEWAY_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
                      E_BAD_GATEWAY);
     /* A reference no transaction can have is not found without asking. */
     g_config = &full;
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "", &t, &e), E_NOT_FOUND);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "", &t, &e), E_NOT_FOUND);
     char long_ref[200];
     memset(long_ref, 'x', sizeof long_ref - 1);
     long_ref[sizeof long_ref - 1] = '\0';
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, long_ref, &t, &e), E_NOT_FOUND);
-    assert_int_equal(gw_lookup(GW_PAYTABS, long_ref, &t, &e), E_NOT_FOUND);
-    gw_checkout_result_free(NULL);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, long_ref, &t, &e), E_NOT_FOUND);
+    assert_int_equal(gateway_lookup(GATEWAY_PAYTABS, long_ref, &t, &e), E_NOT_FOUND);
+    gateway_checkout_result_free(NULL);
     err_clear(&e);
 }
 
@@ -649,10 +650,10 @@ static void test_youcanpay_event(void **state)
     static const char paid[] = "{\"id\":\"evt_1\",\"event_name\":\"transaction.paid\",\"payload\":"
                                "{\"transaction\":{\"id\":\"t1\",\"order_id\":\"o1\",\"amount\":"
                                "\"50000\",\"currency\":\"MAD\"}}}";
-    struct gw_event ev;
+    struct gateway_event ev;
     youcanpay_parse_event(paid, strlen(paid), &ev);
-    assert_int_equal(ev.provider, GW_YOUCANPAY);
-    assert_int_equal(ev.action, GW_EVENT_PAID);
+    assert_int_equal(ev.provider, GATEWAY_YOUCANPAY);
+    assert_int_equal(ev.action, GATEWAY_EVENT_PAID);
     assert_string_equal(ev.id, "evt_1");
     assert_string_equal(ev.transaction_id, "t1");
     assert_string_equal(ev.order_id, "o1");
@@ -662,11 +663,11 @@ static void test_youcanpay_event(void **state)
     static const char refunded[] = "{\"id\":\"e\",\"event_name\":\"transaction.refunded\","
                                    "\"payload\":{\"transaction\":{\"amount\":-5}}}";
     youcanpay_parse_event(refunded, strlen(refunded), &ev);
-    assert_int_equal(ev.action, GW_EVENT_REFUNDED);
+    assert_int_equal(ev.action, GATEWAY_EVENT_REFUNDED);
     assert_string_equal(ev.amount, ""); /* a negative amount is no amount */
 
     youcanpay_parse_event("[1]", 3, &ev);
-    assert_int_equal(ev.action, GW_EVENT_NONE);
+    assert_int_equal(ev.action, GATEWAY_EVENT_NONE);
     assert_string_equal(ev.id, "");
     assert_string_equal(ev.type, "");
 }
@@ -676,10 +677,10 @@ static void test_paytabs_event(void **state)
     static const char sale[] = "{\"tran_ref\":\"TST1\",\"cart_id\":\"o1\",\"cart_amount\":\"500\","
                                "\"cart_currency\":\"MAD\",\"payment_result\":{\"response_status\":"
                                "\"H\"}}";
-    struct gw_event ev;
+    struct gateway_event ev;
     paytabs_parse_event(sale, strlen(sale), &ev);
-    assert_int_equal(ev.provider, GW_PAYTABS);
-    assert_int_equal(ev.action, GW_EVENT_NONE); /* on hold: nothing to do yet */
+    assert_int_equal(ev.provider, GATEWAY_PAYTABS);
+    assert_int_equal(ev.action, GATEWAY_EVENT_NONE); /* on hold: nothing to do yet */
     assert_string_equal(ev.id, "TST1:H");
     assert_string_equal(ev.type, "sale.H");
     assert_string_equal(ev.amount, "500.00");
@@ -688,16 +689,16 @@ static void test_paytabs_event(void **state)
         "{\"tran_ref\":\"TST2\",\"tran_type\":\"refund\",\"payment_result\":"
         "{\"response_status\":\"A\"}}";
     paytabs_parse_event(refund, strlen(refund), &ev);
-    assert_int_equal(ev.action, GW_EVENT_REFUNDED);
+    assert_int_equal(ev.action, GATEWAY_EVENT_REFUNDED);
     assert_string_equal(ev.type, "refund.A");
 
     static const char declined[] = "{\"tran_ref\":\"TST3\",\"payment_result\":{\"response_status\":"
                                    "\"D\"}}";
     paytabs_parse_event(declined, strlen(declined), &ev);
-    assert_int_equal(ev.action, GW_EVENT_FAILED);
+    assert_int_equal(ev.action, GATEWAY_EVENT_FAILED);
 
     paytabs_parse_event("{", 1, &ev);
-    assert_int_equal(ev.action, GW_EVENT_NONE);
+    assert_int_equal(ev.action, GATEWAY_EVENT_NONE);
     assert_string_equal(ev.id, "");
 }
 
@@ -708,7 +709,7 @@ static void test_paytabs_event(void **state)
 static void test_operations_table(void **state)
 {
     const struct gateway_ops *const modules[] = {&youcanpay_gateway, &paytabs_gateway};
-    const enum gw_provider providers[] = {GW_YOUCANPAY, GW_PAYTABS};
+    const enum gateway_provider providers[] = {GATEWAY_YOUCANPAY, GATEWAY_PAYTABS};
     for (size_t i = 0; i < 2; i++) {
         const struct gateway_ops *g = modules[i];
         assert_non_null(g->name);
@@ -717,26 +718,27 @@ static void test_operations_table(void **state)
         assert_non_null(g->refund);
         assert_non_null(g->signature_valid);
         assert_non_null(g->parse_event);
-        assert_string_equal(gw_provider_name(providers[i]), g->name);
-        enum gw_provider p = (enum gw_provider) - 1;
-        assert_true(gw_provider_by_name(g->name, &p));
+        assert_string_equal(gateway_provider_name(providers[i]), g->name);
+        enum gateway_provider p = (enum gateway_provider) - 1;
+        assert_true(gateway_provider_by_name(g->name, &p));
         assert_int_equal(p, providers[i]);
     }
-    enum gw_provider p = GW_PAYTABS;
-    assert_false(gw_provider_by_name("stripe", &p));
-    assert_false(gw_provider_by_name("PayTabs", &p)); /* names are exact, as in the config */
-    assert_false(gw_provider_by_name("", &p));
-    assert_false(gw_provider_by_name(NULL, &p));
-    assert_int_equal(p, GW_PAYTABS); /* untouched */
+    enum gateway_provider p = GATEWAY_PAYTABS;
+    assert_false(gateway_provider_by_name("stripe", &p));
+    assert_false(gateway_provider_by_name("PayTabs", &p)); /* names are exact, as in the config */
+    assert_false(gateway_provider_by_name("", &p));
+    assert_false(gateway_provider_by_name(NULL, &p));
+    assert_int_equal(p, GATEWAY_PAYTABS); /* untouched */
     /* YouCan Pay takes no refund call: its module says so, whoever calls. */
     struct err e = {0};
-    char ref[GW_REF_MAX + 1] = "";
+    char ref[GATEWAY_REF_MAX + 1] = "";
     assert_int_equal(youcanpay_gateway.refund("t1", "cord1", "500.00", "MAD", ref, &e),
                      E_UNPROCESSABLE);
     err_clear(&e);
 }
 
-/* gw_parse_event reads each gateway's format through its table entry and names the provider. */
+/* gateway_parse_event reads each gateway's format through its table entry and names the provider.
+ */
 static void test_parse_event_dispatch(void **state)
 {
     static const char ycp[] = "{\"id\":\"evt_1\",\"event_name\":\"transaction.paid\",\"payload\":"
@@ -745,22 +747,22 @@ static void test_parse_event_dispatch(void **state)
     static const char pt[] = "{\"tran_ref\":\"TST1\",\"cart_id\":\"o1\",\"cart_amount\":\"500\","
                              "\"cart_currency\":\"MAD\",\"payment_result\":{\"response_status\":"
                              "\"A\"}}";
-    struct gw_event ev;
-    gw_parse_event(GW_YOUCANPAY, ycp, strlen(ycp), &ev);
-    assert_int_equal(ev.provider, GW_YOUCANPAY);
-    assert_int_equal(ev.action, GW_EVENT_PAID);
+    struct gateway_event ev;
+    gateway_parse_event(GATEWAY_YOUCANPAY, ycp, strlen(ycp), &ev);
+    assert_int_equal(ev.provider, GATEWAY_YOUCANPAY);
+    assert_int_equal(ev.action, GATEWAY_EVENT_PAID);
     assert_string_equal(ev.id, "evt_1");
     assert_string_equal(ev.amount, "500.00");
-    gw_parse_event(GW_PAYTABS, pt, strlen(pt), &ev);
-    assert_int_equal(ev.provider, GW_PAYTABS);
-    assert_int_equal(ev.action, GW_EVENT_PAID);
+    gateway_parse_event(GATEWAY_PAYTABS, pt, strlen(pt), &ev);
+    assert_int_equal(ev.provider, GATEWAY_PAYTABS);
+    assert_int_equal(ev.action, GATEWAY_EVENT_PAID);
     assert_string_equal(ev.id, "TST1:A");
     assert_string_equal(ev.amount, "500.00");
     /* Each format read as the other's is no event. */
-    gw_parse_event(GW_PAYTABS, ycp, strlen(ycp), &ev);
-    assert_int_equal(ev.action, GW_EVENT_NONE);
-    gw_parse_event(GW_YOUCANPAY, pt, strlen(pt), &ev);
-    assert_int_equal(ev.action, GW_EVENT_NONE);
+    gateway_parse_event(GATEWAY_PAYTABS, ycp, strlen(ycp), &ev);
+    assert_int_equal(ev.action, GATEWAY_EVENT_NONE);
+    gateway_parse_event(GATEWAY_YOUCANPAY, pt, strlen(pt), &ev);
+    assert_int_equal(ev.action, GATEWAY_EVENT_NONE);
 }
 
 static void test_util_copy_and_order_url(void **state)
@@ -785,12 +787,12 @@ static void test_util_copy_and_order_url(void **state)
     assert_string_equal(url, "");
     assert_false(gateway_util_order_url(url, sizeof url, NULL, "o1", "x"));
     assert_false(gateway_util_order_url(url, 20, "https://k.example", "o1", "payment-return"));
-    char long_id[GW_REF_MAX + 2];
+    char long_id[GATEWAY_REF_MAX + 2];
     memset(long_id, 'o', sizeof long_id - 1);
     long_id[sizeof long_id - 1] = '\0';
     char big[2048];
     assert_false(gateway_util_order_url(big, sizeof big, "https://k.example", long_id, "x"));
-    long_id[GW_REF_MAX] = '\0';
+    long_id[GATEWAY_REF_MAX] = '\0';
     assert_true(gateway_util_order_url(big, sizeof big, "https://k.example", long_id, "x"));
 }
 

@@ -327,7 +327,7 @@ static const char *url(const char *path)
     return url_buf;
 }
 
-static const struct gw_checkout_request request = {
+static const struct gateway_checkout_request request = {
     .order_id = "cord1",
     .amount = "500.00",
     .currency = "MAD",
@@ -415,10 +415,10 @@ static void test_timeout(void **state)
         fail_msg("gave up after %ld ms, timeout is %d ms", ms, TIMEOUT_MS);
     /* The same through a gateway call. */
     point_at("hang");
-    struct gw_transaction t;
+    struct gateway_transaction t;
     struct err e = {0};
     clock_gettime(CLOCK_MONOTONIC, &start);
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
     ms = elapsed_ms(&start);
     if (ms > TIMEOUT_MS + 700)
         fail_msg("gateway call gave up after %ld ms", ms);
@@ -458,16 +458,16 @@ static void assert_all_fail(const char *mode)
 {
     point_at(mode);
     struct err e = {0};
-    struct gw_checkout_result res;
-    struct gw_transaction t;
+    struct gateway_checkout_result res;
+    struct gateway_transaction t;
     char ref[129];
-    assert_int_equal(gw_checkout(GW_YOUCANPAY, &request, &res, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_checkout(GATEWAY_YOUCANPAY, &request, &res, &e), E_BAD_GATEWAY);
     assert_string_equal(res.token_id, "");
-    assert_int_equal(gw_checkout(GW_PAYTABS, &request, &res, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_checkout(GATEWAY_PAYTABS, &request, &res, &e), E_BAD_GATEWAY);
     assert_null(res.paytabs_request);
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
-    assert_int_equal(gw_lookup(GW_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
-    assert_int_equal(gw_refund(GW_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_refund(GATEWAY_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
                      E_BAD_GATEWAY);
     assert_string_equal(e.message, "Payment gateway unavailable");
 }
@@ -498,58 +498,58 @@ static void test_youcanpay_flow(void **state)
 {
     point_at("ycp");
     struct err e = {0};
-    struct gw_checkout_result res;
-    assert_int_equal(gw_checkout(GW_YOUCANPAY, &request, &res, &e), E_OK);
+    struct gateway_checkout_result res;
+    assert_int_equal(gateway_checkout(GATEWAY_YOUCANPAY, &request, &res, &e), E_OK);
     assert_string_equal(res.token_id, "tok-123");
     char expected[256];
     snprintf(expected, sizeof expected, "http://127.0.0.1:%d/form/tok-123", port);
     assert_string_equal(res.payment_url, expected);
     assert_null(res.paytabs_request);
-    gw_checkout_result_free(&res);
+    gateway_checkout_result_free(&res);
 
-    struct gw_transaction t;
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_OK);
+    struct gateway_transaction t;
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_OK);
     assert_string_equal(t.id, "tx-1");
     assert_string_equal(t.order_id, "cord1");
-    assert_int_equal(t.status, GW_TXN_PAID);
+    assert_int_equal(t.status, GATEWAY_TXN_PAID);
     assert_string_equal(t.amount, "500.00");
     assert_string_equal(t.currency, "MAD");
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "missing", &t, &e), E_NOT_FOUND);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "missing", &t, &e), E_NOT_FOUND);
     /* An answer about another transaction than the one asked for is not trusted. */
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "other", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "other", &t, &e), E_BAD_GATEWAY);
     assert_string_equal(t.order_id, "");
     /* The amount sent is checked by the server: 12.50 MAD is not the 50000 it expects. */
-    struct gw_checkout_request other = request;
+    struct gateway_checkout_request other = request;
     other.amount = "12.50";
-    assert_int_equal(gw_checkout(GW_YOUCANPAY, &other, &res, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_checkout(GATEWAY_YOUCANPAY, &other, &res, &e), E_BAD_GATEWAY);
 }
 
 static void test_paytabs_flow(void **state)
 {
     point_at("pt");
     struct err e = {0};
-    struct gw_checkout_result res;
-    assert_int_equal(gw_checkout(GW_PAYTABS, &request, &res, &e), E_OK);
+    struct gateway_checkout_result res;
+    assert_int_equal(gateway_checkout(GATEWAY_PAYTABS, &request, &res, &e), E_OK);
     assert_string_equal(res.tran_ref, "TST1");
     assert_string_equal(res.redirect_url, "https://secure.paytabs.com/payment/page/TST1/start");
     assert_non_null(res.paytabs_request);
     assert_string_equal(
         json_object_to_json_string(json_object_object_get(res.paytabs_request, "cart_amount")),
         "500.00");
-    gw_checkout_result_free(&res);
+    gateway_checkout_result_free(&res);
     assert_null(res.paytabs_request);
 
-    struct gw_transaction t;
-    assert_int_equal(gw_lookup(GW_PAYTABS, "TST1", &t, &e), E_OK);
-    assert_int_equal(t.status, GW_TXN_PAID);
+    struct gateway_transaction t;
+    assert_int_equal(gateway_lookup(GATEWAY_PAYTABS, "TST1", &t, &e), E_OK);
+    assert_int_equal(t.status, GATEWAY_TXN_PAID);
     assert_string_equal(t.order_id, "cord1");
     assert_string_equal(t.amount, "500.00");
 
     char ref[129];
-    assert_int_equal(gw_refund(GW_PAYTABS, "TST1", "cord1", "500", "MAD", ref, &e), E_OK);
+    assert_int_equal(gateway_refund(GATEWAY_PAYTABS, "TST1", "cord1", "500", "MAD", ref, &e), E_OK);
     assert_string_equal(ref, "TSTR1");
     point_at("ptdecline");
-    assert_int_equal(gw_refund(GW_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
+    assert_int_equal(gateway_refund(GATEWAY_PAYTABS, "TST1", "cord1", "500.00", "MAD", ref, &e),
                      E_PRECONDITION);
     assert_string_equal(ref, "");
 }
@@ -575,14 +575,14 @@ static void test_logs_carry_no_key(void **state)
     snprintf(refused, sizeof refused, "http://127.0.0.1:%d/api", ntohs(addr.sin_port));
     cfg.youcanpay_api = refused;
     cfg.paytabs_api = refused;
-    struct gw_transaction t;
+    struct gateway_transaction t;
     struct err e = {0};
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
-    assert_int_equal(gw_lookup(GW_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_PAYTABS, "TST1", &t, &e), E_BAD_GATEWAY);
     point_at("status500");
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
     point_at("big");
-    assert_int_equal(gw_lookup(GW_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
+    assert_int_equal(gateway_lookup(GATEWAY_YOUCANPAY, "tx-1", &t, &e), E_BAD_GATEWAY);
 
     log_set_level(LOG_ERROR);
     dup2(saved, STDERR_FILENO);

@@ -17,14 +17,14 @@
 static void assert_iso_from_db(const char *db, const char *want)
 {
     char out[ISO_TIME_LEN + 1];
-    assert_int_equal(iso_from_db(db, out), 0);
+    assert_int_equal(timeutil_iso_from_db(db, out), 0);
     assert_string_equal(out, want);
 }
 
 static void assert_db_from_iso(const char *iso, const char *want)
 {
     char out[24];
-    assert_int_equal(db_from_iso(iso, out), 0);
+    assert_int_equal(timeutil_db_from_iso(iso, out), 0);
     assert_string_equal(out, want);
 }
 
@@ -59,24 +59,24 @@ static void test_iso_from_db_rejects(void **state)
         "+026-11-22 07:17:00",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (iso_from_db(bad[i], out) != -1)
+        if (timeutil_iso_from_db(bad[i], out) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
     }
-    assert_int_equal(iso_from_db(NULL, out), -1);
+    assert_int_equal(timeutil_iso_from_db(NULL, out), -1);
 }
 
 static void test_iso_from_ms(void **state)
 {
     char out[ISO_TIME_LEN + 1];
-    iso_from_ms(0, out);
+    timeutil_iso_from_ms(0, out);
     assert_string_equal(out, "1970-01-01T00:00:00.000Z");
-    iso_from_ms(1795331820000LL, out);
+    timeutil_iso_from_ms(1795331820000LL, out);
     assert_string_equal(out, "2026-11-22T07:17:00.000Z");
-    iso_from_ms(951782400123LL, out); /* leap day of a century leap year */
+    timeutil_iso_from_ms(951782400123LL, out); /* leap day of a century leap year */
     assert_string_equal(out, "2000-02-29T00:00:00.123Z");
-    iso_from_ms(-1, out);
+    timeutil_iso_from_ms(-1, out);
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
-    iso_from_ms(253402300800000LL * 10, out); /* beyond 9999 keeps the fixed width */
+    timeutil_iso_from_ms(253402300800000LL * 10, out); /* beyond 9999 keeps the fixed width */
     assert_string_equal(out, "9999-12-31T23:59:59.999Z");
 }
 
@@ -92,7 +92,7 @@ static void test_iso_from_ms_matches_libc(void **state)
         char want[64], out[ISO_TIME_LEN + 1];
         strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(want + strlen(want), sizeof want - strlen(want), ".%03dZ", (int)(ms % 1000));
-        iso_from_ms(ms, out);
+        timeutil_iso_from_ms(ms, out);
         assert_string_equal(out, want);
     }
 }
@@ -142,30 +142,30 @@ static void test_db_from_iso_rejects(void **state)
         "9999-12-31T23:00:00-02:00", /* leaves the four-digit year range */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        if (db_from_iso(bad[i], out) != -1)
+        if (timeutil_db_from_iso(bad[i], out) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
     }
-    assert_int_equal(db_from_iso(NULL, out), -1);
+    assert_int_equal(timeutil_db_from_iso(NULL, out), -1);
 }
 
 static void test_round_trip(void **state)
 {
     char iso[ISO_TIME_LEN + 1], db[24], back[ISO_TIME_LEN + 1];
-    iso_from_ms(1795331820123LL, iso);
-    assert_int_equal(db_from_iso(iso, db), 0);
-    assert_int_equal(iso_from_db(db, back), 0);
+    timeutil_iso_from_ms(1795331820123LL, iso);
+    assert_int_equal(timeutil_db_from_iso(iso, db), 0);
+    assert_int_equal(timeutil_iso_from_db(db, back), 0);
     assert_string_equal(iso, back);
 }
 
 static void test_clocks(void **state)
 {
-    long long a = now_us();
+    long long a = timeutil_now_us();
     struct timespec pause = {0, 2000000};
     nanosleep(&pause, NULL);
-    long long b = now_us();
+    long long b = timeutil_now_us();
     assert_true(b - a >= 2000);
     assert_true(b - a < 5000000);
-    long long w = wall_ms();
+    long long w = timeutil_wall_ms();
     long long t = (long long)time(NULL) * 1000;
     assert_true(llabs(w - t) < 2000);
 }
