@@ -11,7 +11,7 @@
 #include "khedma/crypto.h"
 #include "khedma/db.h"
 #include "khedma/errors.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 
 #define SESSION_TTL_DAYS 30
 

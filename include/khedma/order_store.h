@@ -14,7 +14,7 @@
 #include "khedma/accounts.h"
 #include "khedma/db.h"
 #include "khedma/errors.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/lifecycle.h"
 
 /* A new order, pending, with its pending payment of the same amount in MAD. */

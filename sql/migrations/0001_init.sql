@@ -2,7 +2,7 @@
 --
 -- Conventions:
 --   ids        CHAR(25) utf8mb4_bin CUIDs made by the application (^c[a-z0-9]{24}$); exact match.
---   times      DATETIME(3), always UTC: every session sets time_zone '+00:00' (src/db.c), so the
+--   times      DATETIME(3), always UTC: every session sets time_zone '+00:00' (src/store/db.c), so the
 --              CURRENT_TIMESTAMP(3) defaults are UTC too.
 --   money      DECIMAL(12,2) in MAD, never a float.
 --   JSON       LONGTEXT with a JSON_VALID check where the application owns the content.

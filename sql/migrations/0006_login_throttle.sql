@@ -1,6 +1,6 @@
 -- 0006_login_throttle.sql - failed logins, counted per account and per client address.
 --
--- The login throttle (src/login_throttle.c) lives in the database rather than in nginx or in a
+-- The login throttle (src/accounts/login_throttle.c) lives in the database rather than in nginx or in a
 -- worker's memory, so it holds behind any proxy and is shared by every worker on every host.
 -- Each row counts the failures of one subject in one UTC minute; a check sums the last 15
 -- minutes (a sliding window with one-minute steps). Counters only change through

@@ -1,5 +1,5 @@
 """test_auth_gate.py - the one sign-in gate every protected REST route and tRPC procedure passes
-(ctx_require_user in src/ctx.c): its statuses and messages are the same on every route of a
+(ctx_require_user in src/http/ctx.c): its statuses and messages are the same on every route of a
 transport, including the order moves that REST and tRPC each serve from their own files.
 
 REST answers 401 "Authentication required" and, for a cookie-only cross-site write, 403

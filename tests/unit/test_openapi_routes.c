@@ -1,5 +1,5 @@
 /*
- * test_openapi_routes.c - the REST routes of the route table (src/app.c) and the operations of
+ * test_openapi_routes.c - the REST routes of the route table (src/http/app.c) and the operations of
  * docs/openapi.yaml are the same set of (method, path template) pairs: a route added without its
  * description, or a described path the server does not serve, fails here. The tRPC transport
  * (method "*", /api/trpc/{path*}) is not a REST route and is described in docs/api.md instead.

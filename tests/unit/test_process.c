@@ -1,8 +1,8 @@
 /*
- * test_process.c - unit tests for src/process.c: a forked child is named, dies with its parent and
- * starts with the master's blocked signals cleared; SIGTERM and SIGINT in a child only set the stop
- * flag, and SIGHUP and SIGPIPE are ignored. Every check runs in a forked process of its own, so the
- * test runner's own signal handling is never changed.
+ * test_process.c - unit tests for src/process/process.c: a forked child is named, dies with its
+ * parent and starts with the master's blocked signals cleared; SIGTERM and SIGINT in a child only
+ * set the stop flag, and SIGHUP and SIGPIPE are ignored. Every check runs in a forked process of
+ * its own, so the test runner's own signal handling is never changed.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /*
- * test_supervise.c - unit tests for the master's replacement decisions (src/supervise.c): which
- * deaths are a start-up crash loop, the back-off schedule, and that a back-off only holds back the
- * crashed children's replacements - never those of workers killed or crashed while serving - and
- * the shared slots through which a child reports readiness and its request in flight.
+ * test_supervise.c - unit tests for the master's replacement decisions (src/process/supervise.c):
+ * which deaths are a start-up crash loop, the back-off schedule, and that a back-off only holds
+ * back the crashed children's replacements - never those of workers killed or crashed while serving
+ * - and the shared slots through which a child reports readiness and its request in flight.
  */
 #include <stdarg.h>
 #include <stddef.h>

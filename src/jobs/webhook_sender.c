@@ -20,7 +20,7 @@
 #include "khedma/crypto.h"
 #include "khedma/db.h"
 #include "khedma/httpclient.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/log.h"
 #include "khedma/jobs_clock.h"
 #include "khedma/timeutil.h"

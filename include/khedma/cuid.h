@@ -1,5 +1,5 @@
 /*
- * ids.h - CUID-style ids: 'c' + 24 characters of [a-z0-9], unique across processes and hosts
+ * cuid.h - CUID-style ids: 'c' + 24 characters of [a-z0-9], unique across processes and hosts
  * (time, a per-process counter, a host+pid fingerprint and random bytes from libsodium).
  */
 #ifndef KHEDMA_IDS_H

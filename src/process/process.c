@@ -9,7 +9,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/log.h"
 #include "khedma/process.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "khedma/handlers_lifecycle.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/notifications.h"
 #include "khedma/order_input.h"

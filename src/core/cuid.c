@@ -1,5 +1,5 @@
 /*
- * ids.c - CUID-style ids: "c" + 8 base36 digits of the millisecond clock + 4 of a per-process
+ * cuid.c - CUID-style ids: "c" + 8 base36 digits of the millisecond clock + 4 of a per-process
  * counter + 4 of a host/process fingerprint + 8 from libsodium's random generator = 25 chars.
  * The counter separates ids made in the same millisecond by one process, the fingerprint
  * separates processes and hosts, and the random block covers fingerprint collisions.
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 
 #define BLOCK 4
 #define BASE 36

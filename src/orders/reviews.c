@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "khedma/dberr.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/reviews.h"
 #include "khedma/timeutil.h"

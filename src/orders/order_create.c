@@ -16,7 +16,7 @@
 
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/lifecycle.h"
 #include "khedma/money.h"
 #include "khedma/order_create.h"

@@ -11,7 +11,7 @@
 
 #include "khedma/dberr.h"
 #include "khedma/events.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/order_json.h"
 #include "khedma/timeutil.h"

@@ -13,7 +13,7 @@
 #include "khedma/crypto.h"
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/lifecycle.h"
 #include "khedma/log.h"

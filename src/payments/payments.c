@@ -11,7 +11,7 @@
 #include "khedma/dberr.h"
 #include "khedma/events.h"
 #include "khedma/gateway.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/lifecycle.h"
 #include "khedma/log.h"
 #include "khedma/money.h"

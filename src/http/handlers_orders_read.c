@@ -5,7 +5,7 @@
  * non-admin's filter.userId, 404 for an order the viewer is not a party to).
  */
 #include "khedma/handlers_orders_read.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/order_query.h"
 #include "khedma/orders_read.h"
 #include "khedma/rest.h"

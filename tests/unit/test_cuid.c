@@ -1,5 +1,5 @@
 /*
- * test_ids.c - unit tests for CUIDs: the ^c[a-z0-9]{24}$ shape, uniqueness within one process
+ * test_cuid.c - unit tests for CUIDs: the ^c[a-z0-9]{24}$ shape, uniqueness within one process
  * and across forked processes (with and without cuid_after_fork()), and the validator.
  */
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 
 typedef char id_t25[CUID_LEN + 1];
 

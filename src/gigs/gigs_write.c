@@ -11,7 +11,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gigs_read.h"
 #include "khedma/gigs_write.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/slug.h"
 

@@ -13,7 +13,7 @@
 
 #include "khedma/dberr.h"
 #include "khedma/events.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/lifecycle.h"
 #include "khedma/order_store.h"
 

@@ -31,7 +31,7 @@
 #include "khedma/config.h"
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jobs_clock.h"
 #include "khedma/jobs_payments.h"
 #include "khedma/lifecycle.h"

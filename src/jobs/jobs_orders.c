@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "khedma/dberr.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jobs_clock.h"
 #include "khedma/jobs_orders.h"
 #include "khedma/lifecycle.h"

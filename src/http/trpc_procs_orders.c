@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "khedma/gig_input.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/order_input.h"
 #include "khedma/order_moves.h"

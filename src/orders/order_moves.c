@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "khedma/dberr.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/lifecycle.h"
 #include "khedma/order_json.h"

@@ -12,7 +12,7 @@
 #include "khedma/dberr.h"
 #include "khedma/gateway.h"
 #include "khedma/gateway_events.h"
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/lifecycle.h"
 #include "khedma/log.h"

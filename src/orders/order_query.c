@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "khedma/ids.h"
+#include "khedma/cuid.h"
 #include "khedma/jsonx.h"
 #include "khedma/order_query.h"
 #include "khedma/timeutil.h"
