@@ -503,7 +503,7 @@ def test_visibility():
 # --------------------------------------------------------------------------------------------
 # tRPC order.list and order.byId
 
-def test_trpc_order_list_and_by_id():
+def test_order_list_and_by_id_over_trpc():
     w = world()
     ids = w["ids"]
     r = trpc_get("order.list", None, w["ct"])

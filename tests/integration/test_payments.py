@@ -650,7 +650,7 @@ def test_checkout_amount_always_comes_from_the_package():
     assert b["amount"] == 300, b
 
 
-def test_trpc_order_checkout():
+def test_order_checkout_over_trpc():
     w = world()
     data = trpc_mutation("order.checkout", {"gigId": w["gig"]["id"], "packageId": w["basic"]["id"],
                                             "paymentMethod": "card"}, w["client_token"])
