@@ -12,6 +12,7 @@
 #   KHEDMA_BUILD_DIR  build tree holding src/khedmad (default <repo>/build)
 #   KHEDMA_BIN        the khedmad binary (default $KHEDMA_BUILD_DIR/src/khedmad)
 #   KHEDMA_DB_FAST=1  trade durability for speed in the private MariaDB (test stacks only)
+#   KHEDMA_PUBLIC_CACHE_S  seconds nginx may keep a public read (default 1; 0 = no cache at all)
 # Layout under the var directory: mysql/ (datadir), run/ (sockets, pid files), log/ (khedmad.log,
 # mariadb.log, nginx-*.log, build and migrate logs), nginx/ (generated nginx.conf, temp dirs),
 # www/ (empty static root when the repo has no web/), webhook_secret and db_password (0600).
@@ -52,6 +53,8 @@ k_init() {
     if k_listen_is_unix && [[ $K_LISTEN != /* ]]; then K_LISTEN=$PWD/$K_LISTEN; fi
     K_URL="http://127.0.0.1:$K_PORT"
     case $K_PORT in '' | *[!0-9]*) k_die "KHEDMA_PORT must be a number, not '$K_PORT'" ;; esac
+    K_PUBLIC_CACHE_S=${KHEDMA_PUBLIC_CACHE_S:-1}
+    case $K_PUBLIC_CACHE_S in '' | *[!0-9]*) k_die "KHEDMA_PUBLIC_CACHE_S must be a number of seconds, not '$K_PUBLIC_CACHE_S'" ;; esac
 }
 
 # True when KHEDMA_LISTEN names a unix socket (as khedmad decides: a '/' first or no ':').
@@ -466,7 +469,17 @@ k_nginx_render() {
     upstream=$K_LISTEN
     if k_listen_is_unix; then upstream="unix:$K_LISTEN"; fi
     mkdir -p "$K_NGINX/tmp"
-    sed -e "s|@NGINX_USER@|$(k_sed_escape "$user $group")|g" \
+    # The public-read cache: its lines uncommented when on, removed when off; emptied at each start.
+    local cache_sed='/^[[:space:]]*#cache# /d'
+    rm -rf "$K_NGINX/cache"
+    if [ "$K_PUBLIC_CACHE_S" -gt 0 ]; then
+        cache_sed='s/^\([[:space:]]*\)#cache# /\1/'
+        mkdir -p "$K_NGINX/cache"
+        chown "$user:$group" "$K_NGINX/cache"
+    fi
+    sed -e "$cache_sed" \
+        -e "s|@CACHE_DIR@|$(k_sed_escape "$K_NGINX/cache")|g" \
+        -e "s|@NGINX_USER@|$(k_sed_escape "$user $group")|g" \
         -e "s|@PID_FILE@|$(k_sed_escape "$K_RUN/nginx.pid")|g" \
         -e "s|@LOG_DIR@|$(k_sed_escape "$K_LOG")|g" \
         -e "s|@NGINX_DIR@|$(k_sed_escape "$K_NGINX")|g" \

@@ -48,6 +48,8 @@ struct config {
     bool webhook_allow_private;
     char *trpc_transformer;  /* none | superjson */
     long gateway_timeout_ms; /* KHEDMA_GATEWAY_TIMEOUT_MS, 10000 */
+    int public_cache_s;      /* KHEDMA_PUBLIC_CACHE_S: how long nginx may keep a public read, 1;
+                                0 = never (no X-Accel-Expires is sent) */
     bool secure_cookies;     /* public_url starts with https:// */
     char *sql_dir;           /* KHEDMA_SQL_DIR: where migrations/ and seed/ live; default
                                 KHEDMA_DATADIR "/sql" (the installed copy), or "sql" */

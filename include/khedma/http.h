@@ -35,11 +35,18 @@ struct request {
     long long started_us;
 };
 
+/* Whether an answer may be kept by the public cache in front of khedmad (nginx's FastCGI cache,
+ * docs/deploy.md). Declared where routes and tRPC procedures are listed (app.c, trpc_procs.c):
+ * CACHE_PUBLIC only for reads whose answer to an anonymous caller is the same for every anonymous
+ * caller. Whether a given answer is then kept is response_cache_policy's decision. */
+enum cache_scope { CACHE_NEVER = 0, CACHE_PUBLIC };
+
 struct response {
     int status;
     struct kv_list headers;
     char *body;
     size_t body_len;
+    bool public_read; /* the route or every tRPC call answered is CACHE_PUBLIC (set by app/trpc) */
 };
 
 /* Parse "a=1&b=2&a=3" into l. Returns 0, or -1 on a malformed escape. */
@@ -82,8 +89,11 @@ void response_free(struct response *resp);
  * header, its method is not GET or HEAD, or the answer sets a cookie. Private answers get
  * "Cache-Control: no-store" (replacing any other Cache-Control); public ones keep theirs. Every
  * answer gets "Vary: Cookie, Authorization", so a cache that keeps a public answer never hands it
- * to a signed-in request. */
-void response_cache_policy(const struct request *r, struct response *resp);
+ * to a signed-in request.
+ * "X-Accel-Expires: <public_cache_s>" (the only thing that lets nginx's FastCGI cache keep an
+ * answer; nginx consumes the header) is added when public_cache_s > 0 and the answer is not
+ * private, the method is GET, the status is 200 and resp->public_read is set. */
+void response_cache_policy(const struct request *r, struct response *resp, int public_cache_s);
 /* Serialise status line ("Status: 200 OK"), headers and body as a CGI response into a new buffer.
  */
 char *response_serialize(const struct response *resp, size_t *len);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "khedma/http.h"
 
 struct ctx;
 typedef void (*handler_fn)(struct ctx *c);
@@ -16,6 +17,7 @@ struct route {
     const char *method; /* "GET", "POST", ... or "*" for any */
     const char *pattern;
     handler_fn handler;
+    enum cache_scope cache; /* CACHE_PUBLIC: an anonymous GET answer may be cached (http.h) */
 };
 
 #define ROUTE_MAX_PARAMS 4

@@ -23,7 +23,8 @@
  * Responses: {"result":{"data":<output>}} or {"error":{"message","code","data":{"code",
  * "httpStatus","path"[,"zodError"]}}}; zodError = {"formErrors":[],"fieldErrors":<e->fields>}
  * when the failure carries field messages. HTTP status: a single call's own status; a batch's
- * common status, or 207 when its calls' statuses differ.
+ * common status, or 207 when its calls' statuses differ. The response is marked public_read
+ * (http.h) only when every call succeeded and every procedure called is CACHE_PUBLIC.
  *
  * superjson: each call's input arrives as {"json": <input>, "meta"?: ...} and its "json" is what
  * the procedure gets (absent -> NULL; meta is not applied: dates stay ISO strings). Outputs leave
@@ -57,6 +58,7 @@ struct trpc_proc {
     const char *path; /* "gig.getGigDetails" */
     enum trpc_kind kind;
     trpc_fn fn;
+    enum cache_scope cache; /* CACHE_PUBLIC: a query whose anonymous answer may be cached */
 };
 
 /* Serve one request. path_tail is what follows "/api/trpc/" (percent-decoded), e.g.

@@ -147,6 +147,9 @@ static int load_numbers(struct loader *ld)
     if (load_long(ld, "KHEDMA_MAX_REQUESTS", 0, 2147483647L, 0, &v) < 0)
         return -1;
     c->max_requests = (int)v;
+    if (load_long(ld, "KHEDMA_PUBLIC_CACHE_S", 0, 3600, 1, &v) < 0)
+        return -1;
+    c->public_cache_s = (int)v;
     return load_long(ld, "KHEDMA_GATEWAY_TIMEOUT_MS", 1, 600000, 10000, &c->gateway_timeout_ms);
 }
 

@@ -2,6 +2,9 @@
  * app.c - the route table and the per-request dispatch: match the route (404 and 405 in the REST
  * envelope), run the handler, and make sure a response always leaves.
  *
+ * The table also says which routes are public reads (CACHE_PUBLIC: the same answer for every
+ * anonymous caller); response_cache_policy (http.h) decides from that whether nginx may cache.
+ *
  * Everything under /api/trpc is answered in tRPC's shape, whatever goes wrong: a tRPC client
  * cannot read a REST envelope. Requests whose target is too long or whose path is not canonical
  * (trailing or doubled slash, dot segment, encoded slash) are refused before routing.
@@ -21,33 +24,34 @@
 #include "khedma/trpc_procs.h"
 
 static const struct route routes[] = {
-    {"GET", "/healthz", handlers_health_get},
-    {"POST", "/api/auth/signup", handlers_auth_signup},
-    {"POST", "/api/auth/login", handlers_auth_login},
-    {"POST", "/api/auth/logout", handlers_auth_logout},
-    {"GET", "/api/auth/me", handlers_auth_me},
-    {"PATCH", "/api/users/me", handlers_auth_patch_me},
-    {"GET", "/api/categories", handlers_gigs_categories},
-    {"GET", "/api/gigs", handlers_gigs_search},
-    {"GET", "/api/gigs/{username}/{slug}", handlers_gigs_details},
-    {"GET", "/api/users/{username}/gigs", handlers_gigs_user_gigs},
-    {"POST", "/api/orders/checkout", handlers_orders_checkout},
-    {"POST", "/api/orders", handlers_orders_create},
-    {"POST", "/api/orders/{id}/confirm-transfer", handlers_orders_confirm_transfer},
-    {"GET", "/api/orders", handlers_orders_read_list},
-    {"GET", "/api/orders/{id}", handlers_orders_read_get},
-    {"POST", "/api/payments/youcanpay/webhook", handlers_orders_youcanpay_webhook},
-    {"POST", "/api/payments/paytabs/callback", handlers_orders_paytabs_callback},
-    {"POST", "/api/orders/{id}/deliver", handlers_lifecycle_deliver},
-    {"POST", "/api/orders/{id}/accept", handlers_lifecycle_accept},
-    {"POST", "/api/orders/{id}/revision", handlers_lifecycle_revision},
-    {"POST", "/api/orders/{id}/cancel", handlers_lifecycle_cancel},
-    {"GET", "/api/orders/{id}/events", handlers_lifecycle_events},
-    {"POST", "/api/orders/{id}/review", handlers_lifecycle_review},
-    {"GET", "/api/notifications", handlers_lifecycle_notifications},
-    {"POST", "/api/notifications/read-all", handlers_lifecycle_notifications_read_all},
-    {"POST", "/api/notifications/{id}/read", handlers_lifecycle_notification_read},
-    {"*", "/api/trpc/{path*}", trpc_procs_handle},
+    {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
+    {"POST", "/api/auth/signup", handlers_auth_signup, CACHE_NEVER},
+    {"POST", "/api/auth/login", handlers_auth_login, CACHE_NEVER},
+    {"POST", "/api/auth/logout", handlers_auth_logout, CACHE_NEVER},
+    {"GET", "/api/auth/me", handlers_auth_me, CACHE_NEVER},
+    {"PATCH", "/api/users/me", handlers_auth_patch_me, CACHE_NEVER},
+    {"GET", "/api/categories", handlers_gigs_categories, CACHE_PUBLIC},
+    {"GET", "/api/gigs", handlers_gigs_search, CACHE_PUBLIC},
+    {"GET", "/api/gigs/{username}/{slug}", handlers_gigs_details, CACHE_PUBLIC},
+    {"GET", "/api/users/{username}/gigs", handlers_gigs_user_gigs, CACHE_PUBLIC},
+    {"POST", "/api/orders/checkout", handlers_orders_checkout, CACHE_NEVER},
+    {"POST", "/api/orders", handlers_orders_create, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/confirm-transfer", handlers_orders_confirm_transfer, CACHE_NEVER},
+    {"GET", "/api/orders", handlers_orders_read_list, CACHE_NEVER},
+    {"GET", "/api/orders/{id}", handlers_orders_read_get, CACHE_NEVER},
+    {"POST", "/api/payments/youcanpay/webhook", handlers_orders_youcanpay_webhook, CACHE_NEVER},
+    {"POST", "/api/payments/paytabs/callback", handlers_orders_paytabs_callback, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/deliver", handlers_lifecycle_deliver, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/accept", handlers_lifecycle_accept, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/revision", handlers_lifecycle_revision, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/cancel", handlers_lifecycle_cancel, CACHE_NEVER},
+    {"GET", "/api/orders/{id}/events", handlers_lifecycle_events, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/review", handlers_lifecycle_review, CACHE_NEVER},
+    {"GET", "/api/notifications", handlers_lifecycle_notifications, CACHE_NEVER},
+    {"POST", "/api/notifications/read-all", handlers_lifecycle_notifications_read_all, CACHE_NEVER},
+    {"POST", "/api/notifications/{id}/read", handlers_lifecycle_notification_read, CACHE_NEVER},
+    /* Per procedure: trpc_procs.c's table says which are public reads. */
+    {"*", "/api/trpc/{path*}", trpc_procs_handle, CACHE_NEVER},
 };
 
 const struct route *app_routes(size_t *count)
@@ -111,6 +115,7 @@ void app_handle(struct ctx *c)
         response_header(c->resp, "Allow", c->match.allowed);
         break;
     case ROUTE_FOUND:
+        c->resp->public_read = c->match.route->cache == CACHE_PUBLIC;
         c->match.route->handler(c);
         break;
     }

@@ -552,13 +552,23 @@ static bool method_is_safe(const char *m)
     return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
 }
 
-void response_cache_policy(const struct request *r, struct response *resp)
+void response_cache_policy(const struct request *r, struct response *resp, int public_cache_s)
 {
     bool is_private = request_header(r, "cookie") || request_header(r, "authorization") ||
                       !method_is_safe(r->method) || kv_list_get_ci(&resp->headers, "set-cookie");
     if (is_private)
         response_set_header(resp, "Cache-Control", "no-store");
     response_set_header(resp, "Vary", "Cookie, Authorization");
+    /* HEAD is left out: nginx passes it on as HEAD (fastcgi_cache_convert_head off), and an
+     * answer without a body must never be stored under a key a GET could read. Errors are left
+     * out so a passing failure (503 while the database restarts) is never repeated from cache. */
+    bool cacheable = !is_private && resp->public_read && r->method &&
+                     strcmp(r->method, "GET") == 0 && resp->status == 200 && public_cache_s > 0;
+    if (cacheable) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", public_cache_s);
+        response_set_header(resp, "X-Accel-Expires", secs);
+    }
 }
 
 /* A growable output buffer for response_serialize. */

@@ -376,6 +376,16 @@ static void set_allow(struct ctx *c, const struct batch *b)
         response_set_header(c->resp, "Allow", get && post ? "GET, POST" : get ? "GET" : "POST");
 }
 
+/* True when every call ran a CACHE_PUBLIC procedure: one private call makes the batch private. */
+static bool all_public(const struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (!b->calls[i].proc || b->calls[i].proc->cache != CACHE_PUBLIC)
+            return false;
+    }
+    return true;
+}
+
 static void respond(struct ctx *c, struct batch *b)
 {
     int status = b->calls[0].status;
@@ -397,6 +407,7 @@ static void respond(struct ctx *c, struct batch *b)
     if (status == 405)
         set_allow(c, b);
     response_json(c->resp, status, body);
+    c->resp->public_read = status == 200 && all_public(b);
 }
 
 /* A failure of the request as a whole: one error object, no path (tRPC's own choice; both

@@ -97,7 +97,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
         db_rollback(db);
 
     response_header(&resp, "X-Request-Id", req.request_id);
-    response_cache_policy(&req, &resp);
+    response_cache_policy(&req, &resp, g_config->public_cache_s);
     send_response(fr, &resp);
     log_access(req.request_id, req.method ? req.method : "-", req.path ? req.path : "-",
                resp.status, timeutil_now_us() - req.started_us, c.signed_in ? c.user.id : NULL);

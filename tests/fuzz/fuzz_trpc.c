@@ -84,14 +84,14 @@ static enum errkind order_list(struct ctx *c, json_object *in, json_object **out
 }
 
 static const struct trpc_proc procs[] = {
-    {"gig.getGigDetails", TRPC_QUERY, details},
-    {"gig.getGigById", TRPC_QUERY, echo},
-    {"gig.updateOverview", TRPC_MUTATION, overview},
-    {"gig.createPackages", TRPC_MUTATION, packages},
-    {"gig.updateDescriptionFaq", TRPC_MUTATION, description_faq},
-    {"gig.delete", TRPC_MUTATION, refuse},
-    {"order.list", TRPC_QUERY, order_list},
-    {"order.create", TRPC_MUTATION, echo},
+    {"gig.getGigDetails", TRPC_QUERY, details, CACHE_NEVER},
+    {"gig.getGigById", TRPC_QUERY, echo, CACHE_NEVER},
+    {"gig.updateOverview", TRPC_MUTATION, overview, CACHE_NEVER},
+    {"gig.createPackages", TRPC_MUTATION, packages, CACHE_NEVER},
+    {"gig.updateDescriptionFaq", TRPC_MUTATION, description_faq, CACHE_NEVER},
+    {"gig.delete", TRPC_MUTATION, refuse, CACHE_NEVER},
+    {"order.list", TRPC_QUERY, order_list, CACHE_NEVER},
+    {"order.create", TRPC_MUTATION, echo, CACHE_NEVER},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

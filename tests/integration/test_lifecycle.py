@@ -574,7 +574,9 @@ def completed_order(w, client_token, package_id):
 
 
 def gig_details(w, gig):
-    r = http("GET", f"/api/gigs/{w['seller']['username']}/{gig['slug']}")
+    """The page as its seller reads it: signed in, so never a copy from the public-read cache
+    (an anonymous reader may see a copy up to KHEDMA_PUBLIC_CACHE_S old; test_public_cache.py)."""
+    r = http("GET", f"/api/gigs/{w['seller']['username']}/{gig['slug']}", token=w["st"])
     return assert_envelope(r, 200)
 
 

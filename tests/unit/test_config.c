@@ -78,6 +78,7 @@ static void test_defaults(void **state)
     assert_false(c.webhook_allow_private);
     assert_string_equal(c.trpc_transformer, "none");
     assert_int_equal(c.gateway_timeout_ms, 10000);
+    assert_int_equal(c.public_cache_s, 1);
     assert_false(c.secure_cookies);
 #ifdef KHEDMA_DATADIR
     assert_string_equal(c.sql_dir, KHEDMA_DATADIR);
@@ -112,6 +113,7 @@ static void test_every_variable(void **state)
         "KHEDMA_WEBHOOK_ALLOW_PRIVATE=1",
         "KHEDMA_TRPC_TRANSFORMER=superjson",
         "KHEDMA_GATEWAY_TIMEOUT_MS=2500",
+        "KHEDMA_PUBLIC_CACHE_S=0",
         "KHEDMA_SQL_DIR=/opt/khedma/sql",
         "KHEDMA_LOG_LEVEL=debug",
         NULL,
@@ -145,6 +147,7 @@ static void test_every_variable(void **state)
     assert_true(c.webhook_allow_private);
     assert_string_equal(c.trpc_transformer, "superjson");
     assert_int_equal(c.gateway_timeout_ms, 2500);
+    assert_int_equal(c.public_cache_s, 0);
     assert_string_equal(c.sql_dir, "/opt/khedma/sql");
     assert_string_equal(c.log_level, "debug");
     config_free(&c);
@@ -210,6 +213,10 @@ static void test_bad_numbers(void **state)
     assert_rejected(timeout0, "KHEDMA_GATEWAY_TIMEOUT_MS");
     const char *timeout_abc[] = {"KHEDMA_GATEWAY_TIMEOUT_MS=10s", NULL};
     assert_rejected(timeout_abc, "KHEDMA_GATEWAY_TIMEOUT_MS");
+    const char *cache_neg[] = {"KHEDMA_PUBLIC_CACHE_S=-1", NULL};
+    assert_rejected(cache_neg, "KHEDMA_PUBLIC_CACHE_S");
+    const char *cache_big[] = {"KHEDMA_PUBLIC_CACHE_S=3601", NULL};
+    assert_rejected(cache_big, "KHEDMA_PUBLIC_CACHE_S");
 }
 
 static void test_bad_choices_and_urls(void **state)

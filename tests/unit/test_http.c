@@ -627,7 +627,7 @@ static void cache_headers(const char *method, const char *header, bool sets_cook
     response_init(resp);
     if (sets_cookie)
         response_header(resp, "Set-Cookie", "khedma_session=x; Path=/");
-    response_cache_policy(&r, resp);
+    response_cache_policy(&r, resp, 1);
     *cache_control = kv_list_get(&resp->headers, "Cache-Control");
     *vary = kv_list_get(&resp->headers, "Vary");
     request_free(&r);
@@ -670,7 +670,7 @@ static void test_response_cache_policy(void **state)
     request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", "HTTP_COOKIE=a=b", (char *)NULL);
     response_init(&resp);
     response_header(&resp, "cache-control", "public, max-age=60");
-    response_cache_policy(&r, &resp);
+    response_cache_policy(&r, &resp, 1);
     char *out = response_serialize(&resp, NULL);
     assert_null(strstr(out, "max-age"));
     assert_non_null(strstr(out, "Cache-Control: no-store\r\n"));
@@ -680,10 +680,54 @@ static void test_response_cache_policy(void **state)
     request_from(&r, "REQUEST_METHOD=GET", "REQUEST_URI=/x", (char *)NULL);
     response_init(&resp);
     response_header(&resp, "Cache-Control", "public, max-age=60");
-    response_cache_policy(&r, &resp);
+    response_cache_policy(&r, &resp, 1);
     assert_string_equal(kv_list_get(&resp.headers, "Cache-Control"), "public, max-age=60");
     response_free(&resp);
     request_free(&r);
+}
+
+/* X-Accel-Expires of one answer to a request (NULL when absent). */
+static char *accel_expires(const char *method, const char *header, bool public_read, int status,
+                           bool sets_cookie, int cache_s)
+{
+    struct request r;
+    struct response resp;
+    request_from(&r, method, "REQUEST_URI=/api/gigs", header, (char *)NULL);
+    response_init(&resp);
+    resp.status = status;
+    resp.public_read = public_read;
+    if (sets_cookie)
+        response_header(&resp, "Set-Cookie", "khedma_session=x; Path=/");
+    response_cache_policy(&r, &resp, cache_s);
+    const char *v = kv_list_get_ci(&resp.headers, "x-accel-expires");
+    char *copy = v ? strdup(v) : NULL;
+    response_free(&resp);
+    request_free(&r);
+    return copy;
+}
+
+static void test_public_cache_header(void **state)
+{
+    char *v = accel_expires("REQUEST_METHOD=GET", NULL, true, 200, false, 1);
+    assert_string_equal(v, "1");
+    free(v);
+    v = accel_expires("REQUEST_METHOD=GET", "HTTP_ACCEPT=*/*", true, 200, false, 30);
+    assert_string_equal(v, "30");
+    free(v);
+    /* A credential, another method, an error, a cookie being set, a route that is not a public
+     * read, or the cache turned off: never. */
+    assert_null(
+        accel_expires("REQUEST_METHOD=GET", "HTTP_COOKIE=khedma_session=a", true, 200, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", "HTTP_COOKIE=theme=dark", true, 200, false, 1));
+    assert_null(
+        accel_expires("REQUEST_METHOD=GET", "HTTP_AUTHORIZATION=Bearer a", true, 200, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=HEAD", NULL, true, 200, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=POST", NULL, true, 200, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", NULL, true, 404, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", NULL, true, 503, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", NULL, true, 200, true, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", NULL, false, 200, false, 1));
+    assert_null(accel_expires("REQUEST_METHOD=GET", NULL, true, 200, false, 0));
 }
 
 static void test_response_binary_body(void **state)
@@ -744,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_response_binary_body),
         cmocka_unit_test(test_request_encoded_slash_and_target_len),
         cmocka_unit_test(test_response_cache_policy),
+        cmocka_unit_test(test_public_cache_header),
         cmocka_unit_test(test_http_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

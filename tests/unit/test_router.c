@@ -49,17 +49,17 @@ static void h_users_me(struct ctx *c)
 }
 
 static const struct route routes[] = {
-    {"GET", "/", h_root},
-    {"GET", "/api/auth/me", h_me},
-    {"POST", "/api/auth/signup", h_signup},
-    {"GET", "/api/orders", h_orders_list},
-    {"POST", "/api/orders", h_orders_create},
-    {"GET", "/api/orders/{id}", h_order_get},
-    {"GET", "/api/orders/{id}/events", h_order_events},
-    {"POST", "/api/orders/{id}/{action}", h_order_action},
-    {"GET", "/api/gigs/{username}/{slug}", h_gig_details},
-    {"PATCH", "/api/users/me/", h_users_me},
-    {"*", "/api/trpc/{path*}", h_trpc},
+    {"GET", "/", h_root, CACHE_NEVER},
+    {"GET", "/api/auth/me", h_me, CACHE_NEVER},
+    {"POST", "/api/auth/signup", h_signup, CACHE_NEVER},
+    {"GET", "/api/orders", h_orders_list, CACHE_NEVER},
+    {"POST", "/api/orders", h_orders_create, CACHE_NEVER},
+    {"GET", "/api/orders/{id}", h_order_get, CACHE_NEVER},
+    {"GET", "/api/orders/{id}/events", h_order_events, CACHE_NEVER},
+    {"POST", "/api/orders/{id}/{action}", h_order_action, CACHE_NEVER},
+    {"GET", "/api/gigs/{username}/{slug}", h_gig_details, CACHE_NEVER},
+    {"PATCH", "/api/users/me/", h_users_me, CACHE_NEVER},
+    {"*", "/api/trpc/{path*}", h_trpc, CACHE_NEVER},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -177,17 +177,17 @@ static void test_not_found_vs_method_not_allowed(void **state)
 static void test_allow_list_dedup_and_limit(void **state)
 {
     static const struct route many[] = {
-        {"GET", "/x", h_root},
-        {"GET", "/x", h_me},
-        {"POST", "/x", h_root},
-        {"PUT", "/x", h_root},
-        {"PATCH", "/x", h_root},
-        {"DELETE", "/x", h_root},
-        {"OPTIONS", "/x", h_root},
-        {"PROPFIND", "/x", h_root},
-        {"PROPPATCH", "/x", h_root},
-        {"MKCOL", "/x", h_root},
-        {"VERSION-CONTROL", "/x", h_root},
+        {"GET", "/x", h_root, CACHE_NEVER},
+        {"GET", "/x", h_me, CACHE_NEVER},
+        {"POST", "/x", h_root, CACHE_NEVER},
+        {"PUT", "/x", h_root, CACHE_NEVER},
+        {"PATCH", "/x", h_root, CACHE_NEVER},
+        {"DELETE", "/x", h_root, CACHE_NEVER},
+        {"OPTIONS", "/x", h_root, CACHE_NEVER},
+        {"PROPFIND", "/x", h_root, CACHE_NEVER},
+        {"PROPPATCH", "/x", h_root, CACHE_NEVER},
+        {"MKCOL", "/x", h_root, CACHE_NEVER},
+        {"VERSION-CONTROL", "/x", h_root, CACHE_NEVER},
     };
     struct route_match m;
     assert_int_equal(router_match(many, sizeof many / sizeof many[0], "TRACE", "/x", &m),
@@ -276,9 +276,10 @@ static void test_long_segment(void **state)
 static void test_too_many_params_never_match(void **state)
 {
     static const struct route wide[] = {
-        {"GET", "/{a}/{b}/{c}/{d}/{e}", h_root},
-        {"GET", "/{a}/{b}/{c}/{d}", h_me},
-        {"GET", "/w/{rest*}/x", h_trpc}, /* wildcard not last: invalid, never matches */
+        {"GET", "/{a}/{b}/{c}/{d}/{e}", h_root, CACHE_NEVER},
+        {"GET", "/{a}/{b}/{c}/{d}", h_me, CACHE_NEVER},
+        {"GET", "/w/{rest*}/x", h_trpc,
+         CACHE_NEVER}, /* wildcard not last: invalid, never matches */
     };
     struct route_match m;
     assert_int_equal(router_match(wide, 3, "GET", "/1/2/3/4/5", &m), ROUTE_NOT_FOUND);
@@ -290,8 +291,8 @@ static void test_too_many_params_never_match(void **state)
 static void test_first_match_wins(void **state)
 {
     static const struct route ordered[] = {
-        {"GET", "/api/gigs/search", h_me},
-        {"GET", "/api/gigs/{username}", h_gig_details},
+        {"GET", "/api/gigs/search", h_me, CACHE_NEVER},
+        {"GET", "/api/gigs/{username}", h_gig_details, CACHE_NEVER},
     };
     struct route_match m;
     assert_int_equal(router_match(ordered, 2, "GET", "/api/gigs/search", &m), ROUTE_FOUND);

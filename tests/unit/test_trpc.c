@@ -107,11 +107,16 @@ static enum errkind dated_list(struct ctx *c, json_object *input, json_object **
 }
 
 static const struct trpc_proc procs[] = {
-    {"t.echo", TRPC_QUERY, echo},          {"t.ok", TRPC_QUERY, say_ok},
-    {"t.nothing", TRPC_QUERY, nothing},    {"t.missing", TRPC_QUERY, missing},
-    {"t.create", TRPC_MUTATION, echo},     {"t.conflict", TRPC_MUTATION, conflict},
-    {"t.invalid", TRPC_MUTATION, invalid}, {"t.bare", TRPC_QUERY, bare_error},
-    {"t.dated", TRPC_QUERY, dated},        {"t.datedList", TRPC_QUERY, dated_list},
+    {"t.echo", TRPC_QUERY, echo, CACHE_NEVER},
+    {"t.ok", TRPC_QUERY, say_ok, CACHE_PUBLIC},
+    {"t.nothing", TRPC_QUERY, nothing, CACHE_NEVER},
+    {"t.missing", TRPC_QUERY, missing, CACHE_PUBLIC},
+    {"t.create", TRPC_MUTATION, echo, CACHE_NEVER},
+    {"t.conflict", TRPC_MUTATION, conflict, CACHE_NEVER},
+    {"t.invalid", TRPC_MUTATION, invalid, CACHE_NEVER},
+    {"t.bare", TRPC_QUERY, bare_error, CACHE_NEVER},
+    {"t.dated", TRPC_QUERY, dated, CACHE_NEVER},
+    {"t.datedList", TRPC_QUERY, dated_list, CACHE_NEVER},
 };
 
 /* ---- a request in memory ---- */
@@ -120,6 +125,7 @@ struct reply {
     int status;
     json_object *body;
     char allow[32];
+    bool public_read;
 };
 
 struct call_opts {
@@ -150,7 +156,7 @@ static struct reply run(struct call_opts o)
     calls_made = 0;
     trpc_handle(&c, procs, sizeof procs / sizeof procs[0], o.path, o.superjson);
 
-    struct reply r = {.status = resp.status};
+    struct reply r = {.status = resp.status, .public_read = resp.public_read};
     assert_non_null(resp.body);
     assert_string_equal(kv_list_get(&resp.headers, "Content-Type"), "application/json");
     r.body = jsonx_parse(resp.body, resp.body_len);
@@ -255,6 +261,36 @@ static void test_zod_error(void **state)
                     "\"zodError\":{\"formErrors\":[],\"fieldErrors\":{"
                     "\"title\":[\"Title must be 1 to 80 characters\"],"
                     "\"basic.price\":[\"Price must be between 10 and 10000000\"]}}}}}");
+}
+
+/* ---- public reads ---- */
+
+/* Only a successful answer whose every call is a CACHE_PUBLIC procedure is a public read. */
+static void test_public_read_marking(void **state)
+{
+    struct reply r = run((struct call_opts){.path = "t.ok"});
+    assert_int_equal(r.status, 200);
+    assert_true(r.public_read);
+    json_object_put(r.body);
+    r = run((struct call_opts){.path = "t.ok,t.ok", .batch = true});
+    assert_int_equal(r.status, 200);
+    assert_true(r.public_read);
+    json_object_put(r.body);
+
+    /* A private procedure, alone or in a batch, a failed public one, an unknown path. */
+    const struct call_opts private_ones[] = {
+        {.path = "t.echo"},
+        {.path = "t.ok,t.echo", .batch = true},
+        {.path = "t.missing", .input = "{\"id\":\"x\"}"},
+        {.path = "t.ok,t.missing", .batch = true},
+        {.path = "t.ok,t.nope", .batch = true},
+        {.path = "t.ok", .input = "{"},
+    };
+    for (size_t i = 0; i < sizeof private_ones / sizeof private_ones[0]; i++) {
+        r = run(private_ones[i]);
+        assert_false(r.public_read);
+        json_object_put(r.body);
+    }
 }
 
 /* ---- whole-request failures ---- */
@@ -561,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_mutation_body),
         cmocka_unit_test(test_error_shape),
         cmocka_unit_test(test_zod_error),
+        cmocka_unit_test(test_public_read_marking),
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_bad_utf8),
         cmocka_unit_test(test_content_type),
