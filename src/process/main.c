@@ -64,11 +64,11 @@ static int cmd_migrate(void)
         return 1;
     int applied = 0;
     int rc = migrate_run(db, cfg.sql_dir, &applied);
-    if (rc == 0)
+    if (rc == 0) {
         log_info("migrations: %d applied", applied);
-    /* The gig pages are JSON text only the server writes: build those that are missing. */
-    if (rc == 0)
+        /* The gig pages are JSON text only the server writes: build those that are missing. */
         rc = read_model_build(db, true);
+    }
     db_close(db);
     return rc == 0 ? 0 : 1;
 }
