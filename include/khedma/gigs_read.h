@@ -24,9 +24,22 @@ enum errkind gigs_read_user_gigs(struct db *db, const char *viewer_id, const cha
 /* Full gig for its owner (as GigDetails, without owner stats). */
 enum errkind gigs_read_by_id(struct db *db, const char *owner_id, const char *gig_id,
                              json_object **out, struct err *e);
-/* GigDetails of a published gig by owner username and slug. */
-enum errkind gigs_read_details(struct db *db, const char *username, const char *slug,
-                               json_object **out, struct err *e);
+/* The public GigDetails of a gig as the read model stores it (read_model.h): its serialised
+ * text cut around the owner's rating and numberOfReviews, which the model keeps per seller and
+ * splices in at read time: head + rating + GIG_PAGE_BETWEEN_STATS + count + tail. */
+struct gig_page {
+    bool published; /* false: the gig has no public page, every other field is NULL */
+    char *head;     /* ends with "rating": */
+    char *tail;     /* starts right after the value of numberOfReviews */
+    char *owner_id, *username, *slug;
+};
+#define GIG_PAGE_BETWEEN_STATS ",\"numberOfReviews\":"
+/* Build the page of a gig from the base tables. */
+enum errkind gigs_read_page(struct db *db, const char *gig_id, struct gig_page *p, struct err *e);
+void gigs_read_page_free(struct gig_page *p);
+/* The owner's mean rating as a JSON number from the sum (decimal text) and count of their
+ * reviews: the mean printed with 15 significant digits, NULL (JSON null) without reviews. */
+json_object *gigs_read_rating(const char *sum, long long count);
 /* [GigSummary] of a user's published gigs, newest first. */
 enum errkind gigs_read_by_username(struct db *db, const char *username, json_object **out,
                                    struct err *e);

@@ -46,4 +46,17 @@ json_object *jsonx_new_decimal(const char *decimal);
 /* Compact serialisation ('/' not escaped). The string belongs to obj. */
 const char *jsonx_to_string(json_object *obj);
 
+/* A value that serialises as the given JSON text, byte for byte, without parsing it: for answers
+ * stored pre-serialised (the gig read model). The text must be one valid JSON value as
+ * jsonx_to_string writes it. NULL when memory runs out. */
+json_object *jsonx_new_raw(const char *text, size_t len);
+/* The text of a jsonx_new_raw value, else NULL. */
+const char *jsonx_raw_text(json_object *obj);
+/* The raw value parsed into a json-c tree (the caller owns it; obj is released), for code that
+ * must walk it; any other obj is returned as it is. NULL when the text does not parse. */
+json_object *jsonx_raw_expand(json_object *obj);
+/* A placeholder that serialises as nothing and records in *offset how many bytes of output came
+ * before it: used to cut a serialised document at a known point. */
+json_object *jsonx_new_mark(size_t *offset);
+
 #endif

@@ -14,6 +14,7 @@
 #include "khedma/accounts.h"
 #include "khedma/log.h"
 #include "khedma/login_throttle.h"
+#include "khedma/read_model.h"
 #include "khedma/timeutil.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
@@ -681,6 +682,10 @@ enum errkind accounts_update(struct db *db, const char *user_id, json_object *in
             }
             break;
         }
+        /* The name shows on each of the user's public gig pages (the read model): same
+         * transaction. */
+        if (p.name && (kind = read_model_owner_changed(db, user_id, e)) != E_OK)
+            break; /* rolled back */
         kind = load_user(db, user_id, u, e);
         if (kind != E_OK)
             break; /* load_user rolled back */

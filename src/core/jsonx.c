@@ -9,7 +9,10 @@
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <json-c/printbuf.h>
 
 #include "khedma/jsonx.h"
 #include "khedma/money.h"
@@ -278,4 +281,88 @@ const char *jsonx_to_string(json_object *obj)
 {
     return json_object_to_json_string_ext(obj,
                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* ---- pre-serialised values ------------------------------------------------------------------- */
+
+#define RAW_MAGIC 0x6b726177u /* "kraw": tells our userdata apart from anyone else's */
+#define RAW_PARSE_DEPTH 64 /* our own documents: the stored description plus the page around it */
+
+struct raw_text {
+    uint32_t magic;
+    size_t len;
+    char text[];
+};
+
+static int raw_serialize(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+    (void)level;
+    (void)flags;
+    const struct raw_text *r = json_object_get_userdata(jso);
+    return printbuf_memappend(pb, r->text, (int)r->len) < 0 ? -1 : 0;
+}
+
+static void raw_delete(json_object *jso, void *userdata)
+{
+    (void)jso;
+    free(userdata);
+}
+
+json_object *jsonx_new_raw(const char *text, size_t len)
+{
+    if (len > INT_MAX)
+        return NULL;
+    struct raw_text *r = malloc(sizeof *r + len + 1);
+    json_object *o = r ? json_object_new_object() : NULL;
+    if (!o) {
+        free(r);
+        return NULL;
+    }
+    r->magic = RAW_MAGIC;
+    r->len = len;
+    memcpy(r->text, text, len);
+    r->text[len] = '\0';
+    json_object_set_serializer(o, raw_serialize, r, raw_delete);
+    return o;
+}
+
+const char *jsonx_raw_text(json_object *obj)
+{
+    if (!obj || !json_object_is_type(obj, json_type_object))
+        return NULL;
+    const struct raw_text *r = json_object_get_userdata(obj);
+    return r && r->magic == RAW_MAGIC ? r->text : NULL;
+}
+
+json_object *jsonx_raw_expand(json_object *obj)
+{
+    const char *text = jsonx_raw_text(obj);
+    if (!text)
+        return obj;
+    struct json_tokener *tok = json_tokener_new_ex(RAW_PARSE_DEPTH);
+    json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)strlen(text)) : NULL;
+    if (tok && json_tokener_get_error(tok) != json_tokener_success) {
+        json_object_put(o);
+        o = NULL;
+    }
+    json_tokener_free(tok);
+    json_object_put(obj);
+    return o;
+}
+
+static int mark_serialize(json_object *jso, struct printbuf *pb, int level, int flags)
+{
+    (void)level;
+    (void)flags;
+    size_t *offset = json_object_get_userdata(jso);
+    *offset = (size_t)printbuf_length(pb);
+    return 0;
+}
+
+json_object *jsonx_new_mark(size_t *offset)
+{
+    json_object *o = json_object_new_object();
+    if (o)
+        json_object_set_serializer(o, mark_serialize, offset, NULL);
+    return o;
 }

@@ -120,12 +120,6 @@ enum {
 #define DETAILS_GIG_ROW                                                                            \
     "'g', g.id, g.title, g.slug, g.status, g.description, g.offers_multiple_packages, "            \
     "g.created_at, u.id, u.name, u.username, u.image, c.id, c.slug, c.name, c.parent_id"
-/* The owner's reviews over all of the owner's gigs (ix_gigs_owner_created, then the covering
- * ix_reviews_gig). The mean is computed in C from the sum and the count. */
-#define OWNER_STATS                                                                                \
-    ", (SELECT SUM(r.rating) FROM reviews r JOIN gigs rg ON rg.id = r.gig_id "                     \
-    "WHERE rg.owner_id = u.id), (SELECT COUNT(*) FROM reviews r JOIN gigs rg ON rg.id = r.gig_id " \
-    "WHERE rg.owner_id = u.id)"
 #define GIG_AND_OWNER " FROM gigs g JOIN users u ON u.id = g.owner_id"
 /* One statement for a whole gig page; `where` (two parameters) picks the gig in every part. */
 #define DETAILS_SQL(stats, where)                                                                  \
@@ -140,8 +134,9 @@ enum {
     " UNION ALL SELECT " ATTACHMENT_ROW ATTACHMENT_ROW_TO_DETAILS GIG_AND_OWNER                    \
     " JOIN attachments a ON a.gig_id = g.id WHERE " where
 
-static const char SQL_DETAILS[] =
-    DETAILS_SQL(OWNER_STATS, "u.username = ? AND g.slug = ? AND g.status = 'published'");
+/* The public page of a gig by id; the second parameter is always 'published'. The owner's stats
+ * are not read here: the read model keeps them per seller and splices them in (read_model.c). */
+static const char SQL_PAGE[] = DETAILS_SQL(NO_OWNER_STATS, "g.id = ? AND g.status = ?");
 static const char SQL_BY_ID[] =
     DETAILS_SQL(NO_OWNER_STATS, "g.id = ? AND g.owner_id = ? AND g.status <> 'deleted'");
 
@@ -664,9 +659,7 @@ enum errkind gigs_read_by_username(struct db *db, const char *username, json_obj
 
 /* ---- GigDetails and getGigById --------------------------------------------------------------- */
 
-/* The owner's mean rating as a JSON number: sum / count printed with 15 significant digits (what
- * a double holds exactly), null without reviews. */
-static json_object *rating_json(const char *sum, long long count)
+json_object *gigs_read_rating(const char *sum, long long count)
 {
     if (!sum || count <= 0)
         return NULL;
@@ -676,17 +669,22 @@ static json_object *rating_json(const char *sum, long long count)
     return json_object_new_double_s(mean, text);
 }
 
-static json_object *details_owner(const struct db_result *r, size_t g, bool with_stats)
+/* Where the owner's two stats go in a serialised page: the offsets the marks record (NULL: a
+ * page without stats, getGigById). */
+struct stat_marks {
+    size_t rating, count;
+};
+
+static json_object *details_owner(const struct db_result *r, size_t g, struct stat_marks *marks)
 {
     json_object *o = json_object_new_object();
     jsonx_add_str(o, "id", db_result_get(r, g, D_OWNER_ID));
     jsonx_add_str(o, "name", db_result_get(r, g, D_OWNER_NAME));
     jsonx_add_str(o, "username", db_result_get(r, g, D_OWNER_USERNAME));
     jsonx_add_str(o, "image", db_result_get(r, g, D_OWNER_IMAGE));
-    if (with_stats) {
-        long long count = db_result_int(r, g, D_RATING_COUNT, 0);
-        json_object_object_add(o, "rating", rating_json(db_result_get(r, g, D_RATING_SUM), count));
-        jsonx_add_int(o, "numberOfReviews", count);
+    if (marks) {
+        json_object_object_add(o, "rating", jsonx_new_mark(&marks->rating));
+        json_object_object_add(o, "numberOfReviews", jsonx_new_mark(&marks->count));
     }
     return o;
 }
@@ -722,7 +720,7 @@ static bool details_lists(const struct db_result *r, struct details_lists *k)
 }
 
 /* GigDetails from a details union whose gig row is row g; NULL when memory runs out. */
-static json_object *details_json(const struct db_result *r, size_t g, bool with_stats)
+static json_object *details_json(const struct db_result *r, size_t g, struct stat_marks *marks)
 {
     struct details_lists k;
     if (!details_lists(r, &k))
@@ -734,7 +732,7 @@ static json_object *details_json(const struct db_result *r, size_t g, bool with_
     jsonx_add_str(o, "status", db_result_get(r, g, D_STATUS));
     json_object_object_add(o, "description", stored_json(db_result_get(r, g, D_DESCRIPTION)));
     jsonx_add_bool(o, "offersMultiplePackages", cell_true(db_result_get(r, g, D_MULTI)));
-    json_object_object_add(o, "owner", details_owner(r, g, with_stats));
+    json_object_object_add(o, "owner", details_owner(r, g, marks));
     json_object_object_add(o, "category", details_category(r, g));
     json_object_object_add(o, "tags", k.tags);
     json_object_object_add(o, "packages", packages_json(r));
@@ -744,34 +742,13 @@ static json_object *details_json(const struct db_result *r, size_t g, bool with_
     return o;
 }
 
-/* Shared tail of gigs_read_details and gigs_read_by_id: not found, or the details object. Frees r.
- */
-static enum errkind details_from(struct db_result *r, bool with_stats, json_object **out,
-                                 struct err *e)
+/* The gig row of a details union; r->rows when there is none. */
+static size_t gig_row(const struct db_result *r)
 {
     size_t g = 0;
     while (g < r->rows && !kind_is(r, g, 'g'))
         g++;
-    if (g == r->rows) {
-        db_result_free(r);
-        return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
-    }
-    json_object *o = details_json(r, g, with_stats);
-    if (!o)
-        return out_of_memory(r, e);
-    db_result_free(r);
-    *out = o;
-    return E_OK;
-}
-
-enum errkind gigs_read_details(struct db *db, const char *username, const char *slug,
-                               json_object **out, struct err *e)
-{
-    struct db_result *r;
-    struct db_param u = DBP_S(username), s = DBP_S(slug);
-    if (run(db, "gig details", SQL_DETAILS, DB_PARAMS(u, s, u, s, u, s, u, s, u, s), &r, e) != E_OK)
-        return e->kind;
-    return details_from(r, true, out, e);
+    return g;
 }
 
 enum errkind gigs_read_by_id(struct db *db, const char *owner_id, const char *gig_id,
@@ -781,7 +758,78 @@ enum errkind gigs_read_by_id(struct db *db, const char *owner_id, const char *gi
     struct db_param g = DBP_S(gig_id), o = DBP_S(owner_id);
     if (run(db, "gig by id", SQL_BY_ID, DB_PARAMS(g, o, g, o, g, o, g, o, g, o), &r, e) != E_OK)
         return e->kind;
-    return details_from(r, false, out, e);
+    size_t row = gig_row(r);
+    if (row == r->rows) {
+        db_result_free(r);
+        return err_set(e, E_NOT_FOUND, GIG_NOT_FOUND);
+    }
+    json_object *d = details_json(r, row, NULL);
+    if (!d)
+        return out_of_memory(r, e);
+    db_result_free(r);
+    *out = d;
+    return E_OK;
+}
+
+static char *dup_cell(const struct db_result *r, size_t row, size_t col)
+{
+    const char *v = db_result_get(r, row, col);
+    return strdup(v ? v : "");
+}
+
+/* Cut the serialised page at the marks: head ends with "rating":, tail starts after the value
+ * of numberOfReviews. False when memory runs out or the marks are not where they must be. */
+static bool cut_page(const char *text, const struct stat_marks *m, struct gig_page *p)
+{
+    size_t len = strlen(text), between = strlen(GIG_PAGE_BETWEEN_STATS);
+    if (m->rating > m->count || m->count > len || m->count - m->rating != between ||
+        memcmp(text + m->rating, GIG_PAGE_BETWEEN_STATS, between) != 0)
+        return false;
+    p->head = strndup(text, m->rating);
+    p->tail = strdup(text + m->count);
+    return p->head && p->tail;
+}
+
+/* The page from a details union whose gig row is g. */
+static bool page_from(const struct db_result *r, size_t g, struct gig_page *p)
+{
+    struct stat_marks marks = {0, 0};
+    json_object *d = details_json(r, g, &marks);
+    if (!d)
+        return false;
+    bool ok = cut_page(jsonx_to_string(d), &marks, p);
+    json_object_put(d);
+    p->owner_id = dup_cell(r, g, D_OWNER_ID);
+    p->username = dup_cell(r, g, D_OWNER_USERNAME);
+    p->slug = dup_cell(r, g, D_SLUG);
+    return ok && p->owner_id && p->username && p->slug;
+}
+
+enum errkind gigs_read_page(struct db *db, const char *gig_id, struct gig_page *p, struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    struct db_result *r;
+    struct db_param g = DBP_S(gig_id), s = DBP_S("published");
+    if (run(db, "gig page", SQL_PAGE, DB_PARAMS(g, s, g, s, g, s, g, s, g, s), &r, e) != E_OK)
+        return e->kind;
+    size_t row = gig_row(r);
+    p->published = row < r->rows;
+    if (p->published && !page_from(r, row, p)) {
+        gigs_read_page_free(p);
+        return out_of_memory(r, e);
+    }
+    db_result_free(r);
+    return E_OK;
+}
+
+void gigs_read_page_free(struct gig_page *p)
+{
+    free(p->head);
+    free(p->tail);
+    free(p->owner_id);
+    free(p->username);
+    free(p->slug);
+    memset(p, 0, sizeof *p);
 }
 
 /* ---- public parts of one gig ----------------------------------------------------------------- */

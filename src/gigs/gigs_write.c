@@ -13,6 +13,7 @@
 #include "khedma/gigs_write.h"
 #include "khedma/cuid.h"
 #include "khedma/jsonx.h"
+#include "khedma/read_model.h"
 #include "khedma/slug.h"
 
 #define PUBLISH_ATTEMPTS 6 /* the plain slug, then suffixed variants */
@@ -55,8 +56,12 @@ static enum errkind begin_owned(struct db *db, const char *owner_id, const char 
     return E_OK;
 }
 
-static enum errkind commit(struct db *db, struct err *e)
+/* Commit the change to the gig, with its public page brought up to date in the same transaction
+ * (the read model, read_model.h). */
+static enum errkind commit(struct db *db, const char *gig_id, struct err *e)
 {
+    if (read_model_gig_changed(db, gig_id, e) != E_OK)
+        return e->kind;
     int rc = db_commit(db);
     return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
@@ -135,7 +140,7 @@ enum errkind gigs_write_update_overview(struct db *db, const char *owner_id,
     if (tx_exec(db, "UPDATE gigs SET title = ?, category_id = ? WHERE id = ?",
                 DB_PARAMS(DBP_S(in->title), DBP_S(sub_id), DBP_S(in->id)), e) != E_OK)
         return e->kind;
-    if (replace_tags(db, in->id, in, e) != E_OK || commit(db, e) != E_OK)
+    if (replace_tags(db, in->id, in, e) != E_OK || commit(db, in->id, e) != E_OK)
         return e->kind;
     return gigs_read_plain(db, in->id, out, e);
 }
@@ -171,7 +176,8 @@ enum errkind gigs_write_create_packages(struct db *db, const char *owner_id,
         return e->kind;
     if (upsert_package(db, in->gig_id, "basic", &in->basic, e) != E_OK ||
         upsert_package(db, in->gig_id, "standard", &in->standard, e) != E_OK ||
-        upsert_package(db, in->gig_id, "premium", &in->premium, e) != E_OK || commit(db, e) != E_OK)
+        upsert_package(db, in->gig_id, "premium", &in->premium, e) != E_OK ||
+        commit(db, in->gig_id, e) != E_OK)
         return e->kind;
     return gigs_read_packages(db, owner_id, in->gig_id, out, e);
 }
@@ -184,7 +190,7 @@ enum errkind gigs_write_set_offers_multiple(struct db *db, const char *owner_id,
         return e->kind;
     if (tx_exec(db, "UPDATE gigs SET offers_multiple_packages = ? WHERE id = ?",
                 DB_PARAMS(DBP_I(in->value ? 1 : 0), DBP_S(in->id)), e) != E_OK ||
-        commit(db, e) != E_OK)
+        commit(db, in->id, e) != E_OK)
         return e->kind;
     return gigs_read_plain(db, in->id, out, e);
 }
@@ -218,7 +224,7 @@ enum errkind gigs_write_update_description_faq(struct db *db, const char *owner_
     if (tx_exec(db, "UPDATE gigs SET description = ? WHERE id = ?",
                 DB_PARAMS(DBP_S(description), DBP_S(in->id)), e) != E_OK)
         return e->kind;
-    if (replace_faq(db, in, e) != E_OK || commit(db, e) != E_OK)
+    if (replace_faq(db, in, e) != E_OK || commit(db, in->id, e) != E_OK)
         return e->kind;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "success", json_object_new_boolean(1));
@@ -288,7 +294,7 @@ enum errkind gigs_write_update_gallery(struct db *db, const char *owner_id,
         insert_attachments(db, in->id, "video", in->videos, in->nvideos, NULL, e) != E_OK ||
         insert_attachments(db, in->id, "document", in->documents, in->ndocuments, NULL, e) !=
             E_OK ||
-        commit(db, e) != E_OK) {
+        commit(db, in->id, e) != E_OK) {
         json_object_put(images);
         return e->kind;
     }
@@ -385,7 +391,7 @@ enum errkind gigs_write_publish(struct db *db, const char *owner_id, const char 
     } else if (assign_slug(db, gig_id, g.title, slug, e) != E_OK) {
         return e->kind;
     }
-    if (commit(db, e) != E_OK)
+    if (commit(db, gig_id, e) != E_OK)
         return e->kind;
     *out = publish_output(db, gig_id, slug, e);
     return *out ? E_OK : e->kind;
@@ -407,7 +413,7 @@ enum errkind gigs_write_delete(struct db *db, const char *owner_id, const char *
      * owner's own list; one without is removed with its packages, tags, FAQ and gallery. */
     const char *sql = has_orders ? "UPDATE gigs SET status = 'deleted' WHERE id = ?"
                                  : "DELETE FROM gigs WHERE id = ?";
-    if (tx_exec(db, sql, DB_PARAMS(DBP_S(gig_id)), e) != E_OK || commit(db, e) != E_OK)
+    if (tx_exec(db, sql, DB_PARAMS(DBP_S(gig_id)), e) != E_OK || commit(db, gig_id, e) != E_OK)
         return e->kind;
     json_object *o = json_object_new_object();
     jsonx_add_str(o, "id", gig_id);

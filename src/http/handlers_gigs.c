@@ -15,6 +15,7 @@
 
 #include "khedma/handlers_gigs.h"
 #include "khedma/gigs_read.h"
+#include "khedma/read_model.h"
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 
@@ -169,7 +170,7 @@ void handlers_gigs_details(struct ctx *c)
     json_object *data = NULL;
     enum errkind k = e.kind;
     if (k == E_OK)
-        k = gigs_read_details(c->db, username, slug, &data, &e);
+        k = read_model_details(c->db, username, slug, &data, &e);
     answer(c, k, data, &e);
 }
 

@@ -296,6 +296,8 @@ static void mark_dates(json_object *v, struct pathbuf *p, json_object *values)
 /* superjson.serialize(output): {"json": output, "meta"?: {"values": {...}, "v": 1}}. */
 static json_object *superjson_wrap(json_object *output)
 {
+    /* A pre-serialised answer (the gig read model) is walked like any other: parse it back. */
+    output = jsonx_raw_expand(output);
     json_object *values = json_object_new_object();
     struct pathbuf p = {0};
     mark_dates(output, &p, values);

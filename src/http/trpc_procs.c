@@ -10,6 +10,7 @@
 #include "khedma/config.h"
 #include "khedma/gig_input.h"
 #include "khedma/gigs_read.h"
+#include "khedma/read_model.h"
 #include "khedma/gigs_write.h"
 #include "khedma/trpc.h"
 #include "khedma/trpc_procs.h"
@@ -162,7 +163,7 @@ static enum errkind p_details(struct ctx *c, json_object *in, json_object **out,
     struct details_input v;
     if (gig_input_details(in, &v, e) != E_OK)
         return e->kind;
-    return gigs_read_details(c->db, v.username, v.slug, out, e);
+    return read_model_details(c->db, v.username, v.slug, out, e);
 }
 
 static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **out, struct err *e)

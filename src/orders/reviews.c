@@ -10,6 +10,7 @@
 #include "khedma/dberr.h"
 #include "khedma/cuid.h"
 #include "khedma/jsonx.h"
+#include "khedma/read_model.h"
 #include "khedma/reviews.h"
 #include "khedma/timeutil.h"
 
@@ -90,8 +91,12 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
         db_rollback(db);
         return err_set(e, E_CONFLICT, "This order has already been reviewed");
     }
-    if (rc == DB_OK)
-        rc = db_commit(db);
+    if (rc != DB_OK)
+        return dberr_fail(db, rc, e);
+    /* The seller's rating on every gig page moves with the review, in its transaction. */
+    if (read_model_review_added(db, gig_id, rating, e) != E_OK)
+        return e->kind;
+    rc = db_commit(db);
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);
     return load_review(db, id, review, e);

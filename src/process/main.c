@@ -4,6 +4,8 @@
  *   khedmad migrate            apply sql/migrations and sql/seed (KHEDMA_SQL_DIR)
  *   khedmad make-admin EMAIL   give an existing user the admin role
  *   khedmad jobs-once          run one tick of every background job, then exit (tests)
+ *   khedmad check-read-model   compare the read models with the base tables; exit 1 on a difference
+ *   khedmad rebuild-read-model rebuild the gig read model from the base tables
  *   khedmad version
  * All configuration comes from KHEDMA_* environment variables (see README.md).
  */
@@ -23,6 +25,7 @@
 #include "khedma/log.h"
 #include "khedma/master.h"
 #include "khedma/migrate.h"
+#include "khedma/read_model.h"
 
 static struct config cfg;
 
@@ -33,7 +36,9 @@ static const char *env_lookup(const char *name)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: khedmad [serve | migrate | make-admin EMAIL | jobs-once | version]\n");
+    fprintf(stderr,
+            "usage: khedmad [serve | migrate | make-admin EMAIL | jobs-once | check-read-model | "
+            "rebuild-read-model | version]\n");
     return 2;
 }
 
@@ -59,8 +64,11 @@ static int cmd_migrate(void)
         return 1;
     int applied = 0;
     int rc = migrate_run(db, cfg.sql_dir, &applied);
-    if (rc == 0)
+    if (rc == 0) {
         log_info("migrations: %d applied", applied);
+        /* The gig pages are JSON text only the server writes: build those that are missing. */
+        rc = read_model_build(db, true);
+    }
     db_close(db);
     return rc == 0 ? 0 : 1;
 }
@@ -79,6 +87,40 @@ static int cmd_make_admin(const char *email)
     err_clear(&e);
     db_close(db);
     return k == E_OK ? 0 : 1;
+}
+
+/* The differences one check found (none when it could not run, which sets *failed). */
+static long check_result(long n, bool *failed)
+{
+    if (n < 0)
+        *failed = true;
+    return n > 0 ? n : 0;
+}
+
+/* Each check recomputes a read model from the base tables, prints every difference and returns
+ * how many it found (-1: it could not run): one line per check. */
+static int cmd_check_read_model(void)
+{
+    struct db *db = open_db_or_die();
+    if (!db)
+        return 1;
+    bool failed = false;
+    long diffs = check_result(read_model_check(db, stdout), &failed);
+    db_close(db);
+    if (failed)
+        return 1;
+    printf("check-read-model: %ld difference%s\n", diffs, diffs == 1 ? "" : "s");
+    return diffs == 0 ? 0 : 1;
+}
+
+static int cmd_rebuild_read_model(void)
+{
+    struct db *db = open_db_or_die();
+    if (!db)
+        return 1;
+    int rc = read_model_build(db, false);
+    db_close(db);
+    return rc == 0 ? 0 : 1;
 }
 
 static int cmd_serve(void)
@@ -101,6 +143,10 @@ static int dispatch(int argc, char **argv)
         return cmd_make_admin(argv[2]);
     if (strcmp(cmd, "jobs-once") == 0)
         return jobs_run_once();
+    if (strcmp(cmd, "check-read-model") == 0)
+        return cmd_check_read_model();
+    if (strcmp(cmd, "rebuild-read-model") == 0)
+        return cmd_rebuild_read_model();
     if (strcmp(cmd, "version") == 0) {
         printf("khedmad %s\n", KHEDMA_VERSION);
         return 0;

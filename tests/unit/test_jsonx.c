@@ -257,13 +257,63 @@ static void test_add_and_serialise(void **state)
     assert_string_equal(jsonx_to_string(NULL), "null");
 }
 
+/* A raw value is written as its text, byte for byte, wherever it sits in a tree; expanding it
+ * gives a tree that serialises to the same text. */
+static void test_raw(void **state)
+{
+    (void)state;
+    const char *text = "{\"a\":[1,2.50,\"x/y\"],\"r\":3.33333333333333,\"n\":null}";
+    json_object *raw = jsonx_new_raw(text, strlen(text));
+    assert_non_null(raw);
+    assert_string_equal(jsonx_raw_text(raw), text);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "data", raw);
+    jsonx_add_int(o, "k", 1);
+    char want[256];
+    snprintf(want, sizeof want, "{\"data\":%s,\"k\":1}", text);
+    assert_string_equal(jsonx_to_string(o), want);
+    json_object_put(o);
+    /* Not raw: no text, and expanding returns it unchanged. */
+    json_object *plain = json_object_new_object();
+    assert_null(jsonx_raw_text(plain));
+    assert_ptr_equal(jsonx_raw_expand(plain), plain);
+    json_object_put(plain);
+    json_object *tree = jsonx_raw_expand(jsonx_new_raw(text, strlen(text)));
+    assert_non_null(tree);
+    assert_null(jsonx_raw_text(tree));
+    assert_string_equal(jsonx_to_string(tree), text);
+    json_object_put(tree);
+}
+
+/* Marks write nothing and record where they would have been written. */
+static void test_mark(void **state)
+{
+    (void)state;
+    size_t a = 0, b = 0;
+    json_object *o = json_object_new_object();
+    jsonx_add_str(o, "x", "1");
+    json_object_object_add(o, "m", jsonx_new_mark(&a));
+    json_object_object_add(o, "n", jsonx_new_mark(&b));
+    const char *s = jsonx_to_string(o);
+    assert_string_equal(s, "{\"x\":\"1\",\"m\":,\"n\":}");
+    assert_int_equal(a, strlen("{\"x\":\"1\",\"m\":"));
+    assert_int_equal(b, strlen("{\"x\":\"1\",\"m\":,\"n\":"));
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_accepts),    cmocka_unit_test(test_parse_rejects),
-        cmocka_unit_test(test_parse_null_value), cmocka_unit_test(test_parse_depth),
-        cmocka_unit_test(test_field_access),     cmocka_unit_test(test_int),
-        cmocka_unit_test(test_decimal),          cmocka_unit_test(test_add_and_serialise),
+        cmocka_unit_test(test_parse_accepts),
+        cmocka_unit_test(test_parse_rejects),
+        cmocka_unit_test(test_parse_null_value),
+        cmocka_unit_test(test_parse_depth),
+        cmocka_unit_test(test_field_access),
+        cmocka_unit_test(test_int),
+        cmocka_unit_test(test_decimal),
+        cmocka_unit_test(test_add_and_serialise),
+        cmocka_unit_test(test_raw),
+        cmocka_unit_test(test_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
