@@ -115,6 +115,21 @@ int order_query_render(const struct order_query *q, const char *viewer_id, bool 
                        struct oq_sql *out);
 void order_query_sql_free(struct oq_sql *s);
 
+/* A query whose matches the per-party order counters (order_counts.h) can count exactly: every
+ * condition is on status, except, in the admin-wide view, one filter.userId $eq or $in. Status
+ * conditions of any operator narrow one set of statuses (status is never NULL). */
+#define OQ_STATUS_ALL 0xfu /* bit i: the i-th of pending, processing, completed, cancelled */
+struct oq_count_plan {
+    bool freelancer;             /* the freelancer side's counters, else the client side's */
+    const char *viewer_id;       /* the one user whose counters are summed, or NULL: */
+    const struct oq_cond *users; /* the admin-wide view's filter.userId (points into the query) */
+    unsigned statuses;           /* OQ_STATUS_ALL narrowed by the status conditions */
+};
+/* True (and *p filled) when the counters can answer the query's totalItems; its visibility is
+ * order_query_render's. */
+bool order_query_count_plan(const struct order_query *q, const char *viewer_id, bool admin,
+                            struct oq_count_plan *p);
+
 /* Sort an array of Order objects (createdAt, totalAmount, status, id) in the query's order:
  * the ORDER BY that chose the page, applied to the page's rows in C. */
 void order_query_sort(const struct order_query *q, json_object *orders);

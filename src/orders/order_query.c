@@ -703,6 +703,58 @@ void order_query_sql_free(struct oq_sql *s)
     memset(s, 0, sizeof *s);
 }
 
+/* ---- counting from the counters ------------------------------------------------------------- */
+
+static unsigned status_bit(const char *name)
+{
+    for (size_t i = 0; i < NSTATUSES; i++) {
+        if (strcmp(name, statuses[i]) == 0)
+            return 1u << i;
+    }
+    return 0;
+}
+
+/* The statuses a condition on status lets through. */
+static unsigned status_set(const struct oq_cond *c)
+{
+    unsigned set = 0;
+    for (size_t i = 0; i < c->nvalues; i++)
+        set |= status_bit(c->values[i]);
+    switch (c->op) {
+    case OQ_EQ:
+    case OQ_IN:
+        return set;
+    case OQ_NOT:
+    case OQ_NOT_IN:
+        return OQ_STATUS_ALL & ~set;
+    case OQ_NOT_NULL:
+        return OQ_STATUS_ALL;
+    default: /* $null: status is never NULL */
+        return 0;
+    }
+}
+
+bool order_query_count_plan(const struct order_query *q, const char *viewer_id, bool admin,
+                            struct oq_count_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    bool wide = admin && q->uses_user_id;
+    p->freelancer = !wide && q->as == OQ_AS_FREELANCER;
+    p->viewer_id = wide ? NULL : viewer_id;
+    p->statuses = OQ_STATUS_ALL;
+    for (size_t i = 0; i < q->nconds; i++) {
+        const struct oq_cond *c = &q->conds[i];
+        if (c->field == OQF_STATUS) {
+            p->statuses &= status_set(c);
+            continue;
+        }
+        if (c->field != OQF_USER_ID || !wide || p->users || (c->op != OQ_EQ && c->op != OQ_IN))
+            return false;
+        p->users = c;
+    }
+    return p->viewer_id || p->users;
+}
+
 /* ---- ordering a page ------------------------------------------------------------------------- */
 
 static const char *str_of(json_object *o, const char *key)

@@ -15,6 +15,7 @@
 #include "khedma/events.h"
 #include "khedma/cuid.h"
 #include "khedma/lifecycle.h"
+#include "khedma/order_counts.h"
 #include "khedma/order_store.h"
 
 /* "now" for the timestamps a change writes: the database clock, shifted by the jobs' test clock.
@@ -34,6 +35,8 @@ enum errkind order_store_create(struct db *db, const struct order_store_new *o, 
                                DBP_S(o->payment_method), DBP_S(o->provider),
                                DBP_I(o->revisions_allowed)),
                      NULL, NULL);
+    if (rc == DB_OK)
+        rc = order_counts_created(db, o->client_id, o->freelancer_id);
     if (rc == DB_OK)
         rc = db_exec(db,
                      "INSERT INTO payments (id, order_id, status, amount, currency, "
@@ -154,22 +157,11 @@ static int write_processing(struct db *db, const char *order_id)
     return rc;
 }
 
-/* The order's row as the decision says: a new status with its timestamp, or the delivery
- * columns of a move that keeps the order processing. */
-static int write_order(struct db *db, const char *order_id, const struct order_locked *o,
-                       const struct order_change *c, const struct lifecycle_decision *d)
+/* The order's new status with the timestamp that goes with it (and the earning on completion). */
+static int write_status(struct db *db, const char *order_id, const struct order_locked *o,
+                        const struct order_change *c, const struct lifecycle_decision *d)
 {
     long long now = c->clock_offset_s;
-    if (c->move == LIFECYCLE_DELIVER)
-        return db_exec(db, "UPDATE orders SET delivered_at = " STORE_NOW " WHERE id = ?",
-                       DB_PARAMS(DBP_I(now), DBP_S(order_id)), NULL, NULL);
-    if (c->move == LIFECYCLE_REVISION)
-        return db_exec(db,
-                       "UPDATE orders SET delivered_at = NULL, revisions_used = revisions_used + 1 "
-                       "WHERE id = ?",
-                       DB_PARAMS(DBP_S(order_id)), NULL, NULL);
-    if (d->to == o->facts.status)
-        return DB_OK;
     switch (d->to) {
     case LIFECYCLE_PROCESSING:
         return write_processing(db, order_id);
@@ -188,6 +180,28 @@ static int write_order(struct db *db, const char *order_id, const struct order_l
     default:
         return DB_ERR; /* nothing moves an order back to pending */
     }
+}
+
+/* The order's row as the decision says: a new status with its timestamp, or the delivery
+ * columns of a move that keeps the order processing. */
+static int write_order(struct db *db, const char *order_id, const struct order_locked *o,
+                       const struct order_change *c, const struct lifecycle_decision *d)
+{
+    long long now = c->clock_offset_s;
+    if (c->move == LIFECYCLE_DELIVER)
+        return db_exec(db, "UPDATE orders SET delivered_at = " STORE_NOW " WHERE id = ?",
+                       DB_PARAMS(DBP_I(now), DBP_S(order_id)), NULL, NULL);
+    if (c->move == LIFECYCLE_REVISION)
+        return db_exec(db,
+                       "UPDATE orders SET delivered_at = NULL, revisions_used = revisions_used + 1 "
+                       "WHERE id = ?",
+                       DB_PARAMS(DBP_S(order_id)), NULL, NULL);
+    if (d->to == o->facts.status)
+        return DB_OK;
+    int rc = write_status(db, order_id, o, c, d);
+    return rc == DB_OK
+               ? order_counts_moved(db, o->client_id, o->freelancer_id, o->facts.status, d->to)
+               : rc;
 }
 
 static enum lifecycle_role role_of(const struct order_locked *o, const struct order_change *c)

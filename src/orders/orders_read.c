@@ -3,9 +3,12 @@
  * sorted page of the viewer's orders, and one order for one of its parties. Shared by
  * GET /api/orders[/{id}] and the tRPC procedures order.list and order.byId.
  *
- * A list is two statements whatever the page size: a COUNT(*) over orders alone (every filter
- * is on an orders column and every join of ORDER_JSON_SELECT follows a foreign key, so the joins
- * cannot change the count), then the page through ORDER_JSON_SELECT. The page query is skipped when
+ * A list is two statements whatever the page size: the count, then the page through
+ * ORDER_JSON_SELECT. The count of the unfiltered and status-only shapes (and of the admin-wide
+ * view by filter.userId, with or without status) is a sum of per-party counters
+ * (order_counts.h), whatever the number of orders; any other shape is a COUNT(*) over orders
+ * alone (every filter is on an orders column and every join of ORDER_JSON_SELECT follows a
+ * foreign key, so the joins cannot change the count). The page query is skipped when
  * the page starts past the last order. Visibility is part of the WHERE clause
  * (order_query_render), so an order the viewer may not see and one that does not exist are the
  * same answer.
@@ -25,6 +28,7 @@
 
 #include "khedma/dberr.h"
 #include "khedma/jsonx.h"
+#include "khedma/order_counts.h"
 #include "khedma/order_json.h"
 #include "khedma/order_query.h"
 #include "khedma/orders_read.h"
@@ -76,9 +80,15 @@ static enum errkind run(struct db *db, char *sql, const struct db_param *params,
     return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
 }
 
-static enum errkind count_orders(struct db *db, const struct oq_sql *s, long long *total,
+/* totalItems: from the per-party counters when the query is one of their shapes (a few
+ * primary-key reads however many orders match), else a COUNT(*) on the query's index. */
+static enum errkind count_orders(struct db *db, const struct order_query *q, const char *viewer_id,
+                                 bool admin, const struct oq_sql *s, long long *total,
                                  struct err *e)
 {
+    struct oq_count_plan plan;
+    if (order_query_count_plan(q, viewer_id, admin, &plan))
+        return order_counts_total(db, &plan, total, e);
     struct db_result *r;
     enum errkind k = run(db, JOIN(COUNT_SELECT, s->from, s->where), s->params, s->nwhere, &r, e);
     if (k == E_OK)
@@ -112,7 +122,7 @@ enum errkind orders_read_list(struct db *db, const struct user *viewer, const st
         return err_set(e, E_INTERNAL, "Internal error");
     long long total = 0, offset = (long long)(q->page - 1) * q->limit;
     json_object *items = json_object_new_array();
-    enum errkind k = count_orders(db, &s, &total, e);
+    enum errkind k = count_orders(db, q, viewer->id, admin, &s, &total, e);
     if (k == E_OK && total > offset)
         k = page_items(db, q, &s, items, e);
     order_query_sql_free(&s);

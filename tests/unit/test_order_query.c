@@ -698,6 +698,70 @@ static void test_sort_page(void **state)
     expect_order("sortBy=status:DESC", "c4 c1 c5 c2 c3");
 }
 
+/* ---- counter shapes -------------------------------------------------------------------------- */
+
+/* qs (parsed for an admin when admin) is a counter shape of that side and those statuses; an
+ * admin-wide one sums the users of its filter.userId (ID1, ID2), any other the viewer. */
+static void expect_plan(const char *qs, bool admin, bool freelancer, unsigned statuses)
+{
+    struct order_query q;
+    struct oq_count_plan p;
+    parse_ok(qs, &q);
+    if (!order_query_count_plan(&q, VIEWER, admin, &p))
+        fail_msg("%s: expected a counter shape", qs);
+    assert_int_equal(p.freelancer, freelancer);
+    assert_int_equal(p.statuses, statuses);
+    if (q.uses_user_id) {
+        assert_null(p.viewer_id);
+        assert_non_null(p.users);
+        assert_int_equal(p.users->nvalues, 2);
+        assert_string_equal(p.users->values[0], ID1);
+        assert_string_equal(p.users->values[1], ID2);
+    } else {
+        assert_string_equal(p.viewer_id, VIEWER);
+        assert_null(p.users);
+    }
+    order_query_free(&q);
+}
+
+static void expect_no_plan(const char *qs, bool admin)
+{
+    struct order_query q;
+    struct oq_count_plan p;
+    parse_ok(qs, &q);
+    if (order_query_count_plan(&q, VIEWER, admin, &p))
+        fail_msg("%s: counted from the counters, but cannot be", qs);
+    order_query_free(&q);
+}
+
+static void test_count_plan(void **state)
+{
+    (void)state;
+    const unsigned pending = 1, processing = 2, completed = 4, cancelled = 8;
+    expect_plan("", false, false, OQ_STATUS_ALL);
+    expect_plan("as=freelancer&sortBy=amount:ASC&page=3&limit=7", false, true, OQ_STATUS_ALL);
+    expect_plan("", true, false, OQ_STATUS_ALL); /* an admin without filter.userId: own orders */
+    expect_plan("filter.status=completed", false, false, completed);
+    expect_plan("as=freelancer&filter.status=$in:pending,processing", false, true,
+                pending | processing);
+    expect_plan("filter.status=$not:cancelled", false, false, pending | processing | completed);
+    expect_plan("filter.status=$not:$in:pending,cancelled", false, false, processing | completed);
+    expect_plan("filter.status=$not:$null", false, false, OQ_STATUS_ALL);
+    expect_plan("filter.status=$null", false, false, 0);
+    expect_plan("filter.status=$in:pending,completed&filter.status=$not:pending", false, false,
+                completed);
+    expect_plan("filter.userId=$in:" ID1 "," ID2, true, false, OQ_STATUS_ALL);
+    expect_plan("as=freelancer&filter.userId=$in:" ID1 "," ID2 "&filter.status=cancelled", true,
+                false, cancelled); /* the admin-wide view is by client: `as` has no effect */
+    expect_no_plan("filter.amount=$gte:5", false);
+    expect_no_plan("filter.status=pending&filter.gigId=" ID1, false);
+    expect_no_plan("filter.createdAt=$btw:2026-01-01,2026-02-01", false);
+    expect_no_plan("filter.paymentReference=$null", false);
+    expect_no_plan("filter.userId=$not:" ID1, true);
+    expect_no_plan("filter.userId=" ID1 "&filter.userId=" ID2, true);
+    expect_no_plan("filter.userId=" ID1 "&filter.amount=$lt:9", true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_repeated_keys),      cmocka_unit_test(test_in_padding),
         cmocka_unit_test(test_user_id_visibility), cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_from_json),          cmocka_unit_test(test_sort_page),
+        cmocka_unit_test(test_count_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
