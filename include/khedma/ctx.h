@@ -39,4 +39,10 @@ bool ctx_csrf_ok(const struct ctx *c);
  * fails. */
 const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message, struct err *e);
 
+/* True when origin is KHEDMA_PUBLIC_URL's or one of KHEDMA_ALLOWED_ORIGINS (the CSRF rule). */
+bool ctx_origin_allowed(const char *origin);
+/* Set (token) or clear (NULL) the khedma_session cookie on the response: the one place the
+ * cookie's attributes are decided, for the REST routes and the web pages alike. */
+void ctx_set_session_cookie(struct ctx *c, const char *token);
+
 #endif

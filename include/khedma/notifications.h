@@ -20,6 +20,9 @@
  * caller). */
 enum errkind notifications_list(struct db *db, const char *user_id, bool unread_only, long page,
                                 long limit, json_object **out, struct err *e);
+/* How many of the user's notifications are unread (the count in the site header). */
+enum errkind notifications_unread_count(struct db *db, const char *user_id, long long *count,
+                                        struct err *e);
 /* Mark one of the user's own notifications read (idempotent: the first readAt stays) and return
  * it; E_NOT_FOUND when it is not theirs or does not exist. */
 enum errkind notifications_mark_read(struct db *db, const char *user_id, const char *id,

@@ -9,6 +9,8 @@
 
 bool validate_email(const char *s);    /* local@domain.tld, no spaces, <= 254 bytes */
 bool validate_username(const char *s); /* [a-z0-9_-]{3,30} */
+/* True for the words a username may not be: the first path segments of the web pages. */
+bool validate_username_reserved(const char *s);
 /* optional '+', 6-20 digits, single spaces/dashes allowed between digits, <= 32 bytes in all */
 bool validate_phone(const char *s);
 bool validate_http_url(

@@ -309,10 +309,12 @@ static enum errkind parse_signup(json_object *in, struct signup_in *s, struct er
     if ((raw = required_string(in, "email", "Email", e)))
         s->email = check_email(raw, e);
     if ((raw = required_string(in, "username", "Username", e))) {
-        if (validate_username(raw))
-            s->username = strdup(raw);
-        else
+        if (!validate_username(raw))
             err_field(e, "username", "Username must be 3-30 characters of a-z, 0-9, _ and -");
+        else if (validate_username_reserved(raw))
+            err_field(e, "username", "This username is reserved, please choose another");
+        else
+            s->username = strdup(raw);
     }
     if ((s->password = required_string(in, "password", "Password", e)))
         check_password(s->password, e);

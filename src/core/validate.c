@@ -112,6 +112,23 @@ bool validate_email(const char *s)
     return valid_local_part(s, local_len) && valid_hostname(at + 1, len - local_len - 1, true);
 }
 
+/* First path segments of the web storefront (src/http/app.c): a seller's profile lives at
+ * /{username}, so a username may not take one of them, nor a word kept for pages to come. */
+static const char *const reserved_usernames[] = {
+    "about",  "admin",   "api",    "auth",    "categories", "dashboard", "favicon",
+    "gigs",   "healthz", "help",   "login",   "logout",     "metrics",   "notifications",
+    "order",  "orders",  "robots", "search",  "services",   "settings",  "signin",
+    "signup", "sitemap", "static", "support", "uploads",    "users",     "vip",
+};
+
+bool validate_username_reserved(const char *s)
+{
+    for (size_t i = 0; s && i < sizeof reserved_usernames / sizeof reserved_usernames[0]; i++)
+        if (strcmp(s, reserved_usernames[i]) == 0)
+            return true;
+    return false;
+}
+
 bool validate_username(const char *s)
 {
     if (!s)

@@ -22,6 +22,7 @@
 #include "khedma/rest.h"
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
+#include "khedma/web.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -52,6 +53,16 @@ static const struct route routes[] = {
     {"POST", "/api/notifications/{id}/read", handlers_lifecycle_notification_read, CACHE_NEVER},
     /* Per procedure: trpc_procs.c's table says which are public reads. */
     {"*", "/api/trpc/{path*}", trpc_procs_handle, CACHE_NEVER},
+
+    /* The web storefront (src/web/, docs/web.md): HTML pages at the original web app's paths.
+     * Public pages are CACHE_PUBLIC like the public API reads; pages for a signed-in viewer
+     * never are (they carry the session cookie, see response_cache_policy). */
+    /* web: public pages */
+    /* web: accounts and ordering */
+    /* web: dashboard */
+    /* web: gig editor and uploads */
+    /* web: the seller profile and gig pages last, after every literal first segment (signup
+     * refuses those words as usernames, validate.c) */
 };
 
 const struct route *app_routes(size_t *count)
@@ -67,11 +78,27 @@ static bool is_trpc_path(const char *path)
     return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+/* The JSON transports: everything under /api, and /healthz. Every other path is a web page and
+ * is answered in HTML, errors included. */
+static bool is_api_path(const char *path)
+{
+    static const char prefix[] = "/api";
+    size_t n = sizeof prefix - 1;
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+static bool is_json_path(const char *path)
+{
+    return !path || is_api_path(path) || strcmp(path, "/healthz") == 0;
+}
+
 void app_refuse(struct ctx *c, int status, enum errkind kind, const char *message)
 {
     const char *path = c->req->path;
     if (path && is_trpc_path(path))
         trpc_procs_refuse(c, kind, message);
+    else if (!is_json_path(path))
+        web_error_page(c, status, message);
     else
         rest_fail(c, status, message, NULL);
 }
@@ -86,6 +113,8 @@ static bool target_acceptable(struct ctx *c)
         snprintf(msg, sizeof msg, "Request URI too long (limit %d bytes)", MAX_TARGET);
         if (trpc)
             trpc_procs_refuse(c, E_TOO_LARGE, msg);
+        else if (!is_json_path(r->path))
+            web_error_page(c, 414, "This address is too long.");
         else
             rest_fail(c, 414, msg, NULL);
         return false;
@@ -93,6 +122,8 @@ static bool target_acceptable(struct ctx *c)
     if (r->path_encoded_slash || !router_path_canonical(r->path)) {
         if (trpc)
             trpc_procs_refuse(c, E_NOT_FOUND, "Not found");
+        else if (!is_json_path(r->path))
+            web_not_found(c);
         else
             rest_fail(c, 404, "Not found", NULL);
         return false;
@@ -108,10 +139,16 @@ void app_handle(struct ctx *c)
                                         c->req->path, &c->match);
     switch (rr) {
     case ROUTE_NOT_FOUND:
-        rest_fail(c, 404, "Not found", NULL);
+        if (is_json_path(c->req->path))
+            rest_fail(c, 404, "Not found", NULL);
+        else
+            web_not_found(c);
         break;
     case ROUTE_METHOD_NOT_ALLOWED:
-        rest_fail(c, 405, "Method not allowed", NULL);
+        if (is_json_path(c->req->path))
+            rest_fail(c, 405, "Method not allowed", NULL);
+        else
+            web_error_page(c, 405, "This page cannot be used that way.");
         response_header(c->resp, "Allow", c->match.allowed);
         break;
     case ROUTE_FOUND:
@@ -119,6 +156,10 @@ void app_handle(struct ctx *c)
         c->match.route->handler(c);
         break;
     }
-    if (c->resp->status == 0)
-        rest_fail(c, 500, "Internal server error", NULL);
+    if (c->resp->status == 0) {
+        if (is_json_path(c->req->path))
+            rest_fail(c, 500, "Internal server error", NULL);
+        else
+            web_error_page(c, 500, "Something went wrong on our side. Please try again.");
+    }
 }

@@ -3,6 +3,7 @@
  * cookie, looked up once per request, and the CSRF rule (docs/api.md, "Conventions") for requests
  * that a browser could have been tricked into sending with that cookie.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -117,7 +118,7 @@ static bool origin_matches(const char *origin, const char *url, size_t url_len)
     return n > 0 && strlen(origin) == n && strncasecmp(origin, url, n) == 0;
 }
 
-static bool origin_allowed(const char *origin)
+bool ctx_origin_allowed(const char *origin)
 {
     if (!g_config || !origin || strcmp(origin, "null") == 0)
         return false;
@@ -147,7 +148,7 @@ bool ctx_csrf_ok(const struct ctx *c)
         return true;
     if (request_is_json(c->req))
         return true;
-    return origin_allowed(request_header(c->req, "origin"));
+    return ctx_origin_allowed(request_header(c->req, "origin"));
 }
 
 const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message, struct err *e)
@@ -163,4 +164,19 @@ const struct user *ctx_require_user(struct ctx *c, const char *anonymous_message
     else
         return u;
     return NULL;
+}
+
+#define SESSION_MAX_AGE (SESSION_TTL_DAYS * 24 * 60 * 60)
+
+/* HttpOnly keeps the token away from page scripts; SameSite=Lax keeps it off cross-site POSTs
+ * in current browsers (the CSRF check in ctx.c covers the others); Secure when served over
+ * https. A token of NULL writes the expired cookie that makes the browser drop it. */
+void ctx_set_session_cookie(struct ctx *c, const char *token)
+{
+    char cookie[160];
+    bool secure = g_config && g_config->secure_cookies;
+    snprintf(cookie, sizeof(cookie),
+             "khedma_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", token ? token : "",
+             token ? SESSION_MAX_AGE : 0, secure ? "; Secure" : "");
+    response_header(c->resp, "Set-Cookie", cookie);
 }

@@ -11,28 +11,13 @@
 #include "khedma/config.h"
 #include "khedma/rest.h"
 
-#define SESSION_MAX_AGE (SESSION_TTL_DAYS * 24 * 60 * 60)
-
-/* HttpOnly keeps the token away from page scripts; SameSite=Lax keeps it off cross-site POSTs
- * in current browsers (the CSRF check in ctx.c covers the others); Secure when served over
- * https. A token of NULL writes the expired cookie that makes the browser drop it. */
-static void set_session_cookie(struct ctx *c, const char *token)
-{
-    char cookie[160];
-    bool secure = g_config && g_config->secure_cookies;
-    snprintf(cookie, sizeof(cookie),
-             "khedma_session=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%d%s", token ? token : "",
-             token ? SESSION_MAX_AGE : 0, secure ? "; Secure" : "");
-    response_header(c->resp, "Set-Cookie", cookie);
-}
-
 /* 2xx answer {user, token} with the session cookie set: what signup and login both return. */
 static void answer_session(struct ctx *c, int status, struct user *u, char *token)
 {
     json_object *data = json_object_new_object();
     json_object_object_add(data, "user", accounts_user_to_json(u));
     json_object_object_add(data, "token", json_object_new_string(token));
-    set_session_cookie(c, token);
+    ctx_set_session_cookie(c, token);
     rest_ok(c, status, data);
     /* The token is in the response now; no copy of it needs to outlive this call. */
     memset(token, 0, TOKEN_LEN + 1);
@@ -105,7 +90,7 @@ void handlers_auth_logout(struct ctx *c)
         err_clear(&e);
         return;
     }
-    set_session_cookie(c, NULL);
+    ctx_set_session_cookie(c, NULL);
     rest_ok(c, 200, NULL);
 }
 

@@ -83,6 +83,14 @@ enum errkind notifications_list(struct db *db, const char *user_id, bool unread_
     return E_OK;
 }
 
+enum errkind notifications_unread_count(struct db *db, const char *user_id, long long *count,
+                                        struct err *e)
+{
+    *count = 0;
+    int rc = count_rows(db, user_id, true, count);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
+}
+
 enum errkind notifications_mark_read(struct db *db, const char *user_id, const char *id,
                                      json_object **out, struct err *e)
 {

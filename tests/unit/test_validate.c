@@ -124,6 +124,23 @@ static void test_username(void **state)
     assert_false(validate_username("abc%00"));
 }
 
+/* The web pages' first path segments cannot be usernames: /services is not a profile. */
+static void test_username_reserved(void **state)
+{
+    (void)state;
+    assert_true(validate_username_reserved("services"));
+    assert_true(validate_username_reserved("dashboard"));
+    assert_true(validate_username_reserved("auth"));
+    assert_true(validate_username_reserved("order"));
+    assert_true(validate_username_reserved("orders"));
+    assert_true(validate_username_reserved("api"));
+    assert_true(validate_username_reserved("static"));
+    assert_true(validate_username_reserved("uploads"));
+    assert_false(validate_username_reserved("servicesx"));
+    assert_false(validate_username_reserved("alice"));
+    assert_false(validate_username_reserved(NULL));
+}
+
 static void test_phone(void **state)
 {
     char buf[64];
@@ -262,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_email_rejects_unicode_and_injection),
         cmocka_unit_test(test_email_lengths),
         cmocka_unit_test(test_username),
+        cmocka_unit_test(test_username_reserved),
         cmocka_unit_test(test_phone),
         cmocka_unit_test(test_url_accepts),
         cmocka_unit_test(test_url_rejects),
