@@ -54,9 +54,12 @@ async function launch(options = {}) {
   return browser;
 }
 
+// Requests that count: to Khedma's origin, except the /favicon.ico Chromium asks for by itself
+// when a page names no icon (not the page's doing; Chromium logs nothing for it).
 function sameOrigin(url) {
   try {
-    return new URL(url).origin === ORIGIN;
+    const u = new URL(url);
+    return u.origin === ORIGIN && u.pathname !== '/favicon.ico';
   } catch {
     return false;
   }
@@ -261,7 +264,79 @@ async function api(method, p, body, { cookie, token, headers } = {}) {
   return fetchJson(url(p), method, body, h);
 }
 
-function emulatorBase() {
+/**
+ * One tRPC call (transformer none, as deploy/up and deploy/test run khedmad): a mutation POSTs
+ * INPUT, a query (kind 'query') sends it in ?input=. Returns result.data; throws on an error.
+ */
+async function trpc(procedure, input, { token, cookie, kind = 'mutation' } = {}) {
+  const q = kind === 'query' && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : '';
+  const r = await api(kind === 'query' ? 'GET' : 'POST', `/api/trpc/${procedure}${q}`,
+    kind === 'query' ? undefined : (input === undefined ? {} : input), { token, cookie });
+  if (r.status !== 200 || !r.json || !r.json.result) throw new Error(`${procedure}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json.result.data;
+}
+
+/**
+ * A new account through POST /api/auth/signup with unique defaults (a Moroccan phone, which
+ * checkout needs, unless phone: null). Returns { user, token, cookie, password, email, username }.
+ */
+async function apiUser(fields = {}) {
+  const u = fields.username || uniq('a');
+  const body = {
+    name: fields.name || `Api ${u}`,
+    email: fields.email || `${u}@example.com`,
+    username: u,
+    password: fields.password || 'correct-horse-42',
+    phone: fields.phone === undefined ? `+2126${String(crypto.randomInt(1e8)).padStart(8, '0')}` : fields.phone,
+  };
+  if (body.phone === null) delete body.phone;
+  const r = await api('POST', '/api/auth/signup', body);
+  if (r.status !== 201 || !r.json || !r.json.data) throw new Error(`signup: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  const m = /khedma_session=([^;]+)/.exec(r.headers['set-cookie'] || '');
+  return { user: r.json.data.user, token: r.json.data.token, cookie: m ? m[1] : null, ...body };
+}
+
+/**
+ * A gig of TOKEN's user through the gig.* procedures: overview, packages (prices: {basic,
+ * standard?, premium?} in MAD), description + FAQ, gallery (image URLs), published unless
+ * publish: false. Returns { id, slug, owner, packages: {basic, standard?, premium?} }.
+ */
+async function makeGig(token, opts = {}) {
+  const title = opts.title || `${uniq('g')} logo design`;
+  const prices = opts.prices || { basic: 150 };
+  const gig = await trpc('gig.createDraft', {}, { token });
+  await trpc('gig.updateOverview', {
+    id: gig.id, title, category: opts.category || 'design-creative', subCategory: opts.subCategory || 'logo-design',
+    tags: opts.tags || [{ id: 't1', text: 'logo' }],
+  }, { token });
+  const pkgBody = { gigId: gig.id };
+  for (const tier of ['basic', 'standard', 'premium']) {
+    if (prices[tier] === undefined) continue;
+    pkgBody[tier] = {
+      name: `${tier[0].toUpperCase()}${tier.slice(1)} tier`, description: `What you get: ${tier}`,
+      price: prices[tier], delivery: opts.delivery || 3, revisions: opts.revisions === undefined ? 2 : opts.revisions,
+    };
+  }
+  const packages = await trpc('gig.createPackages', pkgBody, { token });
+  await trpc('gig.updateDescriptionFaq', {
+    id: gig.id,
+    description: { time: 1, blocks: [{ type: 'paragraph', data: { text: opts.description || title } }], version: '2.28.0' },
+    faq: opts.faq || [{ question: 'How fast?', answer: 'Three days.' }],
+  }, { token });
+  if (opts.images) await trpc('gig.updateGallery', { id: gig.id, images: opts.images, videos: [], documents: [] }, { token });
+  if (opts.publish === false) return { id: gig.id, slug: null, owner: null, packages };
+  const published = await trpc('gig.publish', { id: gig.id }, { token });
+  return { ...published, packages };
+}
+
+/** POST /api/orders/checkout for PACKAGE_ID as TOKEN's user; returns the envelope's data. */
+async function checkout(token, packageId, method = 'card') {
+  const r = await api('POST', '/api/orders/checkout', { payment_method: method, package_id: packageId }, { token });
+  if (r.status !== 200 || !r.json || !r.json.data) throw new Error(`checkout: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+  return r.json.data;
+}
+
+function emulatorEnv() {
   const file = path.join(VAR, 'run', 'emulators.env');
   let text;
   try {
@@ -269,9 +344,18 @@ function emulatorBase() {
   } catch (e) {
     throw new Error(`cannot read ${file} (are the gateway emulators running?): ${e.message}`);
   }
-  const m = /^KHEDMA_EMULATOR_URL=(.*)$/m.exec(text);
-  if (!m) throw new Error(`${file} has no KHEDMA_EMULATOR_URL line`);
-  return m[1].trim().replace(/\/+$/, '');
+  const env = {};
+  for (const line of text.split('\n')) {
+    const m = /^(KHEDMA_[A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) env[m[1]] = m[2].trim();
+  }
+  return env;
+}
+
+function emulatorBase() {
+  const base = emulatorEnv().KHEDMA_EMULATOR_URL;
+  if (!base) throw new Error('run/emulators.env has no KHEDMA_EMULATOR_URL line');
+  return base.replace(/\/+$/, '');
 }
 
 /** A call to the gateway emulators' control API: PATH is under /__emulator (e.g. '/requests'). */
@@ -406,7 +490,12 @@ module.exports = {
   assertAxe,
   url,
   api,
+  trpc,
+  apiUser,
+  makeGig,
+  checkout,
   emulator,
+  emulatorEnv,
   uniq,
   signUp,
   signIn,
