@@ -45,7 +45,8 @@ static void head(struct web_page *p, const char *title, const char *description)
         html_attr(h, description);
         html_raw(h, "\">\n");
     }
-    html_raw(h, "<link rel=\"stylesheet\" href=\"/static/khedma.css\">\n"
+    html_raw(h, "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\">\n"
+                "<link rel=\"stylesheet\" href=\"/static/khedma.css\">\n"
                 "<script src=\"/static/khedma.js\" defer></script>\n");
 }
 

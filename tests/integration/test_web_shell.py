@@ -52,6 +52,9 @@ def test_static_files_come_from_nginx():
     js = http("GET", "/static/khedma.js")
     assert js.status == 200 and "javascript" in js.headers["content-type"], js.headers
     assert http("GET", "/static/" + unique("nope") + ".css").status == 404
+    icon = http("GET", "/favicon.ico")  # asked for by browsers whatever the page declares
+    assert icon.status == 200 and icon.headers["content-type"] == "image/svg+xml", icon.headers
+    assert http("GET", "/static/favicon.svg").status == 200
 
 
 def test_signup_refuses_page_words_as_usernames():
