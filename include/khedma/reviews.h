@@ -20,4 +20,10 @@
 enum errkind reviews_create(struct db *db, const struct user *user, const char *order_id,
                             int rating, const char *comment, json_object **review, struct err *e);
 
+/* The review of an order ({id, orderId, gigId, rating, comment, createdAt}) in *review, or NULL
+ * when it has none. No visibility check: the caller has checked that the user may see the
+ * order. */
+enum errkind reviews_of_order(struct db *db, const char *order_id, json_object **review,
+                              struct err *e);
+
 #endif

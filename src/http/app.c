@@ -23,6 +23,10 @@
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
 #include "khedma/web.h"
+#include "khedma/web_auth.h"
+#include "khedma/web_notifications.h"
+#include "khedma/web_order.h"
+#include "khedma/web_orders.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -59,7 +63,24 @@ static const struct route routes[] = {
      * never are (they carry the session cookie, see response_cache_policy). */
     /* web: public pages */
     /* web: accounts and ordering */
+    {"GET", "/auth/sign-up", web_auth_sign_up_get, CACHE_NEVER},
+    {"POST", "/auth/sign-up", web_auth_sign_up_post, CACHE_NEVER},
+    {"GET", "/auth/sign-in", web_auth_sign_in_get, CACHE_NEVER},
+    {"POST", "/auth/sign-in", web_auth_sign_in_post, CACHE_NEVER},
+    {"POST", "/auth/sign-out", web_auth_sign_out, CACHE_NEVER},
+    {"GET", "/order/{username}/{slug}/{package}", web_order_get, CACHE_NEVER},
+    {"POST", "/order/{username}/{slug}/{package}", web_order_post, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-success", web_order_payment_success, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-failed", web_order_payment_failed, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-return", web_order_payment_return, CACHE_NEVER},
+    {"POST", "/orders/{id}/payment-return", web_order_payment_return_post, CACHE_NEVER},
     /* web: dashboard */
+    {"GET", "/dashboard/orders", web_orders_list, CACHE_NEVER},
+    {"GET", "/dashboard/orders/{id}", web_orders_detail, CACHE_NEVER},
+    {"POST", "/dashboard/orders/{id}", web_orders_move, CACHE_NEVER},
+    {"GET", "/dashboard/notifications", web_notifications_list, CACHE_NEVER},
+    {"POST", "/dashboard/notifications/read-all", web_notifications_read_all, CACHE_NEVER},
+    {"POST", "/dashboard/notifications/{id}/read", web_notifications_read, CACHE_NEVER},
     /* web: gig editor and uploads */
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */

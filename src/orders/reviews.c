@@ -4,6 +4,7 @@
  * unique key uq_reviews_order, so two concurrent reviews give one 201 and one 409 on any number
  * of hosts.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,18 +45,23 @@ static enum errkind check_reviewer(struct db *db, const struct user *user, const
     return k;
 }
 
-static enum errkind load_review(struct db *db, const char *id, json_object **out, struct err *e)
+/* The review by its id, or by its order when by_order; *out NULL when there is none. */
+static enum errkind find_review(struct db *db, bool by_order, const char *value, json_object **out,
+                                struct err *e)
 {
+    *out = NULL;
     struct db_result *r = NULL;
     int rc = db_exec(db,
-                     "SELECT id, order_id, gig_id, rating, comment, created_at FROM reviews "
-                     "WHERE id = ?",
-                     DB_PARAMS(DBP_S(id)), &r, NULL);
+                     by_order ? "SELECT id, order_id, gig_id, rating, comment, created_at FROM "
+                                "reviews WHERE order_id = ?"
+                              : "SELECT id, order_id, gig_id, rating, comment, created_at FROM "
+                                "reviews WHERE id = ?",
+                     DB_PARAMS(DBP_S(value)), &r, NULL);
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);
     if (r->rows != 1) {
         db_result_free(r);
-        return dberr_fail(db, DB_ERR, e);
+        return E_OK;
     }
     json_object *o = json_object_new_object();
     char at[ISO_TIME_LEN + 1];
@@ -69,6 +75,19 @@ static enum errkind load_review(struct db *db, const char *id, json_object **out
     db_result_free(r);
     *out = o;
     return E_OK;
+}
+
+static enum errkind load_review(struct db *db, const char *id, json_object **out, struct err *e)
+{
+    if (find_review(db, false, id, out, e) != E_OK)
+        return e->kind;
+    return *out ? E_OK : dberr_fail(db, DB_ERR, e);
+}
+
+enum errkind reviews_of_order(struct db *db, const char *order_id, json_object **review,
+                              struct err *e)
+{
+    return find_review(db, true, order_id, review, e);
 }
 
 enum errkind reviews_create(struct db *db, const struct user *user, const char *order_id,
