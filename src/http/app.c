@@ -27,6 +27,9 @@
 #include "khedma/web_notifications.h"
 #include "khedma/web_order.h"
 #include "khedma/web_orders.h"
+#include "khedma/web_gig.h"
+#include "khedma/web_public.h"
+#include "khedma/web_seo.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -62,6 +65,12 @@ static const struct route routes[] = {
      * Public pages are CACHE_PUBLIC like the public API reads; pages for a signed-in viewer
      * never are (they carry the session cookie, see response_cache_policy). */
     /* web: public pages */
+    {"GET", "/", web_public_home, CACHE_PUBLIC},
+    {"GET", "/services", web_public_services, CACHE_PUBLIC},
+    {"GET", "/services/search", web_public_search, CACHE_PUBLIC},
+    {"GET", "/services/{category}", web_public_category, CACHE_PUBLIC},
+    {"GET", "/sitemap.xml", web_seo_sitemap, CACHE_PUBLIC},
+    {"GET", "/robots.txt", web_seo_robots, CACHE_PUBLIC},
     /* web: accounts and ordering */
     {"GET", "/auth/sign-up", web_auth_sign_up_get, CACHE_NEVER},
     {"POST", "/auth/sign-up", web_auth_sign_up_post, CACHE_NEVER},
@@ -84,6 +93,8 @@ static const struct route routes[] = {
     /* web: gig editor and uploads */
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
+    {"GET", "/{username}", web_gig_profile, CACHE_PUBLIC},
+    {"GET", "/{username}/{slug}", web_gig_page, CACHE_PUBLIC},
 };
 
 const struct route *app_routes(size_t *count)
