@@ -128,7 +128,7 @@ static void payment_error(struct html *h, const struct err *e)
 static void method_radio(struct html *h, const char *value, const char *id, const char *label,
                          bool checked)
 {
-    html_raw(h, "<div><input type=\"radio\" name=\"payment_method\" id=\"");
+    html_raw(h, "<div class=\"choice\"><input type=\"radio\" name=\"payment_method\" id=\"");
     html_raw(h, id);
     html_raw(h, "\" value=\"");
     html_raw(h, value);

@@ -475,7 +475,8 @@ static void review_form(struct html *h, const char *id, const struct err *e)
     html_raw(h, "><legend>Your rating (1 to 5 stars)</legend><div class=\"stars-choice\">");
     for (int i = 5; i >= 1; i--)
         html_printf(h,
-                    "<div><input type=\"radio\" id=\"rating-%d\" name=\"rating\" value=\"%d\"%s>"
+                    "<div class=\"choice\"><input type=\"radio\" id=\"rating-%d\" name=\"rating\" "
+                    "value=\"%d\"%s>"
                     " <label for=\"rating-%d\">%d star%s</label></div>",
                     i, i, i == 5 ? " required" : "", i, i, i == 1 ? "" : "s");
     html_raw(h, "</div>");
