@@ -15,7 +15,7 @@ import json
 import re
 import urllib.parse
 
-from harness import http, khedmad_env, make_admin, signup, unique
+from harness import NOBODY, http, khedmad_env, make_admin, signup, unique
 from test_gigs_rest import make_gig, trpc_mutation
 from test_lifecycle import checkout, confirm, move_ok
 
@@ -459,3 +459,14 @@ def test_markup_in_user_text_renders_as_text_everywhere():
     assert ld["name"] == title and ld["brand"]["name"] == name
     assert "</script" not in re.search(r'ld\+json">(.*?)</script>', gig_text, re.S).group(1)
     assert meta(gig_text, "og:title") == title
+
+
+def test_api_paths_are_never_taken_by_the_profile_and_gig_pages():
+    """/{username} and /{username}/{slug} come last in the route table and match any one or two
+    segments; a path under /api still gets the API's JSON 404, whatever its method."""
+    for method, path in (("GET", "/api/" + unique("no")), ("POST", "/api/" + unique("no")),
+                         ("GET", "/api"), ("DELETE", "/api/" + unique("no"))):
+        r = http(method, path, json_body={} if method == "POST" else NOBODY)
+        assert r.status == 404, (method, path, r)
+        assert r.headers.get("content-type", "").startswith("application/json"), (path, r)
+        assert r.json and r.json.get("success") is False, r
