@@ -163,12 +163,24 @@ static bool target_acceptable(struct ctx *c)
     return true;
 }
 
+/* The routes of the JSON transports: the table's leading rows, before the first web page. A JSON
+ * path is matched against these only, since the web's "/{username}/{slug}" would otherwise take
+ * "/api/anything" (and answer a POST to an unknown API path 405). */
+static size_t json_route_count(void)
+{
+    size_t n = 0;
+    while (n < sizeof routes / sizeof routes[0] && is_json_path(routes[n].pattern))
+        n++;
+    return n;
+}
+
 void app_handle(struct ctx *c)
 {
     if (!target_acceptable(c))
         return;
-    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]), c->req->method,
-                                        c->req->path, &c->match);
+    size_t nroutes =
+        is_json_path(c->req->path) ? json_route_count() : sizeof routes / sizeof routes[0];
+    enum route_result rr = router_match(routes, nroutes, c->req->method, c->req->path, &c->match);
     switch (rr) {
     case ROUTE_NOT_FOUND:
         if (is_json_path(c->req->path))

@@ -187,10 +187,10 @@ static void shorten(struct html *text)
             i++;
         chars++;
     }
-    if (text->data[i]) {
-        text->data[i] = '\0';
-        text->len = i;
-    }
+    while (i > 0 && (text->data[i - 1] == ' ' || text->data[i - 1] == '\n'))
+        i--; /* blocks are joined with a space: none at the end */
+    text->data[i] = '\0';
+    text->len = i;
 }
 
 static void gallery(struct html *h, json_object *details)

@@ -220,7 +220,7 @@ static void date_field(struct html *h, const struct err *e, const char *name, co
 
 static void filter_form(struct html *h, const struct list_params *lp, const struct err *e)
 {
-    html_raw(h, "<form class=\"card filters\" method=\"get\" action=\"/dashboard/orders\">"
+    html_raw(h, "<form class=\"card order-filters\" method=\"get\" action=\"/dashboard/orders\">"
                 "<input type=\"hidden\" name=\"as\" value=\"");
     html_attr(h, lp->as);
     html_raw(h, "\"><div class=\"field\"><label for=\"f-status\">Status</label>"
@@ -630,8 +630,8 @@ static void review_section(struct html *h, json_object *review)
 }
 
 /* The moves the viewer may make now, each as its form; the review once the order is done. */
-static void moves(struct html *h, json_object *order, const struct user *u, json_object *review,
-                  const struct err *e, const char *failed)
+static void moves(struct html *h, json_object *order, const struct user *u,
+                  const json_object *review, const struct err *e, const char *failed)
 {
     const char *id = at(order, NULL, NULL, "id");
     html_raw(h, "<section aria-labelledby=\"mv-h\"><h2 id=\"mv-h\">What you can do</h2>");

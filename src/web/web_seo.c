@@ -141,8 +141,9 @@ void web_seo_gig_head(struct html *h, json_object *details, const char *path,
     if (json_object_array_length(images) > 0)
         og_tag(h, "og:image", json_object_get_string(json_object_array_get_idx(images, 0)));
     json_object *ld = product(details, url, path, description, images, gig_rating, gig_reviews);
+    html_raw(h, "<script type=\"application/ld+json\">");
     html_json_script(h, ld);
-    html_raw(h, "\n");
+    html_raw(h, "</script>\n");
     json_object_put(ld);
     json_object_put(images);
     free(url);
