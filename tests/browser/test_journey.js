@@ -1,5 +1,5 @@
 // tests/browser/test_journey.js - the buyer's journey in a browser (docs/web.md, "Pages"): a visitor
-// opens a seller's gig page, presses Continue on the standard package, signs up through the form on
+// searches from the home page, opens the seller's gig page, presses Continue on the standard package, signs up through the form on
 // the way (sign-in first, then "create an account", the return address kept), pays with card on the
 // gateway emulator's page and lands back on a processing order; the freelancer (another browser
 // context) signs in and delivers; the client asks for a revision; the freelancer delivers again;
@@ -14,6 +14,7 @@ let browser;
 let sellerContext;
 let seller;
 let gig;
+let gigWord; // the unique first word of the gig's title, to search for
 let client; // the page of the client's browser
 let clientFields;
 let orderId;
@@ -60,14 +61,21 @@ async function payOnGateway(page, button) {
 k.test('setup: a seller with a published gig (REST and tRPC)', async () => {
   browser = await k.launch();
   seller = await k.apiUser();
-  gig = await k.makeGig(seller.token, { prices: { basic: 150, standard: 450 }, delivery: 4 });
+  gigWord = k.uniq('jt');
+  gig = await k.makeGig(seller.token, { title: `${gigWord} journey logo`, prices: { basic: 150, standard: 450 },
+    delivery: 4 });
   k.assert.ok(gig.slug && gig.packages.standard, JSON.stringify(gig));
   sellerContext = await browser.createBrowserContext();
 });
 
-k.test('a visitor opens the gig page, presses Continue and signs up on the way', async () => {
+k.test('a visitor searches, opens the gig page, presses Continue and signs up on the way', async () => {
   client = await k.newPage(browser, { width: 1280 });
-  let res = await k.goto(client, gigPath());
+  let res = await k.goto(client, '/');
+  k.assert.equal(res.status(), 200);
+  await client.type('#site-q', gigWord);
+  await k.clickAndWait(client, 'form[role="search"] button[type=submit]');
+  k.assert.equal(new URL(client.url()).pathname, '/services/search');
+  res = await k.clickAndWait(client, `main a[href="${gigPath()}"]`);
   k.assert.equal(res.status(), 200);
   const orderPath = `/order/${seller.username}/${gig.slug}/standard`;
   await k.clickAndWait(client, `a[href="${orderPath}"]`);
