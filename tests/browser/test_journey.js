@@ -1,11 +1,12 @@
 // tests/browser/test_journey.js - the buyer's journey in a browser (docs/web.md, "Pages"): a visitor
-// searches from the home page, opens the seller's gig page, presses Continue on the standard package, signs up through the form on
-// the way (sign-in first, then "create an account", the return address kept), pays with card on the
-// gateway emulator's page and lands back on a processing order; the freelancer (another browser
-// context) signs in and delivers; the client asks for a revision; the freelancer delivers again;
-// the client accepts and leaves a 5-star review, which then shows on the gig page and in the
-// seller's rating. A failed payment says so and its "Try again" leads to a checkout that succeeds.
-// Screenshots `order` and `dashboard-order` at 360 and 1280 px; axe on every page type visited.
+// searches from the home page, opens the seller's gig page, presses Continue on the standard
+// package, signs up through the form on the way (sign-in first, then "create an account", the return
+// address kept), pays with card on the gateway emulator's page and lands back on a processing order;
+// the freelancer (another browser context) signs in and delivers; the client asks for a revision;
+// the freelancer delivers again; the client accepts and leaves a 5-star review, which then shows on
+// the gig page and in the seller's rating. A failed payment says so and its "Try again" leads to a
+// checkout that succeeds. Screenshots `order` and `dashboard-order` at 360 and 1280 px; axe on every
+// page type visited.
 'use strict';
 
 const k = require('./lib.js');
