@@ -277,7 +277,7 @@ static bool confirm_with_gateway(struct ctx *c, const struct user *u, const char
 }
 
 static void return_body(struct html *h, json_object *order, const char *id, enum return_kind kind,
-                        bool asked)
+                        bool asked, bool client)
 {
     const char *status = jsonx_str(order, "status");
     status = status ? status : "";
@@ -290,9 +290,12 @@ static void return_body(struct html *h, json_object *order, const char *id, enum
         html_raw(h, ": the freelancer has been told and is starting on it.</p>");
     } else if (failed) {
         html_raw(h, "<h1>Payment failed</h1><p>The payment did not go through, so nothing was "
-                    "charged and the order was not placed.</p><p><a class=\"btn\" href=\"");
-        web_orders_retry_href(h, order);
-        html_raw(h, "\">Try again</a></p>");
+                    "charged and the order was not placed.</p>");
+        if (client) {
+            html_raw(h, "<p><a class=\"btn\" href=\"");
+            web_orders_retry_href(h, order);
+            html_raw(h, "\">Try again</a></p>");
+        }
     } else {
         html_raw(h, "<h1>Your payment is being confirmed</h1><p>The order is ");
         web_orders_status(h, status);
@@ -317,11 +320,12 @@ static void return_page(struct ctx *c, enum return_kind kind)
     }
     json_object *order = NULL;
     struct err e = {0};
-    bool asked = true;
+    bool asked = true, client = false;
     if (orders_read_get(c->db, u, id, &order, &e) == E_OK) {
-        const char *client = jsonx_str(order, "userId");
+        const char *client_id = jsonx_str(order, "userId");
         const char *status = jsonx_str(order, "status");
-        if (client && strcmp(client, u->id) == 0 && status && strcmp(status, "pending") == 0) {
+        client = client_id && strcmp(client_id, u->id) == 0;
+        if (client && status && strcmp(status, "pending") == 0) {
             asked = confirm_with_gateway(c, u, id);
             json_object_put(order);
             order = NULL;
@@ -337,7 +341,7 @@ static void return_page(struct ctx *c, enum return_kind kind)
     if (web_page_begin(&p, c, "Payment", "The payment of your order.")) {
         html_raw(&p.h, "<meta name=\"robots\" content=\"noindex\">\n");
         web_page_body(&p);
-        return_body(&p.h, order, id, kind, asked);
+        return_body(&p.h, order, id, kind, asked, client);
         web_page_send(&p, 200);
     }
     json_object_put(order);

@@ -240,6 +240,7 @@ static void filter_form(struct html *h, const struct list_params *lp, const stru
     date_field(h, e, "to", "Placed until", lp->to);
     web_field_error(h, e, "filter.createdAt", "f-dates");
     web_field_error(h, e, "page", "f-page");
+    web_field_error(h, e, "limit", "f-limit");
     html_raw(h, "<div><button type=\"submit\">Filter</button> <a href=\"/dashboard/orders?as=");
     html_query_value(h, lp->as);
     html_raw(h, "\">Clear</a></div></form>");

@@ -328,6 +328,9 @@ def test_failed_payment_says_so_and_offers_to_try_again():
     assert r.status == 200 and "Payment failed" in t, t
     assert f'href="{w["path"]}/basic">Try again</a>' in t, t
     assert order_status(oid) != "processing"
+    # The freelancer sees the same status, without a checkout to retry.
+    seen = text(page(f"/orders/{oid}/payment-failed{q}", cookie=seller_cookie()))
+    assert "Payment failed" in seen and "Try again" not in seen, seen
     # Trying again is a new checkout of the same package, which can be paid.
     paid = paid_order()
     assert paid != oid
@@ -394,6 +397,8 @@ def test_dashboard_orders_filters_and_pages():
     assert "No orders match." in text(page("/dashboard/orders?from=2999-01-01", cookie=w["bc"]))
     r = page("/dashboard/orders?from=yesterday", cookie=w["bc"])
     assert r.status == 400 and 'id="f-dates-error"' in text(r), text(r)
+    r = page("/dashboard/orders?limit=500", cookie=w["bc"])
+    assert r.status == 400 and 'id="f-limit-error"' in text(r), text(r)
     # As the freelancer: the seller sees the order, the buyer's freelancer view is empty.
     assert f'/dashboard/orders/{paid}"' in text(page("/dashboard/orders?as=freelancer",
                                                      cookie=seller_cookie()))
