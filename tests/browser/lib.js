@@ -134,6 +134,11 @@ async function newPage(browser, { width = 1280, height } = {}) {
   return page;
 }
 
+/** Sign PAGE's browser in with a session cookie from the API (apiUser().cookie or a login). */
+async function useSession(page, cookie) {
+  await page.setCookie({ name: 'khedma_session', value: cookie, url: BASE + '/', httpOnly: true, sameSite: 'Lax' });
+}
+
 /** What went wrong on PAGE since it was opened (strings; must be empty). */
 function problems(page) {
   const w = watched.get(page);
@@ -480,6 +485,7 @@ module.exports = {
   VAR,
   launch,
   newPage,
+  useSession,
   problems,
   clearProblems,
   goto,

@@ -16,12 +16,14 @@ async function cardCheckout() {
   const data = await k.checkout(client.token, gig.packages.basic.id, 'card');
   k.assert.equal(data.provider, 'youcanpay', `the stack's card gateway: ${JSON.stringify(data)}`);
   k.assert.match(data.payment_url, /^https?:\/\//);
-  return data;
+  return { ...data, client };
 }
 
-// Open PAYMENT_URL, press BUTTON (#pay or #fail) and return the address the browser lands on.
-async function payThrough(paymentUrl, button) {
+// As CLIENT (signed in, as after ordering in the browser), open PAYMENT_URL, press BUTTON (#pay or
+// #fail) and return the address the browser lands on.
+async function payThrough(client, paymentUrl, button) {
   const page = await k.newPage(browser, { width: 360 });
+  await k.useSession(page, client.cookie);
   const res = await page.goto(paymentUrl, { waitUntil: 'load' });
   k.assert.equal(res.status(), 200, `GET ${paymentUrl}`);
   await k.clickAndWait(page, button);
@@ -53,7 +55,7 @@ k.test('YouCan Pay emulator page: accessible at 360 and 1280 px', async () => {
 
 k.test('YouCan Pay emulator: "Fail payment" returns to /orders/{id}/payment-failed', async () => {
   const data = await cardCheckout();
-  const landed = await payThrough(data.payment_url, '#fail');
+  const landed = await payThrough(data.client, data.payment_url, '#fail');
   k.assert.equal(landed.pathname, `/orders/${data.order_id}/payment-failed`);
   k.assert.equal(landed.searchParams.get('order_id'), data.order_id);
   k.assert.ok(landed.searchParams.get('transaction_id'), landed.href);
@@ -61,7 +63,7 @@ k.test('YouCan Pay emulator: "Fail payment" returns to /orders/{id}/payment-fail
 
 k.test('YouCan Pay emulator: "Pay" returns to /orders/{id}/payment-success', async () => {
   const data = await cardCheckout();
-  const landed = await payThrough(data.payment_url, '#pay');
+  const landed = await payThrough(data.client, data.payment_url, '#pay');
   k.assert.equal(landed.pathname, `/orders/${data.order_id}/payment-success`);
   k.assert.equal(landed.searchParams.get('order_id'), data.order_id);
   k.assert.ok(landed.searchParams.get('transaction_id'), landed.href);
