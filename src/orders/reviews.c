@@ -122,13 +122,11 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
     return load_review(db, id, review, e);
 }
 
-/* The gig's reviews by ix_reviews_gig (gig_id, rating): the count and sum read from the index
- * alone, the newest few ordered in memory (a gig's reviews are few next to a whole table). */
-static const char SQL_GIG_REVIEW_STATS[] =
-    "SELECT COUNT(*), SUM(rating) FROM reviews WHERE gig_id = ?";
+/* The gig's newest reviews by ix_reviews_gig, with the count and sum of all of them (the window
+ * is computed before LIMIT): one round trip for the gig page. */
 static const char SQL_GIG_REVIEWS[] =
-    "SELECT r.rating, r.comment, r.created_at, u.name, u.username FROM reviews r "
-    "JOIN users u ON u.id = r.user_id WHERE r.gig_id = ? "
+    "SELECT r.rating, r.comment, r.created_at, u.name, u.username, COUNT(*) OVER (), "
+    "SUM(r.rating) OVER () FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.gig_id = ? "
     "ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
 
 static json_object *review_item(const struct db_result *r, size_t i)
@@ -149,23 +147,19 @@ static json_object *review_item(const struct db_result *r, size_t i)
 enum errkind reviews_of_gig(struct db *db, const char *gig_id, int limit, json_object **out,
                             struct err *e)
 {
-    struct db_result *stats = NULL, *r = NULL;
-    int rc = db_exec(db, SQL_GIG_REVIEW_STATS, DB_PARAMS(DBP_S(gig_id)), &stats, NULL);
-    long long count = rc == DB_OK ? db_result_int(stats, 0, 0, 0) : 0;
-    if (rc == DB_OK && count > 0)
-        rc = db_exec(db, SQL_GIG_REVIEWS, DB_PARAMS(DBP_S(gig_id), DBP_I(limit)), &r, NULL);
-    if (rc != DB_OK) {
-        db_result_free(stats);
+    struct db_result *r = NULL;
+    int rc = db_exec(db, SQL_GIG_REVIEWS, DB_PARAMS(DBP_S(gig_id), DBP_I(limit)), &r, NULL);
+    if (rc != DB_OK)
         return dberr_fail(db, rc, e);
-    }
+    long long count = r->rows > 0 ? db_result_int(r, 0, 5, 0) : 0;
     json_object *o = json_object_new_object();
     jsonx_add_int(o, "numberOfReviews", count);
-    json_object_object_add(o, "rating", gigs_read_rating(db_result_get(stats, 0, 1), count));
+    json_object_object_add(o, "rating",
+                           gigs_read_rating(r->rows > 0 ? db_result_get(r, 0, 6) : NULL, count));
     json_object *items = json_object_new_array();
-    for (size_t i = 0; r && i < r->rows; i++)
+    for (size_t i = 0; i < r->rows; i++)
         json_object_array_add(items, review_item(r, i));
     json_object_object_add(o, "items", items);
-    db_result_free(stats);
     db_result_free(r);
     *out = o;
     return E_OK;

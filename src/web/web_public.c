@@ -386,6 +386,8 @@ static void category_page(struct ctx *c, json_object *cat, json_object *parent, 
             html_raw(&p.h, "</ul>");
         }
         json_object *pg = jsonx_obj(result, "pagination");
+        /* The cards' titles are h3: a heading for their list keeps the outline in order. */
+        html_raw(&p.h, "<h2 class=\"vh\">Services in this category</h2>");
         result_count(&p.h, pg);
         web_public_gig_cards(&p.h, items, ratings);
         html_raw(&path, "?page=");

@@ -42,6 +42,10 @@ def page(path, status=200, **kw):
     text = r.body.decode("utf-8")
     assert text.startswith("<!doctype html>") and text.rstrip().endswith("</html>"), path
     assert "<main id=\"main\"" in text and "</main>" in text, path
+    # Headings in order: the first is the one h1, and none skips a level on the way down.
+    levels = [int(n) for n in re.findall(r"<h([1-6])[ >]", text)]
+    assert levels and levels[0] == 1 and levels.count(1) == 1, (path, levels)
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), (path, levels)
     return text
 
 
