@@ -38,4 +38,13 @@ enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
                                        const char *order_id, const char *reference,
                                        json_object **order, struct err *e);
 
+/* The reference the client writes on a bank transfer for their pending order (the checkout
+ * answered it once; the order page shows it again). E_NOT_FOUND when the order is not the
+ * client's or not a bank transfer. */
+#define PAYMENTS_TRANSFER_REFERENCE_MAX 128
+enum errkind payments_transfer_reference(struct db *db, const struct user *client,
+                                         const char *order_id,
+                                         char out[PAYMENTS_TRANSFER_REFERENCE_MAX + 1],
+                                         struct err *e);
+
 #endif

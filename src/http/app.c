@@ -23,6 +23,13 @@
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
 #include "khedma/web.h"
+#include "khedma/web_auth.h"
+#include "khedma/web_notifications.h"
+#include "khedma/web_order.h"
+#include "khedma/web_orders.h"
+#include "khedma/web_gig.h"
+#include "khedma/web_public.h"
+#include "khedma/web_seo.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -58,11 +65,36 @@ static const struct route routes[] = {
      * Public pages are CACHE_PUBLIC like the public API reads; pages for a signed-in viewer
      * never are (they carry the session cookie, see response_cache_policy). */
     /* web: public pages */
+    {"GET", "/", web_public_home, CACHE_PUBLIC},
+    {"GET", "/services", web_public_services, CACHE_PUBLIC},
+    {"GET", "/services/search", web_public_search, CACHE_PUBLIC},
+    {"GET", "/services/{category}", web_public_category, CACHE_PUBLIC},
+    {"GET", "/sitemap.xml", web_seo_sitemap, CACHE_PUBLIC},
+    {"GET", "/robots.txt", web_seo_robots, CACHE_PUBLIC},
     /* web: accounts and ordering */
+    {"GET", "/auth/sign-up", web_auth_sign_up_get, CACHE_NEVER},
+    {"POST", "/auth/sign-up", web_auth_sign_up_post, CACHE_NEVER},
+    {"GET", "/auth/sign-in", web_auth_sign_in_get, CACHE_NEVER},
+    {"POST", "/auth/sign-in", web_auth_sign_in_post, CACHE_NEVER},
+    {"POST", "/auth/sign-out", web_auth_sign_out, CACHE_NEVER},
+    {"GET", "/order/{username}/{slug}/{package}", web_order_get, CACHE_NEVER},
+    {"POST", "/order/{username}/{slug}/{package}", web_order_post, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-success", web_order_payment_success, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-failed", web_order_payment_failed, CACHE_NEVER},
+    {"GET", "/orders/{id}/payment-return", web_order_payment_return, CACHE_NEVER},
+    {"POST", "/orders/{id}/payment-return", web_order_payment_return_post, CACHE_NEVER},
     /* web: dashboard */
+    {"GET", "/dashboard/orders", web_orders_list, CACHE_NEVER},
+    {"GET", "/dashboard/orders/{id}", web_orders_detail, CACHE_NEVER},
+    {"POST", "/dashboard/orders/{id}", web_orders_move, CACHE_NEVER},
+    {"GET", "/dashboard/notifications", web_notifications_list, CACHE_NEVER},
+    {"POST", "/dashboard/notifications/read-all", web_notifications_read_all, CACHE_NEVER},
+    {"POST", "/dashboard/notifications/{id}/read", web_notifications_read, CACHE_NEVER},
     /* web: gig editor and uploads */
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
+    {"GET", "/{username}", web_gig_profile, CACHE_PUBLIC},
+    {"GET", "/{username}/{slug}", web_gig_page, CACHE_PUBLIC},
 };
 
 const struct route *app_routes(size_t *count)
@@ -131,12 +163,24 @@ static bool target_acceptable(struct ctx *c)
     return true;
 }
 
+/* The routes of the JSON transports: the table's leading rows, before the first web page. A JSON
+ * path is matched against these only, since the web's "/{username}/{slug}" would otherwise take
+ * "/api/anything" (and answer a POST to an unknown API path 405). */
+static size_t json_route_count(void)
+{
+    size_t n = 0;
+    while (n < sizeof routes / sizeof routes[0] && is_json_path(routes[n].pattern))
+        n++;
+    return n;
+}
+
 void app_handle(struct ctx *c)
 {
     if (!target_acceptable(c))
         return;
-    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]), c->req->method,
-                                        c->req->path, &c->match);
+    size_t nroutes =
+        is_json_path(c->req->path) ? json_route_count() : sizeof routes / sizeof routes[0];
+    enum route_result rr = router_match(routes, nroutes, c->req->method, c->req->path, &c->match);
     switch (rr) {
     case ROUTE_NOT_FOUND:
         if (is_json_path(c->req->path))

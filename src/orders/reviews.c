@@ -4,12 +4,14 @@
  * unique key uq_reviews_order, so two concurrent reviews give one 201 and one 409 on any number
  * of hosts.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "khedma/dberr.h"
 #include "khedma/cuid.h"
 #include "khedma/jsonx.h"
+#include "khedma/gigs_read.h"
 #include "khedma/read_model.h"
 #include "khedma/reviews.h"
 #include "khedma/timeutil.h"
@@ -44,18 +46,23 @@ static enum errkind check_reviewer(struct db *db, const struct user *user, const
     return k;
 }
 
-static enum errkind load_review(struct db *db, const char *id, json_object **out, struct err *e)
+/* The review by its id, or by its order when by_order; *out NULL when there is none. */
+static enum errkind find_review(struct db *db, bool by_order, const char *value, json_object **out,
+                                struct err *e)
 {
+    *out = NULL;
     struct db_result *r = NULL;
     int rc = db_exec(db,
-                     "SELECT id, order_id, gig_id, rating, comment, created_at FROM reviews "
-                     "WHERE id = ?",
-                     DB_PARAMS(DBP_S(id)), &r, NULL);
+                     by_order ? "SELECT id, order_id, gig_id, rating, comment, created_at FROM "
+                                "reviews WHERE order_id = ?"
+                              : "SELECT id, order_id, gig_id, rating, comment, created_at FROM "
+                                "reviews WHERE id = ?",
+                     DB_PARAMS(DBP_S(value)), &r, NULL);
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);
     if (r->rows != 1) {
         db_result_free(r);
-        return dberr_fail(db, DB_ERR, e);
+        return E_OK;
     }
     json_object *o = json_object_new_object();
     char at[ISO_TIME_LEN + 1];
@@ -69,6 +76,19 @@ static enum errkind load_review(struct db *db, const char *id, json_object **out
     db_result_free(r);
     *out = o;
     return E_OK;
+}
+
+static enum errkind load_review(struct db *db, const char *id, json_object **out, struct err *e)
+{
+    if (find_review(db, false, id, out, e) != E_OK)
+        return e->kind;
+    return *out ? E_OK : dberr_fail(db, DB_ERR, e);
+}
+
+enum errkind reviews_of_order(struct db *db, const char *order_id, json_object **review,
+                              struct err *e)
+{
+    return find_review(db, true, order_id, review, e);
 }
 
 enum errkind reviews_create(struct db *db, const struct user *user, const char *order_id,
@@ -100,4 +120,47 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);
     return load_review(db, id, review, e);
+}
+
+/* The gig's newest reviews by ix_reviews_gig, with the count and sum of all of them (the window
+ * is computed before LIMIT): one round trip for the gig page. */
+static const char SQL_GIG_REVIEWS[] =
+    "SELECT r.rating, r.comment, r.created_at, u.name, u.username, COUNT(*) OVER (), "
+    "SUM(r.rating) OVER () FROM reviews r JOIN users u ON u.id = r.user_id WHERE r.gig_id = ? "
+    "ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
+
+static json_object *review_item(const struct db_result *r, size_t i)
+{
+    json_object *o = json_object_new_object();
+    jsonx_add_int(o, "rating", db_result_int(r, i, 0, 0));
+    jsonx_add_str(o, "comment", db_result_get(r, i, 1));
+    char iso[ISO_TIME_LEN + 1];
+    if (timeutil_iso_from_db(db_result_get(r, i, 2), iso) == 0)
+        jsonx_add_str(o, "createdAt", iso);
+    json_object *author = json_object_new_object();
+    jsonx_add_str(author, "name", db_result_get(r, i, 3));
+    jsonx_add_str(author, "username", db_result_get(r, i, 4));
+    json_object_object_add(o, "author", author);
+    return o;
+}
+
+enum errkind reviews_of_gig(struct db *db, const char *gig_id, int limit, json_object **out,
+                            struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db, SQL_GIG_REVIEWS, DB_PARAMS(DBP_S(gig_id), DBP_I(limit)), &r, NULL);
+    if (rc != DB_OK)
+        return dberr_fail(db, rc, e);
+    long long count = r->rows > 0 ? db_result_int(r, 0, 5, 0) : 0;
+    json_object *o = json_object_new_object();
+    jsonx_add_int(o, "numberOfReviews", count);
+    json_object_object_add(o, "rating",
+                           gigs_read_rating(r->rows > 0 ? db_result_get(r, 0, 6) : NULL, count));
+    json_object *items = json_object_new_array();
+    for (size_t i = 0; i < r->rows; i++)
+        json_object_array_add(items, review_item(r, i));
+    json_object_object_add(o, "items", items);
+    db_result_free(r);
+    *out = o;
+    return E_OK;
 }

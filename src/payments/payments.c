@@ -257,3 +257,21 @@ enum errkind payments_confirm_transfer(struct db *db, const struct user *admin,
         return e->kind;
     return order_json_load(db, order_id, order, e);
 }
+
+enum errkind payments_transfer_reference(struct db *db, const struct user *client,
+                                         const char *order_id,
+                                         char out[PAYMENTS_TRANSFER_REFERENCE_MAX + 1],
+                                         struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT p.reference FROM orders o JOIN payments p ON p.order_id = o.id "
+                     "WHERE o.id = ? AND o.user_id = ? AND p.provider = 'bank_transfer'",
+                     DB_PARAMS(DBP_S(order_id), DBP_S(client->id)), &r, NULL);
+    if (rc != DB_OK)
+        return dberr_fail(db, rc, e);
+    const char *ref = r->rows == 1 ? db_result_get(r, 0, 0) : NULL;
+    snprintf(out, PAYMENTS_TRANSFER_REFERENCE_MAX + 1, "%s", ref ? ref : "");
+    db_result_free(r);
+    return ref ? E_OK : err_set(e, E_NOT_FOUND, "Order not found");
+}

@@ -2,13 +2,16 @@
  * fuzz_query.c - query strings and cookies (http.c): the input is parsed as a query string
  * ("a=1&b=%20"), percent-decoded both ways (path and query rules), and read as a Cookie header;
  * its first line is also taken as a FastCGI param name (HTTP_* to a header name) and a request
- * id. Checks what callers rely on: decoded text holds no NUL and is never longer than the input.
+ * id. The parsed query is also read as the public gig search's parameters (gig_search.c). Checks
+ * what callers rely on: decoded text holds no NUL and is never longer than the input; an accepted
+ * search has its page and limit in range.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "khedma/gig_search.h"
 #include "khedma/http.h"
 #include "khedma/percent.h"
 #include "fuzz.h"
@@ -17,6 +20,27 @@ static void check_list(const struct kv_list *l)
 {
     for (size_t i = 0; i < l->len; i++)
         FZ_CHECK(l->items[i].key && l->items[i].value);
+}
+
+static void search(const struct kv_list *q)
+{
+    const struct gig_search_query in = {
+        .q = kv_list_get(q, "q"),
+        .category = kv_list_get(q, "category"),
+        .min_price = kv_list_get(q, "minPrice"),
+        .max_price = kv_list_get(q, "maxPrice"),
+        .page = kv_list_get(q, "page"),
+        .limit = kv_list_get(q, "limit"),
+    };
+    struct gig_search s;
+    struct err e = {0};
+    if (gig_search_parse(&in, &s, &e)) {
+        FZ_CHECK(s.page >= 1 && s.page <= GIG_SEARCH_PAGE_MAX);
+        FZ_CHECK(s.limit >= 1 && s.limit <= GIG_SEARCH_LIMIT_MAX);
+    } else {
+        FZ_CHECK(e.kind == E_BAD_REQUEST && e.fields && e.message[0]);
+    }
+    err_clear(&e);
 }
 
 static void decode(const char *s, size_t len, bool plus_as_space)
@@ -36,8 +60,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = strlen(s);
 
     struct kv_list query = {0};
-    if (http_parse_query(s, &query) == 0)
+    if (http_parse_query(s, &query) == 0) {
         check_list(&query);
+        search(&query);
+    }
     (void)kv_list_get(&query, "input");
     kv_list_free(&query);
 
