@@ -23,6 +23,9 @@
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
 #include "khedma/web.h"
+#include "khedma/web_dashboard.h"
+#include "khedma/web_gig_editor.h"
+#include "khedma/web_uploads.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -60,7 +63,26 @@ static const struct route routes[] = {
     /* web: public pages */
     /* web: accounts and ordering */
     /* web: dashboard */
+    {"GET", "/dashboard", web_dashboard_home, CACHE_NEVER},
+    {"GET", "/dashboard/earnings", web_dashboard_earnings, CACHE_NEVER},
+    {"GET", "/dashboard/settings", web_dashboard_settings, CACHE_NEVER},
+    {"POST", "/dashboard/settings", web_dashboard_settings_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs", web_gig_editor_list, CACHE_NEVER},
+    {"POST", "/dashboard/gigs", web_gig_editor_create, CACHE_NEVER},
     /* web: gig editor and uploads */
+    {"GET", "/dashboard/gigs/{id}/overview", web_gig_editor_overview, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/overview", web_gig_editor_overview_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/pricing", web_gig_editor_pricing, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/pricing", web_gig_editor_pricing_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/description", web_gig_editor_description, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/description", web_gig_editor_description_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/gallery", web_gig_editor_gallery, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/gallery", web_gig_editor_gallery_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/publish", web_gig_editor_publish, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/publish", web_gig_editor_publish_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/delete", web_gig_editor_delete, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/delete", web_gig_editor_delete_save, CACHE_NEVER},
+    {"POST", UPLOAD_PATH, web_uploads_gallery, CACHE_NEVER},
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
 };
