@@ -139,8 +139,8 @@ static bool part_headers(const char *s, const char *end, struct multipart_part *
     bool have_disposition = false;
     while (s < end) {
         const char *eol = memchr(s, '\r', (size_t)(end - s));
-        if (!eol || eol + 1 >= end || eol[1] != '\n')
-            return false;
+        if (!eol || eol + 1 >= end || eol[1] != '\n' || memchr(s, '\n', (size_t)(eol - s)))
+            return false; /* a bare LF inside a header line */
         const char *value;
         if (header_is(s, eol, "content-disposition", &value)) {
             bool bad = false;
@@ -165,6 +165,23 @@ static bool part_headers(const char *s, const char *end, struct multipart_part *
         s = eol + 2;
     }
     return have_disposition;
+}
+
+/* The next delimiter: "\r\n--boundary" followed by "--" or CRLF. Text that merely starts like
+ * one ("--boundaryX") is content. */
+static const char *find_delimiter(const char *s, const char *end, const char *delim, size_t dlen)
+{
+    while (s < end) {
+        const char *d = memmem(s, (size_t)(end - s), delim, dlen);
+        if (!d)
+            return NULL;
+        const char *after = d + dlen;
+        if (end - after < 2 || (after[0] == '-' && after[1] == '-') ||
+            (after[0] == '\r' && after[1] == '\n'))
+            return d; /* at the very end: the caller reports the truncation */
+        s = d + 1;
+    }
+    return NULL;
 }
 
 enum multipart_result multipart_parse(const char *body, size_t len, const char *boundary,
@@ -202,7 +219,7 @@ enum multipart_result multipart_parse(const char *body, size_t len, const char *
         if (!hend || !part_headers(s, hend + 2, p))
             return MULTIPART_MALFORMED;
         const char *data = hend + 4;
-        const char *next = memmem(data, (size_t)(end - data), delim, dlen);
+        const char *next = find_delimiter(data, end, delim, dlen);
         if (!next) {
             /* Truncated: a part whose content already exceeds the limit is reported as that. */
             if ((size_t)(end - data) > max_part) {
