@@ -1060,29 +1060,67 @@ def ycp_send_event(h, tx, event_name, url, opts):
                                copies=int(opts.get("copies") or 1), concurrent=bool(opts.get("concurrent")))
 
 
+# The payment pages are for people too (deploy/up, the browser tests): lang, a title, labelled
+# fields, visible focus, readable contrast, and two plain buttons that pay or fail at once.
+PAGE_STYLE = """body{font-family:sans-serif;max-width:34em;margin:1em auto;padding:0 1em;line-height:1.5;color:#111}
+.err{color:#a00;font-weight:bold}.badge{background:#fc0;color:#000;padding:.1em .4em}
+.quick{display:flex;flex-wrap:wrap;gap:.75em;margin:1em 0}
+button{font:inherit;padding:.6em 1.2em;border-radius:.3em;border:2px solid #222;cursor:pointer}
+#pay{background:#0a6b2d;border-color:#0a6b2d;color:#fff}#fail{background:#fff;border-color:#a00;color:#a00}
+button:focus-visible,input:focus-visible{outline:3px solid #1a56db;outline-offset:2px}
+label{display:block;margin:.4em 0}input{font:inherit;padding:.3em}fieldset{margin:1.5em 0}"""
+
+
+def _html_page(title, body):
+    """A whole emulator HTML page: TITLE (escaped here) and BODY (already-escaped HTML)."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{PAGE_STYLE}</style></head>
+<body><main>{body}</main></body></html>"""
+
+
+def _quick_buttons(pay_card, fail_card):
+    """The two one-click outcomes: POST action=approve (as the success test card) or action=decline
+    (as a declining test card)."""
+    return f"""<form method="post" class="quick" aria-label="Test outcome">
+<button type="submit" id="pay" name="action" value="approve">Pay</button>
+<button type="submit" id="fail" name="action" value="decline">Fail payment</button>
+</form><p>&ldquo;Pay&rdquo; pays as test card <code>{pay_card}</code>; &ldquo;Fail payment&rdquo; is declined
+as <code>{fail_card}</code>.</p>"""
+
+
+def _card_fields(default_card):
+    return f"""<label for="card_number">Card number</label>
+<input id="card_number" name="card_number" autocomplete="off" inputmode="numeric" value="{default_card}">
+<label for="expiry">Expiry (MM/YY)</label><input id="expiry" name="expiry" value="12/30" size="5">
+<label for="cvv">CVV</label><input id="cvv" name="cvv" value="123" size="4">"""
+
+
 def _ycp_form_page(cfg, tok, message=None, status=200):
     major = Decimal(tok["amount"]).scaleb(-2)
-    msg = f'<p class="err">{html.escape(message)}</p>' if message else ""
+    msg = f'<p class="err" role="alert">{html.escape(message)}</p>' if message else ""
     cards = "".join(f"<li><code>{c}</code> &rarr; status {s}</li>" for c, s in YCP_CARDS.items())
-    page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>YouCan Pay (emulator)</title>
-<style>body{{font-family:sans-serif;max-width:32em;margin:2em auto}}.err{{color:#b00}}
-.badge{{background:#fc0;padding:.1em .4em}}</style></head>
-<body><h1>YouCan Pay <span class="badge">SANDBOX EMULATOR</span></h1>
+    body = f"""<h1>YouCan Pay <span class="badge">SANDBOX EMULATOR</span></h1>
 <p>A development stand-in, not the real service.</p>
 <p>Order <b>{html.escape(tok['order_id'])}</b>: <b>{major} {html.escape(tok['currency'])}</b>
 ({tok['amount']} minor units)</p>{msg}
-<form method="post"><label>Card number <input name="card_number" autocomplete="off"
-value="4242 4242 4242 4242"></label> <label>Expiry <input name="expiry" value="12/30" size="5"></label>
-<label>CVV <input name="cvv" value="123" size="4"></label>
-<p><button type="submit">Pay</button></p></form>
-<p>Test cards (any expiry and CVV):</p><ul>{cards}</ul></body></html>"""
+{_quick_buttons("4242 4242 4242 4242", "4000 0000 0000 0002")}
+<form method="post"><fieldset><legend>Or pay with a test card</legend>
+{_card_fields("4242 4242 4242 4242")}
+<p><button type="submit">Pay with this card</button></p></fieldset></form>
+<h2>Test cards (any expiry and CVV)</h2><ul>{cards}</ul>"""
+    page = _html_page("YouCan Pay (emulator)", body)
     return Reply(status, raw=page.encode("utf-8"), ctype="text/html; charset=utf-8")
 
 
 def _not_found_page(what):
-    page = f"<!doctype html><html><body><h1>Not found</h1><p>{html.escape(what)}</p></body></html>"
+    page = _html_page("Not found (payment emulator)", f"<h1>Not found</h1><p>{html.escape(what)}</p>")
     return Reply(404, raw=page.encode("utf-8"), ctype="text/html; charset=utf-8")
+
+
+# The card the one-click buttons stand for, by gateway and action.
+YCP_QUICK = {"approve": "4242424242424242", "decline": "4000000000000002"}
+PT_QUICK = {"approve": "4111111111111111", "decline": "4000000000000002"}
 
 
 @route("GET", r"/youcanpay/payment-form/(?P<token_id>[^/]+)", EP_YCP_FORM)
@@ -1103,7 +1141,7 @@ def ycp_form_post(h, token_id):
         return _not_found_page("Unknown or expired payment token.")
     h.rec["token_id"] = tok["id"]
     form = h.form_body()
-    card = re.sub(r"\D", "", form.get("card_number", ""))
+    card = YCP_QUICK.get(form.get("action", "")) or re.sub(r"\D", "", form.get("card_number", ""))
     h.rec["card"] = mask_card(card)
     if card not in YCP_CARDS:
         return _ycp_form_page(h.cfg, tok, "card_not_accepted: use one of the test cards below.", 422)
@@ -1119,7 +1157,7 @@ def ycp_form_post(h, token_id):
     target = tok["success_url"] if tx["status"] == 1 else tok["error_url"]
     sep = "&" if urllib.parse.urlsplit(target).query else "?"
     location = target + sep + urllib.parse.urlencode({"transaction_id": tx["id"], "order_id": tx["order_id"]})
-    page = f'<!doctype html><html><body><a href="{html.escape(location)}">Continue</a></body></html>'
+    page = _html_page("Redirecting (YouCan Pay emulator)", f'<p><a href="{html.escape(location)}">Continue</a></p>')
     return Reply(303, raw=page.encode("utf-8"), ctype="text/html; charset=utf-8", headers={"Location": location})
 
 
@@ -1473,22 +1511,19 @@ def pt_return_fields(cfg, tx):
 
 
 def _pt_page(tx, message=None, status=200):
-    msg = f'<p class="err">{html.escape(message)}</p>' if message else ""
+    msg = f'<p class="err" role="alert">{html.escape(message)}</p>' if message else ""
     cards = "".join(f"<li><code>{c}</code> &rarr; {s}</li>" for c, s in PT_CARDS.items())
-    page = f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>PayTabs (emulator)</title>
-<style>body{{font-family:sans-serif;max-width:32em;margin:2em auto}}.err{{color:#b00}}
-.badge{{background:#fc0;padding:.1em .4em}}</style></head>
-<body><h1>PayTabs <span class="badge">TEST MODE EMULATOR</span></h1>
+    body = f"""<h1>PayTabs <span class="badge">TEST MODE EMULATOR</span></h1>
 <p>A development stand-in, not the real service.</p>
 <p>{html.escape(tx['cart_description'])} &mdash; cart <b>{html.escape(tx['cart_id'])}</b>:
 <b>{html.escape(tx['cart_amount'])} {html.escape(tx['cart_currency'])}</b> ({html.escape(tx['tran_ref'])})</p>{msg}
-<form method="post"><label>Card number <input name="card_number" autocomplete="off"
-value="4111 1111 1111 1111"></label> <label>Expiry <input name="expiry" value="12/30" size="5"></label>
-<label>CVV <input name="cvv" value="123" size="4"></label>
-<p><button type="submit" name="action" value="pay">Pay</button>
-<button type="submit" name="action" value="cancel">Cancel</button></p></form>
-<p>Test cards (any expiry and CVV):</p><ul>{cards}</ul></body></html>"""
+{_quick_buttons("4111 1111 1111 1111", "4000 0000 0000 0002")}
+<form method="post"><fieldset><legend>Or pay with a test card</legend>
+{_card_fields("4111 1111 1111 1111")}
+<p><button type="submit" name="action" value="pay">Pay with this card</button>
+<button type="submit" name="action" value="cancel">Cancel</button></p></fieldset></form>
+<h2>Test cards (any expiry and CVV)</h2><ul>{cards}</ul>"""
+    page = _html_page("PayTabs (emulator)", body)
     return Reply(status, raw=page.encode("utf-8"), ctype="text/html; charset=utf-8")
 
 
@@ -1514,7 +1549,7 @@ def pt_page_post(h, page_id):
         return _not_found_page("Unknown or expired payment page.")
     h.rec["tran_ref"] = tx["tran_ref"]
     form = h.form_body()
-    card = re.sub(r"\D", "", form.get("card_number", ""))
+    card = PT_QUICK.get(form.get("action", "")) or re.sub(r"\D", "", form.get("card_number", ""))
     h.rec["card"] = mask_card(card)
     with h.state.lock:
         if tx["status"] != "P":
@@ -1531,10 +1566,14 @@ def pt_page_post(h, page_id):
         pt_send_callback(h, tx, tx["callback"], {"wait": False})
     inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(str(v))}">'
                      for k, v in fields.items())
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>PayTabs (emulator)</title></head>
-<body onload="document.forms[0].submit()"><p>Payment {html.escape(tx['status'])}: returning to the shop&hellip;</p>
+    # As PayTabs does: the browser POSTs the return form to the merchant's return URL at once (the
+    # inline onload handler; this page sends no CSP), or when the person presses Continue.
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Returning to the shop (PayTabs emulator)</title><style>{PAGE_STYLE}</style></head>
+<body onload="document.forms[0].submit()"><main><p>Payment {html.escape(tx['status'])}: returning to the shop&hellip;</p>
 <form method="post" action="{html.escape(tx['return'] or '')}">{inputs}<button type="submit">Continue</button></form>
-</body></html>"""
+</main></body></html>"""
     return Reply(200, raw=page.encode("utf-8"), ctype="text/html; charset=utf-8")
 
 

@@ -404,6 +404,53 @@ def test_ycp_payment_form_pay_redirects_and_webhook():
     EMU.set_config(youcanpay_webhook_url="")
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def assert_person_page(body):
+    """What a person (and the browser tests' axe check) needs of a payment page: a language, a
+    title, the two one-click buttons, and a label for every card field."""
+    assert b'<html lang="en">' in body and re.search(rb"<title>[^<]+</title>", body), body[:200]
+    assert b'<button type="submit" id="pay" name="action" value="approve">Pay</button>' in body, body
+    assert b'<button type="submit" id="fail" name="action" value="decline">Fail payment</button>' in body, body
+    for field in (b"card_number", b"expiry", b"cvv"):
+        assert b'<label for="' + field + b'">' in body and b'id="' + field + b'"' in body, field
+
+
+def test_ycp_payment_form_buttons():
+    EMU.set_config(youcanpay_webhook_url=RECEIVER.url("/api/payments/youcanpay/webhook"))
+    RECEIVER.take()
+    order = "c" + uuid.uuid4().hex[:24]
+    tid = new_token(order_id=order)
+    r = http("GET", f"/youcanpay/payment-form/{tid}")
+    assert r.status == 200, r
+    assert_person_page(r.body)
+    # "Fail payment": declined as the declining card, back to error_url; the token stays payable
+    r = http("POST", f"/youcanpay/payment-form/{tid}", b"action=decline", FORM)
+    assert r.status == 303, r
+    loc = urllib.parse.urlsplit(r.headers["location"])
+    assert loc.path == f"/orders/{order}/payment-failed", loc
+    failed_tx = dict(urllib.parse.parse_qsl(loc.query))["transaction_id"]
+    assert ycp_tx(failed_tx).json["status"] == -1
+    assert EMU.requests(endpoint="youcanpay.payment_form")[-1]["card"] == "4000 00## #### 0002"
+    got = RECEIVER.wait_for(1)
+    assert [json.loads(g["body"])["event_name"] for g in got] == ["transaction.failed"], got
+    # "Pay": paid as the success card, back to success_url
+    r = http("POST", f"/youcanpay/payment-form/{tid}", b"action=approve", FORM)
+    assert r.status == 303, r
+    loc = urllib.parse.urlsplit(r.headers["location"])
+    assert loc.path == f"/orders/{order}/payment-success", loc
+    paid_tx = dict(urllib.parse.parse_qsl(loc.query))["transaction_id"]
+    assert paid_tx != failed_tx and ycp_tx(paid_tx).json["status"] == 1
+    got = RECEIVER.wait_for(1)
+    assert [json.loads(g["body"])["event_name"] for g in got] == ["transaction.paid"], got
+    assert http("POST", f"/youcanpay/payment-form/{tid}", b"action=approve", FORM).status == 409
+    # an unknown action is not a button: the card field decides, and an empty one is refused
+    r = http("POST", f"/youcanpay/payment-form/{new_token()}", b"action=bogus", FORM)
+    assert r.status == 422 and b"card_not_accepted" in r.body, r
+    EMU.set_config(youcanpay_webhook_url="")
+
+
 def test_ycp_pay_and_transaction_lookup():
     order = "c" + uuid.uuid4().hex[:24]
     tid = new_token(order_id=order, amount="123456")
@@ -769,6 +816,40 @@ def test_pt_payment_page_flow():
     assert http("GET", "/paytabs/payment/page/NOPE").status == 404
     log = open(LOGFILE, encoding="utf-8").read()
     assert "4111111111111111" not in log and "4111 1111 1111 1111" not in log
+
+
+def pt_return_form(body):
+    action = re.search(rb'<form method="post" action="([^"]*)"', body).group(1).decode()
+    fields = {k.decode(): v.decode() for k, v in re.findall(rb'name="([^"]+)" value="([^"]*)"', body)}
+    return action, fields
+
+
+def test_pt_payment_page_buttons():
+    RECEIVER.take()
+    s = pt_sale(cart_amount=90)
+    page = urllib.parse.urlsplit(s["redirect_url"]).path
+    r = http("GET", page)
+    assert r.status == 200, r
+    assert_person_page(r.body)
+    # "Fail payment": declined (D); the browser is sent on to the return URL with the signed fields
+    r = http("POST", page, b"action=decline", FORM)
+    assert r.status == 200 and b'<html lang="en">' in r.body, r
+    action, fields = pt_return_form(r.body)
+    assert action == "http://127.0.0.1:8080/orders/" + s["cart_id"] + "/payment-return", action
+    assert fields["tranRef"] == s["tran_ref"] and fields["respStatus"] == "D", fields
+    assert pt_query(s["tran_ref"]).json["payment_result"]["response_status"] == "D"
+    assert len(RECEIVER.wait_for(1)) == 1
+    assert http("GET", page).status == 409
+    # "Pay": authorised (A) as the success card
+    s2 = pt_sale()
+    page2 = urllib.parse.urlsplit(s2["redirect_url"]).path
+    r = http("POST", page2, b"action=approve", FORM)
+    assert r.status == 200, r
+    _, fields = pt_return_form(r.body)
+    assert fields["tranRef"] == s2["tran_ref"] and fields["respStatus"] == "A", fields
+    tx = EMU.paytabs_transaction(s2["tran_ref"])
+    assert tx["status"] == "A" and tx["payment_info"]["payment_description"].startswith("4111"), tx
+    assert len(RECEIVER.wait_for(1)) == 1
 
 
 # ---------------------------------------------------------------------------------------------
