@@ -19,6 +19,22 @@
 enum errkind read_model_details(struct db *db, const char *username, const char *slug,
                                 json_object **out, struct err *e);
 
+/* A seller's public profile by username (case-insensitive), with the stats the model keeps:
+ * {id, name, username, image, createdAt, rating, numberOfReviews}; rating is null without
+ * reviews. E_NOT_FOUND "User not found". */
+enum errkind read_model_seller(struct db *db, const char *username, json_object **out,
+                               struct err *e);
+/* The stats of the sellers with these usernames (at most READ_MODEL_RATINGS_MAX; more are
+ * ignored): {username: {rating, numberOfReviews}} for those with reviews, keyed by the usernames
+ * as stored (the lookup ignores case like every username lookup). */
+#define READ_MODEL_RATINGS_MAX 100
+enum errkind read_model_ratings(struct db *db, const char *const *usernames, size_t n,
+                                json_object **out, struct err *e);
+/* The published gigs' public addresses in gig id order, after after_gig_id ("" for the start),
+ * at most limit: [{gigId, username, slug}] (the sitemap). */
+enum errkind read_model_pages_after(struct db *db, const char *after_gig_id, int limit,
+                                    json_object **out, struct err *e);
+
 /* Writers call these inside their open transaction, after their own changes; on failure the
  * transaction is rolled back and e is set. */
 /* The gig's page rebuilt from the base tables (removed when the gig is not published). */

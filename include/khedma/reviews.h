@@ -20,4 +20,10 @@
 enum errkind reviews_create(struct db *db, const struct user *user, const char *order_id,
                             int rating, const char *comment, json_object **review, struct err *e);
 
+/* A gig's own reviews for its public page: {numberOfReviews, rating (the mean, null without
+ * reviews), items: the newest `limit` (1-100) as [{rating, comment, createdAt, author: {name,
+ * username}}]}. */
+enum errkind reviews_of_gig(struct db *db, const char *gig_id, int limit, json_object **out,
+                            struct err *e);
+
 #endif

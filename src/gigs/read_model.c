@@ -14,6 +14,7 @@
 #include "khedma/jsonx.h"
 #include "khedma/log.h"
 #include "khedma/read_model.h"
+#include "khedma/timeutil.h"
 
 #define GIG_NOT_FOUND "Gig not found"
 #define BUILD_BATCH 500 /* gig ids read per statement when building or checking */
@@ -123,6 +124,102 @@ enum errkind read_model_details(struct db *db, const char *username, const char 
         log_error("read model: out of memory");
         return err_set(e, E_INTERNAL, "Internal error");
     }
+    return E_OK;
+}
+
+/* The user and their stats: one unique-key row and one primary-key row. */
+static const char SQL_SELLER[] =
+    "SELECT u.id, u.name, u.username, u.image, u.created_at, s.rating_sum, "
+    "COALESCE(s.rating_count, 0) FROM users u LEFT JOIN seller_stats s ON s.user_id = u.id "
+    "WHERE u.username = ?";
+static const char SQL_PAGES_AFTER[] =
+    "SELECT gig_id, username, slug FROM gig_pages WHERE gig_id > ? ORDER BY gig_id LIMIT ?";
+
+enum errkind read_model_seller(struct db *db, const char *username, json_object **out,
+                               struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db, SQL_SELLER, DB_PARAMS(DBP_S(username)), &r, NULL);
+    if (rc != DB_OK)
+        return read_failed(db, rc, e);
+    if (r->rows == 0) {
+        db_result_free(r);
+        return err_set(e, E_NOT_FOUND, "User not found");
+    }
+    json_object *o = json_object_new_object();
+    jsonx_add_str(o, "id", db_result_get(r, 0, 0));
+    jsonx_add_str(o, "name", db_result_get(r, 0, 1));
+    jsonx_add_str(o, "username", db_result_get(r, 0, 2));
+    jsonx_add_str(o, "image", db_result_get(r, 0, 3));
+    char iso[ISO_TIME_LEN + 1];
+    if (timeutil_iso_from_db(db_result_get(r, 0, 4), iso) == 0)
+        jsonx_add_str(o, "createdAt", iso);
+    long long count = db_result_int(r, 0, 6, 0);
+    json_object_object_add(o, "rating", gigs_read_rating(db_result_get(r, 0, 5), count));
+    jsonx_add_int(o, "numberOfReviews", count);
+    db_result_free(r);
+    *out = o;
+    return E_OK;
+}
+
+enum errkind read_model_ratings(struct db *db, const char *const *usernames, size_t n,
+                                json_object **out, struct err *e)
+{
+    static const char head[] =
+        "SELECT u.username, s.rating_sum, s.rating_count FROM users u JOIN seller_stats s "
+        "ON s.user_id = u.id WHERE s.rating_count > 0 AND u.username IN (";
+    if (n > READ_MODEL_RATINGS_MAX)
+        n = READ_MODEL_RATINGS_MAX;
+    *out = json_object_new_object();
+    if (n == 0)
+        return E_OK;
+    char sql[sizeof head + 2 * READ_MODEL_RATINGS_MAX + 2];
+    struct db_param params[READ_MODEL_RATINGS_MAX];
+    size_t len = sizeof head - 1;
+    memcpy(sql, head, len);
+    for (size_t i = 0; i < n; i++) {
+        sql[len++] = i ? ',' : '?';
+        if (i)
+            sql[len++] = '?';
+        params[i] = DBP_S(usernames[i]);
+    }
+    sql[len++] = ')';
+    sql[len] = '\0';
+    struct db_result *r = NULL;
+    int rc = db_exec(db, sql, params, n, &r, NULL);
+    if (rc != DB_OK) {
+        json_object_put(*out);
+        *out = NULL;
+        return read_failed(db, rc, e);
+    }
+    for (size_t i = 0; i < r->rows; i++) {
+        json_object *o = json_object_new_object();
+        long long count = db_result_int(r, i, 2, 0);
+        json_object_object_add(o, "rating", gigs_read_rating(db_result_get(r, i, 1), count));
+        jsonx_add_int(o, "numberOfReviews", count);
+        json_object_object_add(*out, db_result_get(r, i, 0), o);
+    }
+    db_result_free(r);
+    return E_OK;
+}
+
+enum errkind read_model_pages_after(struct db *db, const char *after_gig_id, int limit,
+                                    json_object **out, struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db, SQL_PAGES_AFTER, DB_PARAMS(DBP_S(after_gig_id), DBP_I(limit)), &r, NULL);
+    if (rc != DB_OK)
+        return read_failed(db, rc, e);
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; i < r->rows; i++) {
+        json_object *o = json_object_new_object();
+        jsonx_add_str(o, "gigId", db_result_get(r, i, 0));
+        jsonx_add_str(o, "username", db_result_get(r, i, 1));
+        jsonx_add_str(o, "slug", db_result_get(r, i, 2));
+        json_object_array_add(list, o);
+    }
+    db_result_free(r);
+    *out = list;
     return E_OK;
 }
 

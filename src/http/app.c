@@ -26,6 +26,9 @@
 #include "khedma/web_dashboard.h"
 #include "khedma/web_gig_editor.h"
 #include "khedma/web_uploads.h"
+#include "khedma/web_gig.h"
+#include "khedma/web_public.h"
+#include "khedma/web_seo.h"
 
 static const struct route routes[] = {
     {"GET", "/healthz", handlers_health_get, CACHE_NEVER},
@@ -61,6 +64,12 @@ static const struct route routes[] = {
      * Public pages are CACHE_PUBLIC like the public API reads; pages for a signed-in viewer
      * never are (they carry the session cookie, see response_cache_policy). */
     /* web: public pages */
+    {"GET", "/", web_public_home, CACHE_PUBLIC},
+    {"GET", "/services", web_public_services, CACHE_PUBLIC},
+    {"GET", "/services/search", web_public_search, CACHE_PUBLIC},
+    {"GET", "/services/{category}", web_public_category, CACHE_PUBLIC},
+    {"GET", "/sitemap.xml", web_seo_sitemap, CACHE_PUBLIC},
+    {"GET", "/robots.txt", web_seo_robots, CACHE_PUBLIC},
     /* web: accounts and ordering */
     /* web: dashboard */
     {"GET", "/dashboard", web_dashboard_home, CACHE_NEVER},
@@ -85,6 +94,8 @@ static const struct route routes[] = {
     {"POST", UPLOAD_PATH, web_uploads_gallery, CACHE_NEVER},
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
+    {"GET", "/{username}", web_gig_profile, CACHE_PUBLIC},
+    {"GET", "/{username}/{slug}", web_gig_page, CACHE_PUBLIC},
 };
 
 const struct route *app_routes(size_t *count)
@@ -153,12 +164,24 @@ static bool target_acceptable(struct ctx *c)
     return true;
 }
 
+/* The routes of the JSON transports: the table's leading rows, before the first web page. A JSON
+ * path is matched against these only, since the web's "/{username}/{slug}" would otherwise take
+ * "/api/anything" (and answer a POST to an unknown API path 405). */
+static size_t json_route_count(void)
+{
+    size_t n = 0;
+    while (n < sizeof routes / sizeof routes[0] && is_json_path(routes[n].pattern))
+        n++;
+    return n;
+}
+
 void app_handle(struct ctx *c)
 {
     if (!target_acceptable(c))
         return;
-    enum route_result rr = router_match(routes, sizeof(routes) / sizeof(routes[0]), c->req->method,
-                                        c->req->path, &c->match);
+    size_t nroutes =
+        is_json_path(c->req->path) ? json_route_count() : sizeof routes / sizeof routes[0];
+    enum route_result rr = router_match(routes, nroutes, c->req->method, c->req->path, &c->match);
     switch (rr) {
     case ROUTE_NOT_FOUND:
         if (is_json_path(c->req->path))

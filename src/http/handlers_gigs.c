@@ -4,9 +4,9 @@
  *
  * Thin on purpose: read the path and query parameters, call the gig service (gigs_read.c, the
  * same functions the tRPC procedures call), wrap the answer in the REST envelope. The only rules
- * here are those of the request's own syntax (query numbers, ranges and lengths; UTF-8 in the
- * query and the path), checked before the service sees anything, with a 400 that names the
- * parameter.
+ * here are those of the request's own syntax (query numbers, ranges and lengths, checked by
+ * gig_search.c; UTF-8 in the path), checked before the service sees anything, with a 400 that
+ * names the parameter.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,20 +14,11 @@
 #include <string.h>
 
 #include "khedma/handlers_gigs.h"
+#include "khedma/gig_search.h"
 #include "khedma/gigs_read.h"
 #include "khedma/read_model.h"
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
-
-#define SEARCH_LIMIT_DEFAULT 25 /* as GET /api/orders */
-#define SEARCH_LIMIT_MAX 100
-/* Far beyond any listing people page through, and small enough that page * limit stays exact. */
-#define SEARCH_PAGE_MAX 1000000
-#define SEARCH_TEXT_MAX 100 /* characters of q: titles hold at most 80 */
-#define SEARCH_SLUG_MAX 100 /* characters of category: the column's width */
-/* Whole dirhams of a price bound: package prices stop at ten million (8 digits). */
-#define PRICE_INT_DIGITS_MAX 9
-#define DIGITS "0123456789"
 
 /* Envelope for a service answer; e is cleared either way. */
 static void answer(struct ctx *c, enum errkind k, json_object *data, struct err *e)
@@ -47,84 +38,19 @@ static void bad_param(struct err *e, const char *name, const char *message)
     err_field(e, name, message);
 }
 
-/* A query parameter, NULL when absent or empty (forms send "minPrice=" for an empty field). */
-static const char *query_value(struct ctx *c, const char *name)
-{
-    const char *v = request_query(c->req, name);
-    return v && *v ? v : NULL;
-}
-
-/* page / limit: plain decimal digits within [min, max]; dflt when absent. */
-static int int_param(struct ctx *c, const char *name, int dflt, int min, int max,
-                     const char *message, struct err *e)
-{
-    const char *s = query_value(c, name);
-    if (!s)
-        return dflt;
-    size_t digits = strspn(s, DIGITS);
-    if (digits == 0 || s[digits] != '\0' || digits > 9) {
-        bad_param(e, name, message);
-        return dflt;
-    }
-    long v = strtol(s, NULL, 10);
-    if (v < min || v > max) {
-        bad_param(e, name, message);
-        return dflt;
-    }
-    return (int)v;
-}
-
-/* minPrice / maxPrice: a non-negative amount in MAD with at most two decimals ("150", "99.5"). */
-static const char *price_param(struct ctx *c, const char *name, const char *message, struct err *e)
-{
-    const char *s = query_value(c, name);
-    if (!s)
-        return NULL;
-    size_t whole = strspn(s, DIGITS);
-    const char *rest = s + whole;
-    bool frac_ok = true;
-    if (*rest == '.') {
-        size_t frac = strspn(rest + 1, DIGITS);
-        frac_ok = frac >= 1 && frac <= 2;
-        rest += 1 + frac;
-    }
-    if (whole == 0 || whole > PRICE_INT_DIGITS_MAX || !frac_ok || *rest != '\0') {
-        bad_param(e, name, message);
-        return NULL;
-    }
-    return s;
-}
-
-/* q and category: valid UTF-8 of bounded size (anything else cannot match and is a client bug). */
-static const char *text_param(struct ctx *c, const char *name, size_t max_chars,
-                              const char *message, struct err *e)
-{
-    const char *s = query_value(c, name);
-    if (!s)
-        return NULL;
-    size_t len = strlen(s);
-    if (!utf8_valid(s, len) || utf8_length(s, len) > max_chars) {
-        bad_param(e, name, message);
-        return NULL;
-    }
-    return s;
-}
-
-/* The search parameters of GET /api/gigs; false (with e set) when one is malformed. */
+/* The search parameters of GET /api/gigs, read and checked by the gig domain (gig_search.c) so
+ * the web search pages refuse the same values; false (with e set) when one is malformed. */
 static bool search_params(struct ctx *c, struct gig_search *s, struct err *e)
 {
-    s->q = text_param(c, "q", SEARCH_TEXT_MAX, "q must be at most 100 characters of text", e);
-    s->category = text_param(c, "category", SEARCH_SLUG_MAX,
-                             "category must be a category slug or id of at most 100 characters", e);
-    s->min_price = price_param(
-        c, "minPrice", "minPrice must be a non-negative number with at most two decimals", e);
-    s->max_price = price_param(
-        c, "maxPrice", "maxPrice must be a non-negative number with at most two decimals", e);
-    s->page =
-        int_param(c, "page", 1, 1, SEARCH_PAGE_MAX, "page must be an integer from 1 to 1000000", e);
-    s->limit = int_param(c, "limit", SEARCH_LIMIT_DEFAULT, 1, SEARCH_LIMIT_MAX,
-                         "limit must be an integer from 1 to 100", e);
-    return e->kind == E_OK;
+    const struct gig_search_query in = {
+        .q = request_query(c->req, "q"),
+        .category = request_query(c->req, "category"),
+        .min_price = request_query(c->req, "minPrice"),
+        .max_price = request_query(c->req, "maxPrice"),
+        .page = request_query(c->req, "page"),
+        .limit = request_query(c->req, "limit"),
+    };
+    return gig_search_parse(&in, s, e);
 }
 
 void handlers_gigs_categories(struct ctx *c)

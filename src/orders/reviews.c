@@ -10,6 +10,7 @@
 #include "khedma/dberr.h"
 #include "khedma/cuid.h"
 #include "khedma/jsonx.h"
+#include "khedma/gigs_read.h"
 #include "khedma/read_model.h"
 #include "khedma/reviews.h"
 #include "khedma/timeutil.h"
@@ -100,4 +101,53 @@ enum errkind reviews_create(struct db *db, const struct user *user, const char *
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);
     return load_review(db, id, review, e);
+}
+
+/* The gig's reviews by ix_reviews_gig (gig_id, rating): the count and sum read from the index
+ * alone, the newest few ordered in memory (a gig's reviews are few next to a whole table). */
+static const char SQL_GIG_REVIEW_STATS[] =
+    "SELECT COUNT(*), SUM(rating) FROM reviews WHERE gig_id = ?";
+static const char SQL_GIG_REVIEWS[] =
+    "SELECT r.rating, r.comment, r.created_at, u.name, u.username FROM reviews r "
+    "JOIN users u ON u.id = r.user_id WHERE r.gig_id = ? "
+    "ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
+
+static json_object *review_item(const struct db_result *r, size_t i)
+{
+    json_object *o = json_object_new_object();
+    jsonx_add_int(o, "rating", db_result_int(r, i, 0, 0));
+    jsonx_add_str(o, "comment", db_result_get(r, i, 1));
+    char iso[ISO_TIME_LEN + 1];
+    if (timeutil_iso_from_db(db_result_get(r, i, 2), iso) == 0)
+        jsonx_add_str(o, "createdAt", iso);
+    json_object *author = json_object_new_object();
+    jsonx_add_str(author, "name", db_result_get(r, i, 3));
+    jsonx_add_str(author, "username", db_result_get(r, i, 4));
+    json_object_object_add(o, "author", author);
+    return o;
+}
+
+enum errkind reviews_of_gig(struct db *db, const char *gig_id, int limit, json_object **out,
+                            struct err *e)
+{
+    struct db_result *stats = NULL, *r = NULL;
+    int rc = db_exec(db, SQL_GIG_REVIEW_STATS, DB_PARAMS(DBP_S(gig_id)), &stats, NULL);
+    long long count = rc == DB_OK ? db_result_int(stats, 0, 0, 0) : 0;
+    if (rc == DB_OK && count > 0)
+        rc = db_exec(db, SQL_GIG_REVIEWS, DB_PARAMS(DBP_S(gig_id), DBP_I(limit)), &r, NULL);
+    if (rc != DB_OK) {
+        db_result_free(stats);
+        return dberr_fail(db, rc, e);
+    }
+    json_object *o = json_object_new_object();
+    jsonx_add_int(o, "numberOfReviews", count);
+    json_object_object_add(o, "rating", gigs_read_rating(db_result_get(stats, 0, 1), count));
+    json_object *items = json_object_new_array();
+    for (size_t i = 0; r && i < r->rows; i++)
+        json_object_array_add(items, review_item(r, i));
+    json_object_object_add(o, "items", items);
+    db_result_free(stats);
+    db_result_free(r);
+    *out = o;
+    return E_OK;
 }

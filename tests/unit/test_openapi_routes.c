@@ -112,14 +112,17 @@ static void scan_openapi(const char *text, struct ops *ops)
     }
 }
 
-/* The REST routes of the route table (the tRPC catch-all, method "*", left out). */
+/* The REST routes of the route table: /api and /healthz (the tRPC catch-all, method "*", and
+ * the web storefront's HTML pages left out). */
 static void table_ops(struct ops *ops)
 {
     size_t n = 0;
     const struct route *routes = app_routes(&n);
     ops->n = 0;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(routes[i].method, "*") != 0)
+        const char *p = routes[i].pattern;
+        bool rest = strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0;
+        if (rest && strcmp(routes[i].method, "*") != 0)
             add_op(ops, routes[i].method, routes[i].pattern);
     }
 }
