@@ -99,23 +99,20 @@ static bool disposition_param(const char *line, const char *end, const char *key
         s = semi + 1;
         while (s < end && (*s == ' ' || *s == '\t'))
             s++;
-        if ((size_t)(end - s) > klen && strncasecmp(s, key, klen) == 0 && s[klen] == '=') {
-            if (!param_value(s + klen + 1, end, out, outlen)) {
-                *malformed = true;
-                return false;
-            }
-            return true;
-        }
-        /* Skip this parameter's value (a quoted one may hold a ';'). */
         const char *eq = memchr(s, '=', (size_t)(end - s));
         if (!eq)
             return false;
+        bool wanted = (size_t)(eq - s) == klen && strncasecmp(s, key, klen) == 0;
+        /* The value is read even when it is not the one wanted: a quoted one may hold a ';'. */
         char skip[MULTIPART_NAME_MAX * 4];
-        const char *next = param_value(eq + 1, end, skip, sizeof skip);
+        const char *next = wanted ? param_value(eq + 1, end, out, outlen)
+                                  : param_value(eq + 1, end, skip, sizeof skip);
         if (!next) {
             *malformed = true;
             return false;
         }
+        if (wanted)
+            return true;
         s = next;
     }
     return false;
