@@ -9,5 +9,8 @@
 #include "khedma/ctx.h"
 
 void web_uploads_gallery(struct ctx *c);
+/* GET /dashboard/gallery/too-large?gig=<id>: where nginx sends an upload whose body is over its
+ * limit (nginx/khedma.conf.in): the gallery step with the reason next to the file input. */
+void web_uploads_too_large(struct ctx *c);
 
 #endif

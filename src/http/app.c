@@ -92,6 +92,7 @@ static const struct route routes[] = {
     {"GET", "/dashboard/gigs/{id}/delete", web_gig_editor_delete, CACHE_NEVER},
     {"POST", "/dashboard/gigs/{id}/delete", web_gig_editor_delete_save, CACHE_NEVER},
     {"POST", UPLOAD_PATH, web_uploads_gallery, CACHE_NEVER},
+    {"GET", "/dashboard/gallery/too-large", web_uploads_too_large, CACHE_NEVER},
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
     {"GET", "/{username}", web_gig_profile, CACHE_PUBLIC},

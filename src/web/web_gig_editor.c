@@ -792,32 +792,26 @@ static char *description_text(json_object *doc)
 }
 
 /* Text typed into the description box as an EditorJS document: one paragraph block per run of
- * lines separated by a blank line. The text is kept as typed; pages escape it when showing it. */
-static json_object *description_doc(const char *text)
+ * lines separated by a blank line. Browsers send a textarea's line ends as CRLF; the text is kept
+ * with LF, otherwise as typed (pages escape it when showing it). */
+static json_object *description_doc(const char *typed)
 {
+    size_t n = strlen(typed), k = 0;
+    char *text = malloc(n + 1);
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (typed[i] != '\r')
+            text[k++] = typed[i];
+    text[k] = '\0';
     json_object *blocks = json_object_new_array();
     const char *s = text;
     while (*s) {
-        while (*s == '\r' || *s == '\n')
+        while (*s == '\n')
             s++;
-        const char *end = s;
-        while (*end) {
-            const char *nl = strchr(end, '\n');
-            if (!nl) {
-                end += strlen(end);
-                break;
-            }
-            const char *next = nl + 1;
-            if (*next == '\r')
-                next++;
-            if (*next == '\n') { /* blank line: the paragraph ends here */
-                end = nl;
-                break;
-            }
-            end = next;
-        }
-        size_t len = (size_t)(end - s);
-        while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == '\n'))
+        const char *end = strstr(s, "\n\n");
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        while (len > 0 && s[len - 1] == '\n')
             len--;
         if (len > 0) {
             json_object *b = json_object_new_object();
@@ -827,8 +821,9 @@ static json_object *description_doc(const char *text)
             json_object_object_add(b, "data", data);
             json_object_array_add(blocks, b);
         }
-        s = end;
+        s += end ? (size_t)(end - s) : strlen(s);
     }
+    free(text);
     json_object *doc = json_object_new_object();
     json_object_object_add(doc, "blocks", blocks);
     return doc;

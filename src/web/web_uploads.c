@@ -69,6 +69,21 @@ static enum multipart_result parse_body(struct ctx *c, struct multipart *m)
     return multipart_parse(c->req->body, c->req->body_len, boundary, IMAGES_MAX_BYTES, m);
 }
 
+void web_uploads_too_large(struct ctx *c)
+{
+    const struct user *u = web_require_user(c);
+    if (!u)
+        return;
+    const char *gig_id = kv_list_get(&c->req->query, "gig");
+    if (!gig_id || !*gig_id || strlen(gig_id) > GIG_REF_MAX) {
+        web_not_found(c);
+        return;
+    }
+    refuse(c, u, gig_id,
+           "The upload was larger than 6 MB in all, so it was not sent. Choose images of up to "
+           "5 MB each, or fewer at a time.");
+}
+
 void web_uploads_gallery(struct ctx *c)
 {
     const struct user *u = web_require_user(c);

@@ -231,4 +231,33 @@ k.test('the delete step deletes only after its confirmation page', async () => {
   await page.close();
 });
 
+k.test('uploads the browser cannot send whole, or that are not images, are explained at the input', async () => {
+  const page = await k.newPage(browser, { width: 1280 });
+  await k.useSession(page, seller.cookie);
+  const gig = await k.makeGig(seller.token, { title: `${k.uniq('u')} uploads`, publish: false });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'khedma-'));
+  const cases = [
+    // over nginx's 6 MiB for the route: sent back to the gallery step by nginx
+    { name: 'huge.png', bytes: Buffer.alloc(7 * 1024 * 1024, 1), re: /larger than 6 MB/, at: /^\/dashboard\/gallery\/too-large\?gig=/ },
+    // an SVG named .png: refused from its bytes
+    { name: 'logo.png', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'), re: /not a JPEG, PNG or WebP/, at: /^\/dashboard\/gallery\/upload\?gig=/ },
+  ];
+  for (const c of cases) {
+    await k.goto(page, `/dashboard/gigs/${gig.id}/gallery`);
+    const file = path.join(dir, c.name);
+    fs.writeFileSync(file, c.bytes);
+    await (await page.$('input[type=file]')).uploadFile(file);
+    const res = await k.clickAndWait(page, 'form[enctype="multipart/form-data"] button[type=submit]');
+    k.assert.equal(res.status(), 422, c.name);
+    const u = new URL(page.url());
+    k.assert.match(u.pathname + u.search, c.at, c.name);
+    k.assert.match(await text(page, '#image-error'), c.re, c.name);
+    k.assert.equal(await page.$eval('#image', (e) => e.getAttribute('aria-describedby')), 'image-error');
+    await k.assertAxe(page, `gallery refusing ${c.name}`);
+    k.clearProblems(page); // the 422 answer is recorded as a failed request
+  }
+  fs.rmSync(dir, { recursive: true });
+  await page.close();
+});
+
 k.run();

@@ -207,6 +207,40 @@ def test_editor_steps_through_forms():
     assert http("GET", f"/api/gigs/{user['username']}/{slug}", cookie=cookie).status == 200
 
 
+def test_description_paragraphs_from_a_browser_textarea():
+    _, cookie = new_seller()
+    gig = create_gig(cookie)
+    # Browsers send a textarea's line ends as CRLF.
+    r = browser(cookie, "POST", f"/dashboard/gigs/{gig}/description", form={
+        "description": "\r\nLine one\r\nline two\r\n\r\n\r\nSecond\r\n", "faqRows": "0"})
+    assert r.status == 303, r
+    blocks = trpc_get_details(cookie, gig)["description"]["blocks"]
+    assert [b["data"]["text"] for b in blocks] == ["Line one\nline two", "Second"], blocks
+    assert all(b["type"] == "paragraph" for b in blocks)
+
+
+def test_markup_typed_into_the_editor_is_shown_as_text():
+    _, cookie = new_seller()
+    gig = create_gig(cookie)
+    top, sub = categories()
+    evil = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    r = browser(cookie, "POST", f"/dashboard/gigs/{gig}/overview", form={
+        "title": evil[:80], "category": top["id"], "subCategory": sub["id"], "tags-0": "<b>x</b>"})
+    assert r.status == 303, r
+    r = browser(cookie, "POST", f"/dashboard/gigs/{gig}/description", form={
+        "description": evil, "faqRows": "1", "faq.0.question": evil, "faq.0.answer": "javascript:alert(3)"})
+    assert r.status == 303, r
+    r = browser(cookie, "POST", f"/dashboard/gigs/{gig}/gallery",
+                form={"action": "add", "url": "https://example.com/a.png?q=\"><script>"})
+    for path in ("overview", "description", "gallery", "publish", "delete"):
+        page = text(browser(cookie, "GET", f"/dashboard/gigs/{gig}/{path}"))
+        assert "<script>alert" not in page and "<img src=x" not in page, (path, page)
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page or path == "gallery", path
+    page = text(browser(cookie, "GET", "/dashboard/gigs"))
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert 'value="&lt;b&gt;x&lt;/b&gt;"' in text(browser(cookie, "GET", f"/dashboard/gigs/{gig}/overview"))
+
+
 def trpc_get_details(cookie, gig):
     q = urllib.parse.quote('{"id":"%s"}' % gig)
     r = http("GET", f"/api/trpc/gig.getGigById?input={q}", cookie=cookie)
@@ -331,9 +365,14 @@ def test_refused_uploads_store_nothing():
     # No file chosen.
     r = multipart_upload(cookie, gig, [("image", "", "application/octet-stream", b"")])
     assert r.status == 422 and "Choose an image" in field_error(text(r), "image")
-    # Over nginx's limit for the route: nginx refuses it before khedmad.
+    # Over nginx's limit for the route: nginx refuses it before khedmad and sends the browser
+    # back to the gallery step, which says why next to the file input.
     r = multipart_upload(cookie, gig, [("image", "huge.png", "image/png", b"\0" * (7 * 1024 * 1024))])
-    assert r.status == 413
+    assert r.status == 303, r
+    loc = urllib.parse.urlsplit(r.headers["location"])
+    assert loc.path + "?" + loc.query == f"/dashboard/gallery/too-large?gig={gig}", loc
+    r = browser(cookie, "GET", loc.path + "?" + loc.query)
+    assert r.status == 422 and "larger than 6 MB" in field_error(text(r), "image"), r
     # Everywhere else the body limit stays 1 MiB, in nginx and in khedmad.
     r = browser(cookie, "POST", f"/dashboard/gigs/{gig}/description",
                 form={"description": "x" * (1024 * 1024 + 10)})
