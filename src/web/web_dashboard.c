@@ -355,7 +355,6 @@ void web_dashboard_settings_save(struct ctx *c)
     memset(&updated, 0, sizeof updated);
     struct err e = {0};
     if (accounts_update(c->db, u->id, in, &updated, &e) == E_OK) {
-        accounts_user_free(&updated);
         web_redirect(c, "/dashboard/settings?saved=1");
     } else if (e.kind == E_BAD_REQUEST || e.kind == E_UNPROCESSABLE) {
         phone_message(&e);
@@ -363,6 +362,7 @@ void web_dashboard_settings_save(struct ctx *c)
     } else {
         web_service_error(c, &e);
     }
+    accounts_user_free(&updated); /* whatever the service filled in before failing */
     json_object_put(in);
     err_clear(&e);
     kv_list_free(&form);
