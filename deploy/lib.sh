@@ -13,6 +13,7 @@
 #   KHEDMA_BIN        the khedmad binary (default $KHEDMA_BUILD_DIR/src/khedmad)
 #   KHEDMA_DB_FAST=1  trade durability for speed in the private MariaDB (test stacks only)
 #   KHEDMA_PUBLIC_CACHE_S  seconds nginx may keep a public read (default 1; 0 = no cache at all)
+#   KHEDMA_UPLOAD_DIR  uploaded gallery images (default $KHEDMA_VAR/uploads; shared storage in a pool)
 # Layout under the var directory: mysql/ (datadir), run/ (sockets, pid files), log/ (khedmad.log,
 # mariadb.log, nginx-*.log, build and migrate logs), nginx/ (generated nginx.conf, temp dirs),
 # www/ (empty static root when the repo has no web/), webhook_secret and db_password (0600).
@@ -54,6 +55,9 @@ k_init() {
     K_URL="http://127.0.0.1:$K_PORT"
     case $K_PORT in '' | *[!0-9]*) k_die "KHEDMA_PORT must be a number, not '$K_PORT'" ;; esac
     K_PUBLIC_CACHE_S=${KHEDMA_PUBLIC_CACHE_S:-1}
+    # Uploaded gallery images: written by khedmad, served by nginx at /uploads/ (docs/deploy.md).
+    K_UPLOAD_DIR=${KHEDMA_UPLOAD_DIR:-$K_VAR/uploads}
+    case $K_UPLOAD_DIR in /*) ;; *) K_UPLOAD_DIR=$PWD/$K_UPLOAD_DIR ;; esac
     case $K_PUBLIC_CACHE_S in '' | *[!0-9]*) k_die "KHEDMA_PUBLIC_CACHE_S must be a number of seconds, not '$K_PUBLIC_CACHE_S'" ;; esac
 }
 
@@ -328,6 +332,7 @@ k_khedmad_env() {
     KHEDMA_DATABASE_URL=$(k_dsn)
     export KHEDMA_DATABASE_URL KHEDMA_PORT=$K_PORT KHEDMA_LISTEN=$K_LISTEN
     export KHEDMA_SQL_DIR=${KHEDMA_SQL_DIR:-$K_REPO/sql}
+    export KHEDMA_UPLOAD_DIR=$K_UPLOAD_DIR
     if [ -z "${KHEDMA_WEBHOOK_SECRET:-}" ]; then
         KHEDMA_WEBHOOK_SECRET=$(k_webhook_secret)
         export KHEDMA_WEBHOOK_SECRET
@@ -468,7 +473,8 @@ k_nginx_render() {
     group=$(id -gn "$user")
     upstream=$K_LISTEN
     if k_listen_is_unix; then upstream="unix:$K_LISTEN"; fi
-    mkdir -p "$K_NGINX/tmp"
+    mkdir -p "$K_NGINX/tmp" "$K_UPLOAD_DIR"
+    chmod 755 "$K_UPLOAD_DIR"
     # The public-read cache: its lines uncommented when on, removed when off; emptied at each start.
     local cache_sed='/^[[:space:]]*#cache# /d'
     rm -rf "$K_NGINX/cache"
@@ -486,6 +492,7 @@ k_nginx_render() {
         -e "s|@LISTEN@|$(k_sed_escape "127.0.0.1:$K_PORT")|g" \
         -e "s|@UPSTREAM@|$(k_sed_escape "$upstream")|g" \
         -e "s|@STATIC_ROOT@|$(k_sed_escape "$root")|g" \
+        -e "s|@UPLOAD_DIR@|$(k_sed_escape "$K_UPLOAD_DIR")|g" \
         "$K_REPO/nginx/khedma.conf.in" >"$K_NGINX/nginx.conf"
     if grep -v '^[[:space:]]*#' "$K_NGINX/nginx.conf" | grep -q '@[A-Z_]*@'; then
         k_die "unrendered placeholder in $K_NGINX/nginx.conf"

@@ -54,6 +54,8 @@ struct config {
     char *sql_dir;           /* KHEDMA_SQL_DIR: where migrations/ and seed/ live; default
                                 KHEDMA_DATADIR "/sql" (the installed copy), or "sql" */
     char *log_level;         /* KHEDMA_LOG_LEVEL: debug|info|warn|error, default info */
+    char *upload_dir;        /* KHEDMA_UPLOAD_DIR: where uploaded gallery images are stored and
+                                nginx serves /uploads/ from; default var/uploads */
 };
 
 extern const struct config *g_config;

@@ -23,6 +23,8 @@ bool crypto_password_verify(const char *hash, const char *password);
 void crypto_token_new(char out[TOKEN_LEN + 1]);
 /* Hex SHA-256 of a token: what the database stores. */
 void crypto_token_hash(const char *token, char out[SHA256_HEX_LEN + 1]);
+/* Lower-case hex SHA-256 of len bytes (the names of uploaded images). */
+void crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1]);
 
 /* Hex HMAC-SHA256 of msg keyed with key. */
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,

@@ -122,7 +122,8 @@ enum errkind gig_input_description_faq(json_object *in, struct description_faq_i
 void gig_input_description_faq_free(struct description_faq_input *in);
 
 /* gig.updateGallery: {id, images, videos?, documents?}. At least one image; every entry an
- * http(s) URL (validate.h validate_http_url). The URL strings are borrowed from the input. An
+ * http(s) URL (validate.h validate_http_url), or for images this site's own upload path
+ * (images.h images_upload_url_ok). The URL strings are borrowed from the input. An
  * omitted or null videos/documents list is empty. */
 struct gallery_input {
     char id[GIG_REF_MAX + 1];

@@ -33,6 +33,10 @@ enum errkind gigs_write_update_gallery(struct db *db, const char *owner_id,
                                        struct err *e);
 enum errkind gigs_write_publish(struct db *db, const char *owner_id, const char *gig_id,
                                 json_object **out, struct err *e);
+/* Take a published gig off the public pages: it becomes a draft again (isPaused true) and keeps
+ * its slug, so publishing it again restores its address. E_UNPROCESSABLE when not published. */
+enum errkind gigs_write_pause(struct db *db, const char *owner_id, const char *gig_id,
+                              json_object **out, struct err *e);
 enum errkind gigs_write_delete(struct db *db, const char *owner_id, const char *gig_id,
                                json_object **out, struct err *e);
 

@@ -11,6 +11,10 @@
 #include "khedma/kv_list.h"
 
 #define MAX_BODY (1024 * 1024) /* docs/api.md, "Limits": bodies over 1 MiB get 413 */
+/* The gallery upload form (docs/web.md): one image of up to 5 MiB plus the form around it. The
+ * only route that takes more than MAX_BODY; nginx has the same limit in its own location. */
+#define UPLOAD_PATH "/dashboard/gallery/upload"
+#define UPLOAD_MAX_BODY (6 * 1024 * 1024)
 #define REQUEST_ID_MAX 64
 /* Longest request target (path and query, as sent) that is served; nginx's header buffers
  * (nginx/khedma.conf.in) are sized to pass it whole. A longer one gets 414 (REST) or
@@ -48,6 +52,10 @@ struct response {
     size_t body_len;
     bool public_read; /* the route or every tRPC call answered is CACHE_PUBLIC (set by app/trpc) */
 };
+
+/* The largest body khedmad reads for this request (method and path parsed): UPLOAD_MAX_BODY for
+ * a POST to UPLOAD_PATH, MAX_BODY for everything else. */
+size_t request_body_limit(const struct request *req);
 
 /* Parse "a=1&b=2&a=3" into l. Returns 0, or -1 on a malformed escape. */
 int http_parse_query(const char *qs, struct kv_list *l);

@@ -22,6 +22,7 @@
 #endif
 
 #define DEFAULT_LISTEN "var/run/khedmad.sock"
+#define DEFAULT_UPLOAD_DIR "var/uploads"
 #define DEFAULT_YOUCANPAY_API "https://youcanpay.com/sandbox/api"
 #define DEFAULT_PAYTABS_API "https://secure.paytabs.com"
 
@@ -214,7 +215,8 @@ static int load_strings(struct loader *ld)
         load_string(ld, "KHEDMA_PAYTABS_SERVER_KEY", NULL, &c->paytabs_server_key) < 0 ||
         load_string(ld, "KHEDMA_WEBHOOK_SECRET", NULL, &c->webhook_secret) < 0 ||
         load_string(ld, "KHEDMA_SQL_DIR", DEFAULT_SQL_DIR, &c->sql_dir) < 0 ||
-        load_string(ld, "KHEDMA_LOG_LEVEL", "info", &c->log_level) < 0)
+        load_string(ld, "KHEDMA_LOG_LEVEL", "info", &c->log_level) < 0 ||
+        load_string(ld, "KHEDMA_UPLOAD_DIR", DEFAULT_UPLOAD_DIR, &c->upload_dir) < 0)
         return -1;
     enum log_level level;
     if (!log_level_from_name(c->log_level, &level))
@@ -410,6 +412,7 @@ void config_free(struct config *c)
         &c->trpc_transformer,
         &c->sql_dir,
         &c->log_level,
+        &c->upload_dir,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */

@@ -59,6 +59,13 @@ void crypto_token_hash(const char *token, char out[SHA256_HEX_LEN + 1])
     sodium_bin2hex(out, SHA256_HEX_LEN + 1, digest, sizeof digest);
 }
 
+void crypto_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
+{
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, data, len);
+    sodium_bin2hex(out, SHA256_HEX_LEN + 1, digest, sizeof digest);
+}
+
 void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
                             char out[SHA256_HEX_LEN + 1])
 {

@@ -11,6 +11,7 @@
 
 #include "khedma/gig_input.h"
 #include "khedma/jsonx.h"
+#include "khedma/images.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
 
@@ -488,8 +489,8 @@ void gig_input_description_faq_free(struct description_faq_input *in)
 
 /* One URL list: each entry an http(s) URL, at most GALLERY_LIST_MAX of them; min_count 1 for
  * images. An omitted list is empty (and fails only if it is required). */
-static bool parse_urls(json_object *in, const char *key, size_t min_count, const char **urls,
-                       size_t *count, struct err *e)
+static bool parse_urls(json_object *in, const char *key, size_t min_count, bool uploads,
+                       const char **urls, size_t *count, struct err *e)
 {
     json_object *list = member(in, key);
     *count = 0;
@@ -510,7 +511,8 @@ static bool parse_urls(json_object *in, const char *key, size_t min_count, const
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(list, i);
         const char *url = string_value(v);
-        if (!validate_http_url(url)) {
+        /* Images may also be this site's own uploads (images.h), named by their content. */
+        if (!validate_http_url(url) && !(uploads && images_upload_url_ok(url))) {
             char path[PATH_MAX_LEN];
             snprintf(path, sizeof path, "%s.%zu", key, i);
             fail(e, path, "Must be an http or https URL");
@@ -526,9 +528,9 @@ enum errkind gig_input_gallery(json_object *in, struct gallery_input *out, struc
 {
     struct gallery_input g;
     bool ok = gig_input_ref(in, "id", g.id, e) == E_OK;
-    ok = parse_urls(in, "images", 1, g.images, &g.nimages, e) && ok;
-    ok = parse_urls(in, "videos", 0, g.videos, &g.nvideos, e) && ok;
-    ok = parse_urls(in, "documents", 0, g.documents, &g.ndocuments, e) && ok;
+    ok = parse_urls(in, "images", 1, true, g.images, &g.nimages, e) && ok;
+    ok = parse_urls(in, "videos", 0, false, g.videos, &g.nvideos, e) && ok;
+    ok = parse_urls(in, "documents", 0, false, g.documents, &g.ndocuments, e) && ok;
     if (!ok)
         return E_BAD_REQUEST;
     *out = g;

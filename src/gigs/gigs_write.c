@@ -385,7 +385,7 @@ enum errkind gigs_write_publish(struct db *db, const char *owner_id, const char 
     if (g.slug[0]) {
         /* Published before (or paused): keep the slug so links stay valid. */
         snprintf(slug, sizeof(slug), "%s", g.slug);
-        if (tx_exec(db, "UPDATE gigs SET status = 'published' WHERE id = ?",
+        if (tx_exec(db, "UPDATE gigs SET status = 'published', is_paused = 0 WHERE id = ?",
                     DB_PARAMS(DBP_S(gig_id)), e) != E_OK)
             return e->kind;
     } else if (assign_slug(db, gig_id, g.title, slug, e) != E_OK) {
@@ -395,6 +395,25 @@ enum errkind gigs_write_publish(struct db *db, const char *owner_id, const char 
         return e->kind;
     *out = publish_output(db, gig_id, slug, e);
     return *out ? E_OK : e->kind;
+}
+
+enum errkind gigs_write_pause(struct db *db, const char *owner_id, const char *gig_id,
+                              json_object **out, struct err *e)
+{
+    struct owned_gig g;
+    if (begin_owned(db, owner_id, gig_id, E_NOT_FOUND, &g, e) != E_OK)
+        return e->kind;
+    if (strcmp(g.status, "published") != 0) {
+        db_rollback(db);
+        return err_set(e, E_UNPROCESSABLE, "Only a published gig can be paused");
+    }
+    /* Back to a draft that keeps its slug: gone from every public read, and publishing again
+     * brings it back at the same address. */
+    if (tx_exec(db, "UPDATE gigs SET status = 'draft', is_paused = 1 WHERE id = ?",
+                DB_PARAMS(DBP_S(gig_id)), e) != E_OK ||
+        commit(db, gig_id, e) != E_OK)
+        return e->kind;
+    return gigs_read_plain(db, gig_id, out, e);
 }
 
 enum errkind gigs_write_delete(struct db *db, const char *owner_id, const char *gig_id,

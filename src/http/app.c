@@ -27,6 +27,9 @@
 #include "khedma/web_notifications.h"
 #include "khedma/web_order.h"
 #include "khedma/web_orders.h"
+#include "khedma/web_dashboard.h"
+#include "khedma/web_gig_editor.h"
+#include "khedma/web_uploads.h"
 #include "khedma/web_gig.h"
 #include "khedma/web_public.h"
 #include "khedma/web_seo.h"
@@ -90,7 +93,27 @@ static const struct route routes[] = {
     {"GET", "/dashboard/notifications", web_notifications_list, CACHE_NEVER},
     {"POST", "/dashboard/notifications/read-all", web_notifications_read_all, CACHE_NEVER},
     {"POST", "/dashboard/notifications/{id}/read", web_notifications_read, CACHE_NEVER},
+    {"GET", "/dashboard", web_dashboard_home, CACHE_NEVER},
+    {"GET", "/dashboard/earnings", web_dashboard_earnings, CACHE_NEVER},
+    {"GET", "/dashboard/settings", web_dashboard_settings, CACHE_NEVER},
+    {"POST", "/dashboard/settings", web_dashboard_settings_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs", web_gig_editor_list, CACHE_NEVER},
+    {"POST", "/dashboard/gigs", web_gig_editor_create, CACHE_NEVER},
     /* web: gig editor and uploads */
+    {"GET", "/dashboard/gigs/{id}/overview", web_gig_editor_overview, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/overview", web_gig_editor_overview_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/pricing", web_gig_editor_pricing, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/pricing", web_gig_editor_pricing_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/description", web_gig_editor_description, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/description", web_gig_editor_description_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/gallery", web_gig_editor_gallery, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/gallery", web_gig_editor_gallery_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/publish", web_gig_editor_publish, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/publish", web_gig_editor_publish_save, CACHE_NEVER},
+    {"GET", "/dashboard/gigs/{id}/delete", web_gig_editor_delete, CACHE_NEVER},
+    {"POST", "/dashboard/gigs/{id}/delete", web_gig_editor_delete_save, CACHE_NEVER},
+    {"POST", UPLOAD_PATH, web_uploads_gallery, CACHE_NEVER},
+    {"GET", "/dashboard/gallery/too-large", web_uploads_too_large, CACHE_NEVER},
     /* web: the seller profile and gig pages last, after every literal first segment (signup
      * refuses those words as usernames, validate.c) */
     {"GET", "/{username}", web_gig_profile, CACHE_PUBLIC},

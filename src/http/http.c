@@ -653,3 +653,11 @@ char *response_serialize(const struct response *resp, size_t *len)
         *len = b.len;
     return b.data;
 }
+
+size_t request_body_limit(const struct request *req)
+{
+    if (req->method && req->path && strcmp(req->method, "POST") == 0 &&
+        strcmp(req->path, UPLOAD_PATH) == 0)
+        return UPLOAD_MAX_BODY;
+    return MAX_BODY;
+}

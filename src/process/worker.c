@@ -31,10 +31,11 @@
 #include "khedma/timeutil.h"
 #include "khedma/worker.h"
 
-/* Read the body: up to MAX_BODY bytes. Returns 0, 1 when it is too large, -1 on a read error. */
+/* Read the body: up to request_body_limit bytes (MAX_BODY but on the upload route). Returns 0, 1
+ * when it is too large, -1 on a read error. */
 static int read_body(FCGX_Request *fr, struct request *req)
 {
-    if (req->content_length > MAX_BODY)
+    if (req->content_length > (long long)request_body_limit(req))
         return 1;
     size_t want = req->content_length > 0 ? (size_t)req->content_length : 0;
     if (want == 0)

@@ -655,11 +655,42 @@ static void test_gallery_valid(void **state)
     json_object_put(in);
 }
 
+/* This site's own uploads are images too, by their exact /uploads/<sha256>.<ext> path. */
+static void test_gallery_accepts_own_uploads(void **state)
+{
+    struct gallery_input g;
+    struct err e = {0};
+    json_object *in;
+    assert_int_equal(
+        run_gallery(
+            "{\"id\":\"c1\",\"images\":[\"/uploads/"
+            "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.png\","
+            "\"/uploads/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.webp\",\"/"
+            "uploads/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.jpg\"]}",
+            &g, &e, &in),
+        E_OK);
+    assert_int_equal(g.nimages, 3);
+    assert_string_equal(
+        g.images[0],
+        "/uploads/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.png");
+    json_object_put(in);
+}
+
 static void test_gallery_rejected(void **state)
 {
     struct {
         const char *text, *path;
     } bad[] = {
+        {"{\"id\":\"c1\",\"images\":[\"/uploads/"
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.gif\"]}",
+         "images.0"},
+        {"{\"id\":\"c1\",\"images\":[\"/uploads/../"
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.png\"]}",
+         "images.0"},
+        {"{\"id\":\"c1\",\"images\":[\"/static/khedma.css\"]}", "images.0"},
+        {"{\"id\":\"c1\",\"images\":[\"https://a.example/x\"],\"videos\":[\"/uploads/"
+         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.png\"]}",
+         "videos.0"},
         {"{\"id\":\"c1\",\"images\":[]}", "images"},
         {"{\"id\":\"c1\"}", "images"},
         {"{\"id\":\"c1\",\"images\":\"https://a.example/x\"}", "images"},
@@ -734,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_faq_limits),
         cmocka_unit_test(test_faq_item_errors),
         cmocka_unit_test(test_gallery_valid),
+        cmocka_unit_test(test_gallery_accepts_own_uploads),
         cmocka_unit_test(test_gallery_rejected),
         cmocka_unit_test(test_gallery_list_limit),
     };

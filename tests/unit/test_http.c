@@ -757,6 +757,29 @@ static void test_http_reason(void **state)
     assert_string_equal(http_reason(599), "Unknown");
 }
 
+/* Only a POST to the upload route may send more than MAX_BODY. */
+static void test_request_body_limit(void **state)
+{
+    (void)state;
+    struct request r;
+    memset(&r, 0, sizeof r);
+    char post[] = "POST", get[] = "GET", upload[] = UPLOAD_PATH, other[] = "/dashboard/settings",
+         longer[] = UPLOAD_PATH "x";
+    r.method = post;
+    r.path = upload;
+    assert_int_equal(request_body_limit(&r), UPLOAD_MAX_BODY);
+    assert_true(UPLOAD_MAX_BODY > 5 * 1024 * 1024 && MAX_BODY == 1024 * 1024);
+    r.path = other;
+    assert_int_equal(request_body_limit(&r), MAX_BODY);
+    r.path = longer;
+    assert_int_equal(request_body_limit(&r), MAX_BODY);
+    r.method = get;
+    r.path = upload;
+    assert_int_equal(request_body_limit(&r), MAX_BODY);
+    r.method = NULL;
+    assert_int_equal(request_body_limit(&r), MAX_BODY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -790,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_response_cache_policy),
         cmocka_unit_test(test_public_cache_header),
         cmocka_unit_test(test_http_reason),
+        cmocka_unit_test(test_request_body_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
