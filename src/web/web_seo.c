@@ -61,9 +61,17 @@ static json_object *image_urls(json_object *details)
     size_t n = images ? json_object_array_length(images) : 0;
     for (size_t i = 0; i < n; i++) {
         const char *url = jsonx_str(json_object_array_get_idx(images, i), "url");
-        /* Only absolute http(s) URLs mean the same thing to a crawler as to the page. */
-        if (url && html_url_ok(url) && url[0] != '/')
+        /* A crawler reads these away from the page: this site's own uploads ("/uploads/...")
+         * are made absolute on KHEDMA_PUBLIC_URL, other http(s) URLs are already. */
+        if (!url || !html_url_ok(url))
+            continue;
+        if (url[0] == '/') {
+            char *abs = absolute_text(url);
+            json_object_array_add(list, json_object_new_string(abs));
+            free(abs);
+        } else {
             json_object_array_add(list, json_object_new_string(url));
+        }
     }
     return list;
 }

@@ -5,8 +5,8 @@
 // asks on a page (no dialog). axe on every editor step, the dashboard, my gigs, earnings and
 // settings; screenshots `dashboard` and `gig-editor` at 360 and 1280 px.
 //
-// The freelancer's account is made through the API and handed to the browser as its session
-// cookie (k.apiUser, k.useSession): the sign-up form is another page's test.
+// The freelancer signs up through the sign-up form; the later tests reuse that session (its
+// cookie is also a bearer token for the API calls that set their data up).
 'use strict';
 
 const fs = require('fs');
@@ -97,9 +97,8 @@ async function step(page, what, res, pathRe) {
   assertClean(page, what);
 }
 
-k.test('setup: a freelancer signed in, and the categories', async () => {
+k.test('setup: the categories', async () => {
   browser = await k.launch();
-  seller = await k.apiUser({ name: `Seller ${k.uniq('s')}` });
   const r = await k.api('GET', '/api/categories');
   cats = r.json.data;
   k.assert.ok(cats.length > 0 && cats[0].subCategories.length > 0);
@@ -107,7 +106,11 @@ k.test('setup: a freelancer signed in, and the categories', async () => {
 
 k.test('a freelancer creates a gig through every step, uploads an image and publishes it', async () => {
   const page = await k.newPage(browser, { width: 1280 });
-  await k.useSession(page, seller.cookie);
+  const signed = await k.signUp(page, { name: `Seller ${k.uniq('s')}` });
+  k.assert.equal(signed.response.status(), 200, 'sign-up lands on a page');
+  const session = (await page.cookies()).find((c) => c.name === 'khedma_session');
+  k.assert.ok(session && session.httpOnly, 'the sign-up form set the HttpOnly session cookie');
+  seller = { ...signed, cookie: session.value, token: session.value };
   let res = await k.goto(page, '/dashboard');
   await step(page, 'dashboard', res, /^\/dashboard$/);
   await k.shot(page, 'dashboard');

@@ -474,3 +474,17 @@ def test_api_paths_are_never_taken_by_the_profile_and_gig_pages():
         assert r.status == 404, (method, path, r)
         assert r.headers.get("content-type", "").startswith("application/json"), (path, r)
         assert r.json and r.json.get("success") is False, r
+
+
+def test_uploaded_images_are_absolute_in_open_graph_and_json_ld():
+    """A gallery image uploaded to this site is stored as "/uploads/<sha256>.<ext>"; a crawler
+    reads og:image and the JSON-LD image away from the page, so they carry the full URL."""
+    w = world()
+    gig = make_gig(w["st"], f"{w['marker']} uploaded cover", SUB, CAT, 120)
+    own = "/uploads/" + "ab" * 32 + ".png"
+    trpc_mutation("gig.updateGallery", {"id": gig["id"], "images": [own], "videos": [],
+                                        "documents": []}, w["st"])
+    text = page(f"/{w['seller']['username']}/{gig['slug']}")
+    assert meta(text, "og:image") == public_url() + own, meta(text, "og:image")
+    assert json_ld(text)["image"] == [public_url() + own]
+    assert f'src="{own}"' in text  # the page itself keeps the site path
