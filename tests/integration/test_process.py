@@ -236,7 +236,8 @@ def test_nginx_errors_use_the_envelope():
     r = http("POST", "/api/auth/logout", data=big, headers={"Content-Type": "application/json"})
     assert_envelope(r, 413)
     assert REQUEST_ID.match(r.headers.get("x-request-id", "")), r.headers
-    r = http("GET", "/no-such-static-file.txt")
+    # A missing static file is nginx's own 404 (pages outside /static/ are khedmad's HTML 404).
+    r = http("GET", "/static/no-such-static-file.txt")
     assert_envelope(r, 404)
     assert REQUEST_ID.match(r.headers.get("x-request-id", "")), r.headers
 
