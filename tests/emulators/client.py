@@ -312,6 +312,6 @@ for _name in ("health", "config", "set_config", "reset", "requests", "last_seq",
               "faults", "clear_faults", "deliveries", "delivery", "replay", "sign", "tokens", "token",
               "find_token", "pay_token", "create_transaction", "transactions", "transaction",
               "set_transaction", "send_youcanpay_event", "paytabs_transactions", "paytabs_transaction",
-              "find_paytabs", "complete_paytabs", "send_paytabs_callback"):
+              "find_paytabs", "complete_paytabs", "send_paytabs_callback", "decline_next_recurring"):
     globals()[_name] = _delegate(_name)
 del _name
