@@ -2,7 +2,8 @@
  * jobs_vip.h - the VIP subscription jobs (docs/vip.md, "Jobs"): the end of a card trial (capture
  * of its authorisation), card renewals with the saved token and their retries, the end of a
  * subscription cancelled at period end, and App Store subscriptions that lapsed without a renewal
- * notification. Every write goes through the subscription store (subscription_store.h).
+ * notification, and the reconciliation of card subscription orders whose callback never came.
+ * Every write goes through the subscription store (subscription_store.h).
  * Each runs one tick's worth of work and returns how many subscriptions or orders it changed, or
  * -1 after a database error (logged).
  */
@@ -26,5 +27,6 @@ bool jobs_vip_retry_after(int failed_attempts, long *retry_after_s);
 
 int jobs_vip_charges(struct db *db, const struct jobs_clock *clock);
 int jobs_vip_app_store_lapses(struct db *db, const struct jobs_clock *clock);
+int jobs_vip_reconcile(struct db *db, const struct jobs_clock *clock);
 
 #endif

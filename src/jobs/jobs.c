@@ -76,6 +76,7 @@ static const struct {
     {"checkout expiry", jobs_payments_expire_checkouts},
     {"reconciliation", jobs_payments_reconcile},
     {"refunds", jobs_payments_refunds},
+    {"vip reconciliation", jobs_vip_reconcile},
     {"vip charges", jobs_vip_charges},
     {"vip app store lapses", jobs_vip_app_store_lapses},
 };

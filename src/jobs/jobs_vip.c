@@ -6,6 +6,10 @@
  *               past_due ones whose next retry is due.
  *   lapses      App Store subscriptions past their expiresDate (plus a grace for Apple's renewal
  *               notification) with no renewal: expired. Apple charges them, never these jobs.
+ *   reconcile   card subscription orders pending for 5 minutes whose PayTabs callback never
+ *               came: PayTabs asked by tran_ref through the callback's own confirmation
+ *               (vip_checkout_confirm), with the gig payments' backoff, leased by
+ *               subscription_orders.next_check_at (0012_vip_jobs.sql).
  *
  * Claims follow jobs_payments.c: one subscription at a time, selected FOR UPDATE SKIP
  * LOCKED in a short transaction that moves next_attempt_at past the gateway
@@ -32,6 +36,7 @@
 #include "khedma/paytabs_vip.h"
 #include "khedma/subscription_store.h"
 #include "khedma/timeutil.h"
+#include "khedma/vip_checkout.h"
 #include "khedma/vip_lifecycle.h"
 
 #define ITEMS_PER_TICK 1000
@@ -39,6 +44,8 @@
 /* An App Store subscription is given this long past its expiresDate for Apple's DID_RENEW. */
 #define APPLE_GRACE_S (6L * 3600)
 #define VAT_RATE_DEFAULT 20
+/* A card subscription order is asked about once its callback is this late. */
+#define RECONCILE_AFTER_S 300L
 
 bool jobs_vip_retry_after(int failed_attempts, long *retry_after_s)
 {
@@ -529,6 +536,88 @@ int jobs_vip_app_store_lapses(struct db *db, const struct jobs_clock *clock)
         if (rc <= 0)
             return rc < 0 ? -1 : done;
         rc = vip_store_lapse(db, clock, id);
+        if (rc < 0)
+            return -1;
+        done += rc;
+    }
+    return done;
+}
+
+/* ---- reconciliation of card subscription orders ---- */
+
+/* Claims one pending card order whose callback is late. 1 (ids filled), 0 or -1. */
+static int claim_order(struct db *db, const struct jobs_clock *clock, char order_id[40],
+                       char tran_ref[GATEWAY_REF_MAX + 1])
+{
+    struct db_result *r = NULL;
+    int rc = db_begin(db);
+    if (rc == DB_OK)
+        rc = db_exec(db,
+                     "SELECT id, tran_ref, checks FROM subscription_orders "
+                     "WHERE status = 'pending' AND payment_method = 'credit_card' "
+                     "AND tran_ref IS NOT NULL AND created_at <= " JOBS_NOW
+                     " - INTERVAL ? SECOND AND created_at > " JOBS_NOW " - INTERVAL 24 HOUR "
+                     "AND (next_check_at IS NULL OR next_check_at <= " JOBS_NOW ") "
+                     "ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+                     DB_PARAMS(DBP_I(clock->offset_s), DBP_I(RECONCILE_AFTER_S),
+                               DBP_I(clock->offset_s), DBP_I(clock->offset_s)),
+                     &r, NULL);
+    bool found = rc == DB_OK && r->rows == 1;
+    int checks = 0;
+    if (found) {
+        snprintf(order_id, 40, "%s", db_result_get(r, 0, 0));
+        snprintf(tran_ref, GATEWAY_REF_MAX + 1, "%s", db_result_get(r, 0, 1));
+        checks = (int)db_result_int(r, 0, 2, 0);
+    }
+    db_result_free(r);
+    /* The backoff of the gig payments' reconciliation: 60 s doubling, at most two hours. */
+    if (found)
+        rc = db_exec(db,
+                     "UPDATE subscription_orders SET next_check_at = " JOBS_NOW
+                     " + INTERVAL ? SECOND, checks = checks + 1, updated_at = updated_at "
+                     "WHERE id = ?",
+                     DB_PARAMS(DBP_I(clock->offset_s), DBP_I(jobs_clock_check_delay(checks)),
+                               DBP_S(order_id)),
+                     NULL, NULL);
+    if (rc == DB_OK)
+        rc = found ? db_commit(db) : db_rollback(db);
+    if (rc != DB_OK) {
+        log_error("vip reconciliation: claiming an order failed: %s", db_last_error(db));
+        db_rollback(db);
+        return -1;
+    }
+    return found ? 1 : 0;
+}
+
+/* PayTabs asked by tran_ref and the answer applied as the callback's is (vip_checkout_confirm). */
+static int reconcile_one(struct db *db, const char *order_id, const char *tran_ref)
+{
+    struct err e = {0};
+    bool found = false;
+    const char *outcome = NULL;
+    enum errkind k = vip_checkout_confirm(db, tran_ref, &found, &outcome, &e);
+    if (k != E_OK) {
+        log_warn("vip reconciliation of order %s: %s; asked again later", order_id, e.message);
+        err_clear(&e);
+        return 0;
+    }
+    err_clear(&e);
+    bool applied = found && outcome && strcmp(outcome, "applied") == 0;
+    if (applied)
+        log_info("vip reconciliation: order %s confirmed from PayTabs", order_id);
+    return applied ? 1 : 0;
+}
+
+int jobs_vip_reconcile(struct db *db, const struct jobs_clock *clock)
+{
+    long long start = timeutil_wall_ms();
+    int done = 0;
+    for (int i = 0; i < ITEMS_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS; i++) {
+        char order_id[40], tran_ref[GATEWAY_REF_MAX + 1];
+        int rc = claim_order(db, clock, order_id, tran_ref);
+        if (rc <= 0)
+            return rc < 0 ? -1 : done;
+        rc = reconcile_one(db, order_id, tran_ref);
         if (rc < 0)
             return -1;
         done += rc;

@@ -238,3 +238,25 @@ def test_parallel_jobs_charge_once():
     assert len(followups("recurring", orders[0][0])) == 1
     r = row(sub_id)
     assert extended(end, r["period_end"], 365), r
+
+
+def test_reconciliation_confirms_a_card_order_whose_callback_never_came():
+    """Checkout through the API, paid at PayTabs without a callback: after five minutes the jobs
+    ask PayTabs by tran_ref and the subscription starts, once."""
+    from harness import assert_envelope, http
+    user, token = signup()
+    data = assert_envelope(http("POST", "/api/orders/checkout", token=token,
+                                json_body={"payment_method": "credit_card", "vip_package_id": YEARLY}), 200)
+    emu.complete_paytabs(data["tran_ref"], status="A", callback=False)
+    status = lambda: sql(f"SELECT status FROM subscription_orders WHERE tran_ref = '{data['tran_ref']}'")[0][0]
+    jobs_once(offset_s=120)                                        # callback only two minutes late
+    assert status() == "pending"
+    jobs_once(offset_s=400)
+    assert status() == "paid"
+    assert assert_envelope(http("GET", "/api/subscriptions/me", token=token), 200)["status"] == "active"
+    assert user_vip(user["id"])
+    queries = [r for r in emu.requests(endpoint="paytabs.query")
+               if (r.get("json") or {}).get("tran_ref") == data["tran_ref"]]
+    jobs_once(offset_s=4000)                                       # confirmed: never asked again
+    assert len([r for r in emu.requests(endpoint="paytabs.query")
+                if (r.get("json") or {}).get("tran_ref") == data["tran_ref"]]) == len(queries)
