@@ -7,7 +7,9 @@ checkout is not what is tested here). Time then moves through `khedmad jobs-once
 clock (KHEDMA_TEST_CLOCK_FILE): the end of a trial (capture of its authorisation), renewals
 charged with the saved token (PayTabs recurring sales), declines and their retries over three
 days, the end of a subscription cancelled at period end, and jobs processes racing for one
-renewal. The stack's own jobs process runs beside on the real clock; nothing here is due on it.
+renewal. The reconciliation of a paid order whose callback never came, and a trial cancelled
+(voided) before its end, go through the VIP checkout itself. The stack's own jobs process runs
+beside on the real clock; nothing here is due on it.
 
 The database is shared with earlier tests and runs, so each test looks at its own subscription
 only; the emulator's request log is read by cart_id (the subscription order number).
@@ -21,7 +23,7 @@ import time
 import urllib.request
 import uuid
 
-from harness import jobs_once, khedmad_env, signup, sql
+from harness import assert_envelope, http, jobs_once, khedmad_env, signup, sql
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "emulators"))
@@ -243,7 +245,6 @@ def test_parallel_jobs_charge_once():
 def test_reconciliation_confirms_a_card_order_whose_callback_never_came():
     """Checkout through the API, paid at PayTabs without a callback: after five minutes the jobs
     ask PayTabs by tran_ref and the subscription starts, once."""
-    from harness import assert_envelope, http
     user, token = signup()
     data = assert_envelope(http("POST", "/api/orders/checkout", token=token,
                                 json_body={"payment_method": "credit_card", "vip_package_id": YEARLY}), 200)
@@ -260,3 +261,26 @@ def test_reconciliation_confirms_a_card_order_whose_callback_never_came():
     jobs_once(offset_s=4000)                                       # confirmed: never asked again
     assert len([r for r in emu.requests(endpoint="paytabs.query")
                 if (r.get("json") or {}).get("tran_ref") == data["tran_ref"]]) == len(queries)
+
+
+def test_trial_cancel_voids_and_the_jobs_never_capture():
+    """A trial bought through the checkout and cancelled: the authorisation is voided at once,
+    and the end of the trial captures nothing."""
+    user, token = signup()
+    data = assert_envelope(http("POST", "/api/orders/checkout", token=token,
+                                json_body={"payment_method": "credit_card", "vip_package_id": MONTHLY}), 200)
+    assert data["tran_type"] == "auth", data
+    emu.complete_paytabs(data["tran_ref"], status="A")
+    deadline = time.monotonic() + 15
+    while assert_envelope(http("GET", "/api/subscriptions/me", token=token), 200).get("status") != "trialing":
+        assert time.monotonic() < deadline, "the trial never started"
+        time.sleep(0.1)
+    sub_id = sql(f"SELECT subscription_id FROM subscription_orders WHERE tran_ref = '{data['tran_ref']}'")[0][0]
+    trial_end = row(sub_id)["trial_end"]
+    assert_envelope(http("POST", "/api/subscriptions/me/cancel", json_body={}, token=token), 200)
+    voids = followups("void", data["order_number"])
+    assert len(voids) == 1 and voids[0]["tran_ref"] == data["tran_ref"], voids
+    jobs_once(offset_s=offset_to(trial_end, 3600))
+    assert followups("capture", data["order_number"]) == []
+    assert row(sub_id)["status"] == "cancelled"
+    assert not user_vip(user["id"])
