@@ -6,12 +6,13 @@
  *               past_due ones whose next retry is due.
  *   lapses      App Store subscriptions past their expiresDate (plus a grace for Apple's renewal
  *               notification) with no renewal: expired. Apple charges them, never these jobs.
- *   reconcile   card subscription orders pending for a few minutes whose PayTabs callback never
- *               came: PayTabs is asked by tran_ref and the answer goes through the same
- *               confirmation as the callback.
+ *   reconcile   card subscription orders pending for 5 minutes whose PayTabs callback never
+ *               came: PayTabs asked by tran_ref through the callback's own confirmation
+ *               (vip_checkout_confirm), with the gig payments' backoff, leased by
+ *               subscription_orders.next_check_at (0012_vip_jobs.sql).
  *
- * Claims follow jobs_payments.c: one subscription (or order) at a time, selected FOR UPDATE SKIP
- * LOCKED in a short transaction that moves next_attempt_at (next_check_at) past the gateway
+ * Claims follow jobs_payments.c: one subscription at a time, selected FOR UPDATE SKIP
+ * LOCKED in a short transaction that moves next_attempt_at past the gateway
  * call's worst case, a lease every other jobs process respects; committed; then the gateway is
  * called with no lock held; then the subscription store locks the subscription again, re-checks
  * it, and writes the change, its event and its notification in one transaction. So two jobs
@@ -21,22 +22,28 @@
  * Secrets: the card token is read from the database for the call only and never logged.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "khedma/config.h"
 #include "khedma/db.h"
 #include "khedma/cuid.h"
+#include "khedma/dberr.h"
 #include "khedma/jobs_clock.h"
 #include "khedma/jobs_vip.h"
 #include "khedma/log.h"
 #include "khedma/paytabs_vip.h"
+#include "khedma/subscription_store.h"
 #include "khedma/timeutil.h"
+#include "khedma/vip_checkout.h"
+#include "khedma/vip_lifecycle.h"
 
 #define ITEMS_PER_TICK 1000
 #define TICK_BUDGET_MS 10000L
 /* An App Store subscription is given this long past its expiresDate for Apple's DID_RENEW. */
 #define APPLE_GRACE_S (6L * 3600)
+#define VAT_RATE_DEFAULT 20
 /* A card subscription order is asked about once its callback is this late. */
 #define RECONCILE_AFTER_S 300L
 
@@ -44,8 +51,17 @@ bool jobs_vip_retry_after(int failed_attempts, long *retry_after_s)
 {
     if (failed_attempts < 1 || failed_attempts > JOBS_VIP_RETRIES)
         return false;
-    *retry_after_s = (long)failed_attempts * JOBS_VIP_RETRY_STEP_S;
+    *retry_after_s = JOBS_VIP_RETRY_STEP_S;
     return true;
+}
+
+/* KHEDMA_VAT_RATE, a whole percentage (0..100), the checkout's rate; 20 when unset or invalid. */
+static long long vat_rate(void)
+{
+    const char *v = getenv("KHEDMA_VAT_RATE");
+    char *end = NULL;
+    long long rate = v && *v ? strtoll(v, &end, 10) : VAT_RATE_DEFAULT;
+    return (v && *v && (!end || *end)) || rate < 0 || rate > 100 ? VAT_RATE_DEFAULT : rate;
 }
 
 /* How long a claim keeps other jobs processes away: more than a gateway call can take. */
@@ -63,7 +79,6 @@ struct sub {
     bool cancel_at_period_end;
     int failed_attempts;
     char auth_ref[GATEWAY_REF_MAX + 1]; /* a trial's authorisation; "" when none */
-    bool auth_pending;                  /* that authorisation is not captured yet */
 };
 
 /* A subscription order to charge or capture: its number is the PayTabs cart_id. */
@@ -99,22 +114,6 @@ static int lease(struct db *db, const struct jobs_clock *clock, const char *tabl
                    NULL, NULL);
 }
 
-/* Whether a trial's authorisation still waits for its capture (its order is 'authorised'). */
-static int read_auth(struct db *db, struct sub *s)
-{
-    if (!s->auth_ref[0])
-        return DB_OK;
-    struct db_result *r = NULL;
-    int rc = db_exec(db,
-                     "SELECT status = 'authorised' FROM subscription_orders "
-                     "WHERE subscription_id = ? AND tran_ref = ?",
-                     DB_PARAMS(DBP_S(s->id), DBP_S(s->auth_ref)), &r, NULL);
-    if (rc == DB_OK)
-        s->auth_pending = r->rows == 1 && db_result_int(r, 0, 0, 0) == 1;
-    db_result_free(r);
-    return rc;
-}
-
 /* Claims the next card subscription with work due. 1 (s filled), 0 (none due) or -1. */
 static int claim_charge(struct db *db, const struct jobs_clock *clock, struct sub *s)
 {
@@ -135,8 +134,6 @@ static int claim_charge(struct db *db, const struct jobs_clock *clock, struct su
     }
     db_result_free(r);
     if (found)
-        rc = read_auth(db, s);
-    if (found && rc == DB_OK)
         rc = lease(db, clock, "subscriptions", "next_attempt_at", s->id);
     if (rc == DB_OK)
         rc = found ? db_commit(db) : db_rollback(db);
@@ -150,17 +147,69 @@ static int claim_charge(struct db *db, const struct jobs_clock *clock, struct su
 
 /* ---- the store's writes ---- */
 
-static const struct jobs_vip_store *store;
-
-void jobs_vip_use_store(const struct jobs_vip_store *s)
+/* The move the machine allows for what the jobs mean: a subscription that is not past_due when
+ * its charges run out (no saved card), or that is past_due when its cancelled period ends,
+ * simply expires. */
+static enum vip_move fit_move(enum vip_status status, enum vip_move move)
 {
-    store = s;
+    if (move == VIP_RETRIES_EXHAUSTED && status != VIP_PAST_DUE)
+        return VIP_EXPIRE;
+    if (move == VIP_PERIOD_ENDED && status == VIP_PAST_DUE)
+        return VIP_EXPIRE;
+    return move;
+}
+
+/* One change in one transaction through the subscription store: the subscription locked, the
+ * machine asked (moved meanwhile: nothing written), the order (when given) moved to order_to,
+ * then the change with its event, notification and badge. 1 changed, 0 nothing to do, -1. */
+static int write_change(struct db *db, const char *sub_id, const char *order_id,
+                        const char *order_to, const char *tran_ref, struct subscription_change *c)
+{
+    struct err e = {0};
+    struct subscription_locked s;
+    bool changed = false;
+    int rc = db_begin(db);
+    enum errkind k =
+        rc == DB_OK ? subscription_store_lock(db, sub_id, &s, &e) : dberr_fail(db, rc, &e);
+    if (k == E_OK) {
+        c->move = s.found ? fit_move(s.status, c->move) : c->move;
+        struct vip_decision d = vip_lifecycle_decide(s.status, s.cancel_at_period_end, c->move);
+        if (!s.found || d.kind != E_OK || d.unchanged) {
+            db_rollback(db);
+            return 0;
+        }
+    }
+    if (k == E_OK && order_id && *order_id) {
+        struct subscription_order_locked o;
+        k = subscription_store_order_lock(db, order_id, 0, &o, &e);
+        if (k == E_OK && o.found)
+            k = subscription_store_order_set(db, &o, order_to,
+                                             tran_ref && *tran_ref ? tran_ref : NULL, NULL, &e);
+    }
+    if (k == E_OK)
+        k = subscription_store_apply(db, &s, c, &changed, &e);
+    if (k == E_OK)
+        rc = db_commit(db);
+    if (k != E_OK || rc != DB_OK) {
+        log_error("subscription %s: the change (move %d) failed: %s", sub_id, (int)c->move,
+                  k != E_OK ? e.message : db_last_error(db));
+        db_rollback(db);
+        err_clear(&e);
+        return -1;
+    }
+    err_clear(&e);
+    return changed ? 1 : 0;
 }
 
 static int vip_store_captured(struct db *db, const struct jobs_clock *clock, const struct sub *s,
                               const struct charge *c, const struct paytabs_vip_result *res)
 {
-    int rc = store->captured(db, clock->offset_s, s->id, c->order_id, res->tran_ref);
+    char detail[200];
+    snprintf(detail, sizeof detail, "PayTabs capture %s", res->tran_ref);
+    struct subscription_change ch = {
+        .move = VIP_CAPTURED, .detail = detail, .clock_offset_s = clock->offset_s};
+    /* The order keeps the authorisation's tran_ref; the capture's is in the event. */
+    int rc = write_change(db, s->id, c->order_id, "paid", NULL, &ch);
     if (rc > 0)
         log_info("subscription %s: trial authorisation captured, active", s->id);
     return rc;
@@ -169,54 +218,108 @@ static int vip_store_captured(struct db *db, const struct jobs_clock *clock, con
 static int vip_store_renewed(struct db *db, const struct jobs_clock *clock, const struct sub *s,
                              const struct charge *c, const struct paytabs_vip_result *res)
 {
-    int rc = store->renewed(db, clock->offset_s, s->id, c->order_id, res->tran_ref);
+    char detail[200];
+    snprintf(detail, sizeof detail, "PayTabs recurring sale %s, order %s", res->tran_ref,
+             c->order_number);
+    struct subscription_change ch = {
+        .move = VIP_RENEWED, .detail = detail, .clock_offset_s = clock->offset_s};
+    int rc = write_change(db, s->id, c->order_id, "paid", res->tran_ref, &ch);
     if (rc > 0)
         log_info("subscription %s: renewed with order %s", s->id, c->order_number);
     return rc;
 }
 
-/* attempt: the declined charges of this period so far, this one included. */
+/* A declined renewal (attempt: the declined charges of this period so far, this one included)
+ * or a declined capture (a refused authorisation cannot be captured later: the trial ends). */
 static int vip_store_declined(struct db *db, const struct jobs_clock *clock, const struct sub *s,
                               const struct charge *c, const struct paytabs_vip_result *res,
                               int attempt)
 {
+    char detail[400];
+    snprintf(detail, sizeof detail, "PayTabs %s: %s", res->status, res->message);
     long after = 0;
     bool retry = jobs_vip_retry_after(attempt, &after);
-    int rc = store->declined(db, clock->offset_s, s->id, c->order_id, res->tran_ref, res->message,
-                             !retry, after);
+    bool capture = strcmp(s->status, "trialing") == 0;
+    struct subscription_change ch = {.move = capture ? VIP_EXPIRE
+                                             : retry ? VIP_RENEWAL_DECLINED
+                                                     : VIP_RETRIES_EXHAUSTED,
+                                     .detail = detail,
+                                     .retry_in_s = after,
+                                     .clock_offset_s = clock->offset_s};
+    int rc = write_change(db, s->id, c->order_id, "failed", res->tran_ref, &ch);
     if (rc > 0)
         log_info("subscription %s: %s after %d declined charge(s)", s->id,
-                 retry ? "past_due" : "expired", attempt);
+                 ch.move == VIP_RENEWAL_DECLINED ? "past_due" : "expired", attempt);
     return rc;
 }
 
 static int vip_store_end(struct db *db, const struct jobs_clock *clock, const struct sub *s)
 {
-    int rc = store->ended(db, clock->offset_s, s->id);
+    struct subscription_change ch = {.move = VIP_PERIOD_ENDED,
+                                     .detail = "Cancelled at period end",
+                                     .clock_offset_s = clock->offset_s};
+    int rc = write_change(db, s->id, NULL, NULL, NULL, &ch);
     if (rc > 0)
         log_info("subscription %s: ended at period end as cancelled", s->id);
     return rc;
 }
 
+/* A pending renewal order, amount from the plan and tax its VAT part at KHEDMA_VAT_RATE
+ * (default 20), in its own transaction. 1 (c filled), 0 (no such subscription) or -1. */
 static int vip_store_new_renewal(struct db *db, const struct jobs_clock *clock, const struct sub *s,
                                  struct charge *c)
 {
-    return store->new_renewal_order(db, clock->offset_s, s->id, c->order_id, c->order_number,
-                                    c->amount, c->currency);
+    (void)clock;
+    long long rate = vat_rate();
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT s.user_id, s.vip_package_id, p.price, "
+                     "ROUND(p.price * ? / (100 + ?), 2), p.currency "
+                     "FROM subscriptions s JOIN vip_packages p ON p.id = s.vip_package_id "
+                     "WHERE s.id = ?",
+                     DB_PARAMS(DBP_I(rate), DBP_I(rate), DBP_S(s->id)), &r, NULL);
+    if (rc != DB_OK || r->rows != 1) {
+        db_result_free(r);
+        return rc == DB_OK ? 0 : -1;
+    }
+    struct subscription_order_new o = {.user_id = db_result_get(r, 0, 0),
+                                       .package_id = db_result_int(r, 0, 1, 0),
+                                       .subscription_id = s->id,
+                                       .kind = "renewal",
+                                       .payment_method = "credit_card",
+                                       .tran_type = "sale",
+                                       .amount = db_result_get(r, 0, 2),
+                                       .tax = db_result_get(r, 0, 3)};
+    snprintf(c->amount, sizeof c->amount, "%s", o.amount);
+    snprintf(c->currency, sizeof c->currency, "%s", db_result_get(r, 0, 4));
+    struct err e = {0};
+    long long number = 0;
+    rc = db_begin(db);
+    enum errkind k = rc == DB_OK ? subscription_store_order_create(db, &o, c->order_id, &number, &e)
+                                 : dberr_fail(db, rc, &e);
+    if (k == E_OK)
+        rc = db_commit(db);
+    db_result_free(r);
+    if (k != E_OK || rc != DB_OK) {
+        log_error("subscription %s: writing its renewal order failed: %s", s->id,
+                  k != E_OK ? e.message : db_last_error(db));
+        db_rollback(db);
+        err_clear(&e);
+        return -1;
+    }
+    snprintf(c->order_number, sizeof c->order_number, "%lld", number);
+    return 1;
 }
 
 static int vip_store_lapse(struct db *db, const struct jobs_clock *clock, const char *id)
 {
-    int rc = store->lapsed(db, clock->offset_s, id);
+    struct subscription_change ch = {.move = VIP_EXPIRE,
+                                     .detail = "App Store: expired without a renewal",
+                                     .clock_offset_s = clock->offset_s};
+    int rc = write_change(db, id, NULL, NULL, NULL, &ch);
     if (rc > 0)
         log_info("subscription %s: App Store subscription lapsed, expired", id);
     return rc;
-}
-
-static int vip_store_reconcile(struct db *db, const struct jobs_clock *clock, const char *order_id,
-                               const char *tran_ref)
-{
-    return store->reconcile_order(db, clock->offset_s, order_id, tran_ref);
 }
 
 /* ---- reads for the calls (no lock: the claim's lease keeps other jobs away) ---- */
@@ -305,7 +408,7 @@ static int settle(struct db *db, const struct jobs_clock *clock, const struct su
     return vip_store_declined(db, clock, s, c, res, s->failed_attempts + 1);
 }
 
-/* The end of a trial, or a retry after a failed capture: the authorisation is captured. */
+/* The end of a trial: the authorisation is captured. */
 static int capture_trial(struct db *db, const struct jobs_clock *clock, const struct sub *s)
 {
     struct charge c;
@@ -364,8 +467,7 @@ static int charge_renewal(struct db *db, const struct jobs_clock *clock, const s
 
 static int charge_one(struct db *db, const struct jobs_clock *clock, const struct sub *s)
 {
-    if (strcmp(s->status, "trialing") == 0 ||
-        (strcmp(s->status, "past_due") == 0 && s->auth_pending))
+    if (strcmp(s->status, "trialing") == 0)
         return capture_trial(db, clock, s);
     /* Cancelled at period end (or while a retry was due): it ends, never charged again. */
     if (s->cancel_at_period_end)
@@ -375,8 +477,6 @@ static int charge_one(struct db *db, const struct jobs_clock *clock, const struc
 
 int jobs_vip_charges(struct db *db, const struct jobs_clock *clock)
 {
-    if (!store)
-        return 0;
     long long start = timeutil_wall_ms();
     int done = 0;
     for (int i = 0; i < ITEMS_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS; i++) {
@@ -428,8 +528,6 @@ static int claim_lapse(struct db *db, const struct jobs_clock *clock, char id[CU
 
 int jobs_vip_app_store_lapses(struct db *db, const struct jobs_clock *clock)
 {
-    if (!store)
-        return 0;
     long long start = timeutil_wall_ms();
     int done = 0;
     for (int i = 0; i < ITEMS_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS; i++) {
@@ -491,10 +589,27 @@ static int claim_order(struct db *db, const struct jobs_clock *clock, char order
     return found ? 1 : 0;
 }
 
+/* PayTabs asked by tran_ref and the answer applied as the callback's is (vip_checkout_confirm). */
+static int reconcile_one(struct db *db, const char *order_id, const char *tran_ref)
+{
+    struct err e = {0};
+    bool found = false;
+    const char *outcome = NULL;
+    enum errkind k = vip_checkout_confirm(db, tran_ref, &found, &outcome, &e);
+    if (k != E_OK) {
+        log_warn("vip reconciliation of order %s: %s; asked again later", order_id, e.message);
+        err_clear(&e);
+        return 0;
+    }
+    err_clear(&e);
+    bool applied = found && outcome && strcmp(outcome, "applied") == 0;
+    if (applied)
+        log_info("vip reconciliation: order %s confirmed from PayTabs", order_id);
+    return applied ? 1 : 0;
+}
+
 int jobs_vip_reconcile(struct db *db, const struct jobs_clock *clock)
 {
-    if (!store)
-        return 0;
     long long start = timeutil_wall_ms();
     int done = 0;
     for (int i = 0; i < ITEMS_PER_TICK && timeutil_wall_ms() - start < TICK_BUDGET_MS; i++) {
@@ -502,7 +617,7 @@ int jobs_vip_reconcile(struct db *db, const struct jobs_clock *clock)
         int rc = claim_order(db, clock, order_id, tran_ref);
         if (rc <= 0)
             return rc < 0 ? -1 : done;
-        rc = vip_store_reconcile(db, clock, order_id, tran_ref);
+        rc = reconcile_one(db, order_id, tran_ref);
         if (rc < 0)
             return -1;
         done += rc;

@@ -108,8 +108,8 @@ static void test_check_delay(void **state)
     assert_true(checks <= 20);
 }
 
-/* A declined VIP charge is retried 1, 2 and 3 days after the subscription became past_due; the
- * fourth decline (the period-end charge and three retries) ends it. */
+/* A declined VIP charge is retried a day later, three times (1, 2 and 3 days after the period's
+ * end); the fourth decline (the period-end charge and three retries) ends it. */
 static void test_vip_retry_schedule(void **state)
 {
     (void)state;
@@ -117,9 +117,9 @@ static void test_vip_retry_schedule(void **state)
     assert_true(jobs_vip_retry_after(1, &after));
     assert_int_equal(after, 86400);
     assert_true(jobs_vip_retry_after(2, &after));
-    assert_int_equal(after, 2 * 86400);
+    assert_int_equal(after, 86400);
     assert_true(jobs_vip_retry_after(3, &after));
-    assert_int_equal(after, 3 * 86400);
+    assert_int_equal(after, 86400);
     after = -1;
     assert_false(jobs_vip_retry_after(4, &after));
     assert_false(jobs_vip_retry_after(100, &after));
