@@ -27,4 +27,10 @@ enum errkind events_record(struct db *db, const struct order_event *m, struct er
  * Inside the caller's transaction. */
 enum errkind events_paid_webhook_backfill(struct db *db, const char *order_id, struct err *e);
 
+/* One notification for one user (order_id may be NULL: a VIP subscription's), in the caller's
+ * transaction; the order events and the subscription store both write through it. */
+enum errkind events_notify(struct db *db, const char *user_id, const char *type,
+                           const char *order_id, const char *title, const char *body,
+                           struct err *e);
+
 #endif

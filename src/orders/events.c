@@ -81,22 +81,29 @@ static enum errkind load_parties(struct db *db, const char *order_id, struct par
     return E_OK;
 }
 
+enum errkind events_notify(struct db *db, const char *user_id, const char *type,
+                           const char *order_id, const char *title, const char *body, struct err *e)
+{
+    char id[CUID_LEN + 1];
+    cuid_new(id);
+    int rc = db_exec(db,
+                     "INSERT INTO notifications (id, user_id, type, order_id, title, body) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     DB_PARAMS(DBP_S(id), DBP_S(user_id), DBP_S(type), DBP_S(order_id),
+                               DBP_S(title), DBP_S(body)),
+                     NULL, NULL);
+    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
+}
+
 static enum errkind notify(struct db *db, const char *user_id, const struct event_kind *k,
                            const struct order_event *m, const char *gig_title, struct err *e)
 {
     /* Room for the longest title and reason (VARCHAR(1000): 4000 bytes): snprintf must not
      * cut a UTF-8 sequence, which MariaDB would reject. */
-    char id[CUID_LEN + 1], body[8192];
-    cuid_new(id);
+    char body[8192];
     snprintf(body, sizeof(body), "Order %s for \"%s\": %s%s%s", m->order_id, gig_title, k->title,
              m->reason ? " - " : "", m->reason ? m->reason : "");
-    int rc = db_exec(db,
-                     "INSERT INTO notifications (id, user_id, type, order_id, title, body) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     DB_PARAMS(DBP_S(id), DBP_S(user_id), DBP_S(k->notification),
-                               DBP_S(m->order_id), DBP_S(k->title), DBP_S(body)),
-                     NULL, NULL);
-    return rc == DB_OK ? E_OK : dberr_fail(db, rc, e);
+    return events_notify(db, user_id, k->notification, m->order_id, k->title, body, e);
 }
 
 static enum errkind notify_parties(struct db *db, const struct event_kind *k,
