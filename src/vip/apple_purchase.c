@@ -323,15 +323,16 @@ static enum errkind claim_and_apply(struct db *db, void *arg, struct err *e)
 {
     struct notice_work *w = arg;
     w->duplicate = w->applied = false;
-    static const char claim[] =
-        "INSERT INTO apple_notifications (notification_uuid, notification_type, subtype, "
-        "original_transaction_id) VALUES (?, ?, ?, ?)";
-    struct db_param p[] = {DBP_S(w->n.uuid), DBP_S(w->n.type),
-                           DBP_S(w->n.subtype[0] ? w->n.subtype : NULL),
-                           DBP_S(w->n.tx.original_transaction_id)};
     int st = db_begin(db);
-    if (st == DB_OK)
+    if (st == DB_OK) {
+        static const char claim[] =
+            "INSERT INTO apple_notifications (notification_uuid, notification_type, subtype, "
+            "original_transaction_id) VALUES (?, ?, ?, ?)";
+        struct db_param p[] = {DBP_S(w->n.uuid), DBP_S(w->n.type),
+                               DBP_S(w->n.subtype[0] ? w->n.subtype : NULL),
+                               DBP_S(w->n.tx.original_transaction_id)};
         st = db_exec(db, claim, p, 4, NULL, NULL);
+    }
     if (st == DB_DUPLICATE) {
         db_rollback(db);
         w->duplicate = true;
