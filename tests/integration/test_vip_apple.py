@@ -16,7 +16,7 @@ import time
 import urllib.request
 import uuid
 
-from harness import VAR, assert_envelope, http, signup, sql
+from harness import VAR, assert_envelope, http, khedmad_restart, signup, sql
 
 TX_PATH = "/api/subscriptions/apple/transactions"
 NOTIFY_PATH = "/api/subscriptions/apple/notifications"
@@ -208,3 +208,19 @@ def test_forged_and_unknown_notifications():
     # no session needed, but a body is
     r = http("POST", NOTIFY_PATH, json_body={})
     assert r.status == 400, r.body
+
+
+def test_unconfigured_root_answers_503():
+    """Without KHEDMA_APPLE_ROOT_CA nothing is accepted: both routes answer 503."""
+    user, token = signup()
+    _, order_id = pending_order(user)
+    jws = signed_tx(order_id)["signedTransaction"]
+    # empty rather than removed: deploy/lib.sh fills unset variables from the emulators' lines
+    khedmad_restart(env={"KHEDMA_APPLE_ROOT_CA": ""})
+    try:
+        assert_envelope(submit(token, order_id, jws), 503, "App Store verification is not configured")
+        r = http("POST", NOTIFY_PATH, json_body={"signedPayload": jws})
+        assert_envelope(r, 503, "App Store verification is not configured")
+    finally:
+        khedmad_restart(env={"KHEDMA_APPLE_ROOT_CA": os.path.join(VAR, "run", "appstore-root.pem")})
+    assert_envelope(submit(token, order_id, jws), 200)
