@@ -170,10 +170,16 @@ def test_notifications_applied_once_each():
     assert again["delivery"]["status_code"] == 200 and body["data"]["duplicate"] is True, body
     assert sub_row(sub_id)["end"] == row["end"]
     # renewal status off and on
-    notify(otid, "DID_CHANGE_RENEWAL_STATUS", autoRenewStatus=0, subtype="AUTO_RENEW_DISABLED")
+    off = notify(otid, "DID_CHANGE_RENEWAL_STATUS", autoRenewStatus=0, subtype="AUTO_RENEW_DISABLED")
     assert sub_row(sub_id)["cancel"] is True
     notify(otid, "DID_CHANGE_RENEWAL_STATUS", autoRenewStatus=1, subtype="AUTO_RENEW_ENABLED")
     assert sub_row(sub_id)["cancel"] is False
+    # the "off" one replayed after "on": applied again it would stop renewal; it must not
+    events = sql(f"SELECT COUNT(*) FROM subscription_events WHERE subscription_id = '{sub_id}'")
+    again = appstore("notifications", {"signedPayload": off["signedPayload"]})
+    assert json.loads(again["delivery"]["response_body"])["data"]["duplicate"] is True
+    assert sub_row(sub_id)["cancel"] is False
+    assert sql(f"SELECT COUNT(*) FROM subscription_events WHERE subscription_id = '{sub_id}'") == events
     # billing failed: past_due, still VIP; then expired: VIP gone
     notify(otid, "DID_FAIL_TO_RENEW")
     assert sub_row(sub_id)["status"] == "past_due"
