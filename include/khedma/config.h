@@ -48,6 +48,7 @@ struct config {
     bool webhook_allow_private;
     char *trpc_transformer;  /* none | superjson */
     long gateway_timeout_ms; /* KHEDMA_GATEWAY_TIMEOUT_MS, 10000 */
+    long vat_rate;           /* KHEDMA_VAT_RATE: percent included in VIP prices, 0..100, 20 */
     int public_cache_s;      /* KHEDMA_PUBLIC_CACHE_S: how long nginx may keep a public read, 1;
                                 0 = never (no X-Accel-Expires is sent) */
     bool secure_cookies;     /* public_url starts with https:// */

@@ -55,4 +55,11 @@ enum paytabs_refund_outcome paytabs_parse_refund(const char *body, size_t len,
  * "<tran_ref>:<response_status>": PayTabs calls back once per status change. */
 void paytabs_parse_event(const char *body, size_t len, struct gateway_event *ev);
 
+/* POSTs body to the API path with the server key (paytabs_vip.c's calls); -1 when the
+ * gateway is not configured or the call failed, else 0 with the answer in r (free it with
+ * httpclient_response_free). */
+struct httpclient_response;
+int paytabs_post(const char *op, const char *path, json_object *body,
+                 struct httpclient_response *r);
+
 #endif

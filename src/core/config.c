@@ -152,6 +152,8 @@ static int load_numbers(struct loader *ld)
     if (load_long(ld, "KHEDMA_PUBLIC_CACHE_S", 0, 3600, 1, &v) < 0)
         return -1;
     c->public_cache_s = (int)v;
+    if (load_long(ld, "KHEDMA_VAT_RATE", 0, 100, 20, &c->vat_rate) < 0)
+        return -1;
     return load_long(ld, "KHEDMA_GATEWAY_TIMEOUT_MS", 1, 600000, 10000, &c->gateway_timeout_ms);
 }
 

@@ -20,6 +20,7 @@
 #include "khedma/handlers_lifecycle.h"
 #include "khedma/handlers_orders.h"
 #include "khedma/handlers_orders_read.h"
+#include "khedma/handlers_vip.h"
 #include "khedma/rest.h"
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
@@ -61,6 +62,9 @@ static const struct route routes[] = {
     {"POST", "/api/orders/{id}/cancel", handlers_lifecycle_cancel, CACHE_NEVER},
     {"GET", "/api/orders/{id}/events", handlers_lifecycle_events, CACHE_NEVER},
     {"POST", "/api/orders/{id}/review", handlers_lifecycle_review, CACHE_NEVER},
+    {"GET", "/api/vip-packages", handlers_vip_packages, CACHE_PUBLIC},
+    {"GET", "/api/subscriptions/me", handlers_vip_my_subscription, CACHE_NEVER},
+    {"POST", "/api/subscriptions/me/cancel", handlers_vip_cancel, CACHE_NEVER},
     {"GET", "/api/notifications", handlers_lifecycle_notifications, CACHE_NEVER},
     {"POST", "/api/notifications/read-all", handlers_lifecycle_notifications_read_all, CACHE_NEVER},
     {"POST", "/api/notifications/{id}/read", handlers_lifecycle_notification_read, CACHE_NEVER},

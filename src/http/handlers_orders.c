@@ -17,6 +17,7 @@
 #include "khedma/rest.h"
 #include "khedma/utf8.h"
 #include "khedma/validate.h"
+#include "khedma/vip_checkout.h"
 #include "khedma/webhook_guard.h"
 
 #define META_MAX 4096
@@ -38,7 +39,20 @@ void handlers_orders_checkout(struct ctx *c)
     if (!body)
         return;
     const struct user *u = rest_require_user(c);
-    if (u) {
+    json_object *vip_package = json_object_object_get(body, "vip_package_id");
+    const char *iap_product = jsonx_str(body, "iap_product_id");
+    if (u && (vip_package || json_object_object_get(body, "iap_product_id"))) {
+        /* A VIP checkout (src/vip/vip_checkout.c); package_id keeps the gig checkout below. */
+        struct vip_checkout_input in = {jsonx_str(body, "payment_method"), vip_package, iap_product,
+                                        c->req->remote_addr};
+        json_object *data = NULL;
+        struct err e = {0};
+        if (vip_checkout(c->db, u, &in, &data, &e) == E_OK)
+            rest_ok(c, 200, data);
+        else
+            rest_error(c, &e);
+        err_clear(&e);
+    } else if (u) {
         struct checkout_input in = {either(body, "payment_method", "paymentMethod"),
                                     either(body, "package_id", "packageId"),
                                     either(body, "gig_id", "gigId"), c->req->remote_addr};

@@ -15,6 +15,7 @@
 #include "khedma/trpc.h"
 #include "khedma/trpc_procs.h"
 #include "khedma/trpc_procs_orders.h"
+#include "khedma/vip_read.h"
 
 static const struct user *need_user(struct ctx *c, struct err *e)
 {
@@ -174,6 +175,23 @@ static enum errkind p_by_username(struct ctx *c, json_object *in, json_object **
     return gigs_read_by_username(c->db, username, out, e);
 }
 
+static enum errkind p_vip_packages(struct ctx *c, json_object *in, json_object **out, struct err *e)
+{
+    (void)in;
+    return vip_read_packages(c->db, out, e);
+}
+
+/* Its data is null when the user has no subscription (a NULL output). */
+static enum errkind p_vip_my_subscription(struct ctx *c, json_object *in, json_object **out,
+                                          struct err *e)
+{
+    (void)in;
+    const struct user *u = need_user(c, e);
+    if (!u)
+        return e->kind;
+    return vip_read_my_subscription(c->db, u->id, out, e);
+}
+
 static enum errkind p_categories(struct ctx *c, json_object *in, json_object **out, struct err *e)
 {
     return gigs_read_categories(c->db, out, e);
@@ -200,6 +218,8 @@ static const struct trpc_proc procs[] = {
     {"gig.getDescriptionFaq", TRPC_QUERY, p_description_faq, CACHE_PUBLIC},
     {"gig.getGigGallery", TRPC_QUERY, p_gallery, CACHE_PUBLIC},
     {"category.list", TRPC_QUERY, p_categories, CACHE_PUBLIC},
+    {"vip.packages", TRPC_QUERY, p_vip_packages, CACHE_PUBLIC},
+    {"vip.mySubscription", TRPC_QUERY, p_vip_my_subscription, CACHE_NEVER},
     {"order.checkout", TRPC_MUTATION, trpc_procs_orders_checkout, CACHE_NEVER},
     {"order.create", TRPC_MUTATION, trpc_procs_orders_create, CACHE_NEVER},
     {"order.list", TRPC_QUERY, trpc_procs_orders_list, CACHE_NEVER},

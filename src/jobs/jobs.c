@@ -22,6 +22,7 @@
 #include "khedma/jobs_clock.h"
 #include "khedma/jobs_orders.h"
 #include "khedma/jobs_payments.h"
+#include "khedma/jobs_vip.h"
 #include "khedma/log.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
@@ -75,6 +76,9 @@ static const struct {
     {"checkout expiry", jobs_payments_expire_checkouts},
     {"reconciliation", jobs_payments_reconcile},
     {"refunds", jobs_payments_refunds},
+    {"vip reconciliation", jobs_vip_reconcile},
+    {"vip charges", jobs_vip_charges},
+    {"vip app store lapses", jobs_vip_app_store_lapses},
 };
 
 void jobs_tick(struct db *db, const struct jobs_clock *clock)

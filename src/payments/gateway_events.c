@@ -18,6 +18,7 @@
 #include "khedma/log.h"
 #include "khedma/money.h"
 #include "khedma/order_store.h"
+#include "khedma/vip_checkout.h"
 
 /* Store the event row (authentic or not). DB_DUPLICATE means an authentic repeat. */
 static int store_event(struct db *db, const struct gateway_event *ev, bool valid, const char *body,
@@ -178,5 +179,14 @@ enum errkind gateway_events_paytabs(struct db *db, const char *body, size_t len,
         return reject(db, &ev, body, len, e);
     if (!ev.id[0])
         return err_set(e, E_BAD_REQUEST, "Malformed callback");
+    /* A VIP subscription order's transaction: confirmed by asking PayTabs, once. */
+    bool vip = false;
+    const char *outcome = NULL;
+    if (vip_checkout_confirm(db, ev.transaction_id, &vip, &outcome, e) != E_OK)
+        return e->kind;
+    if (vip) {
+        *out = answer(outcome);
+        return E_OK;
+    }
     return handle_event(db, &ev, body, len, out, e);
 }

@@ -292,6 +292,16 @@ static int post(const char *path, json_object *body, struct httpclient_response 
     return rc;
 }
 
+/* The authenticated POST for the subscription calls (paytabs_vip.c): same key, same limits. */
+int paytabs_post(const char *op, const char *path, json_object *body, struct httpclient_response *r)
+{
+    if (!configured(op)) {
+        memset(r, 0, sizeof *r);
+        return -1;
+    }
+    return post(path, body, r);
+}
+
 static enum errkind payment_page(const struct gateway_checkout_request *req,
                                  struct gateway_checkout_result *res, struct err *e)
 {

@@ -256,6 +256,12 @@ class Emulator:
         txs = [t for t in self.paytabs_transactions(cart_id) if t["tran_type"] == "Sale"]
         return txs[-1] if txs else None
 
+    def decline_next_recurring(self, tran_ref=None, token=None, count=1, status="D"):
+        """Make the next `count` recurring sales charged with a token answer `status` (D by default);
+        the token is named by itself or by the tran_ref of the tokenised payment that created it."""
+        return self.call("POST", "/paytabs/recurring/decline", self._opts(
+            tran_ref=tran_ref, token=token, count=count, status=status))
+
     def complete_paytabs(self, tran_ref, status="A", callback=True, callback_url=None, response_code=None,
                          response_message=None, force=None, card=None, **delivery):
         """Finish a payment page (or a pending refund) with a response_status (A, D, E, V, P, H, X, C)
@@ -306,6 +312,6 @@ for _name in ("health", "config", "set_config", "reset", "requests", "last_seq",
               "faults", "clear_faults", "deliveries", "delivery", "replay", "sign", "tokens", "token",
               "find_token", "pay_token", "create_transaction", "transactions", "transaction",
               "set_transaction", "send_youcanpay_event", "paytabs_transactions", "paytabs_transaction",
-              "find_paytabs", "complete_paytabs", "send_paytabs_callback"):
+              "find_paytabs", "complete_paytabs", "send_paytabs_callback", "decline_next_recurring"):
     globals()[_name] = _delegate(_name)
 del _name

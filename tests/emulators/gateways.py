@@ -11,7 +11,9 @@ Layout under http://HOST:PORT (see README.md for every field):
   /youcanpay/api/tokenize              POST multipart/form-data        (KHEDMA_YOUCANPAY_API base)
   /youcanpay/api/transactions/{id}     GET ?pri_key=...
   /youcanpay/payment-form/{token}      GET page, POST test card        (KHEDMA_YOUCANPAY_PAYMENT_FORM base)
-  /paytabs/payment/request             POST JSON, header authorization (KHEDMA_PAYTABS_API base)
+  /paytabs/payment/request             POST JSON, header authorization (KHEDMA_PAYTABS_API base):
+                                       sale or auth (hosted page, tokenise), capture, void, refund,
+                                       and tokenised recurring sales
   /paytabs/payment/query               POST JSON, header authorization
   /paytabs/payment/page/{id}           GET page, POST test card
   /__emulator/...                      test control API (not part of either real service)
@@ -54,9 +56,11 @@ EP_YCP_TRANSACTIONS = "youcanpay.transactions"
 EP_YCP_FORM = "youcanpay.payment_form"
 EP_PT_REQUEST = "paytabs.request"
 EP_PT_REFUND = "paytabs.refund"
+# capture and void of an auth, and recurring sales with a token: calls on an earlier transaction.
+EP_PT_FOLLOWUP = "paytabs.followup"
 EP_PT_QUERY = "paytabs.query"
 EP_PT_PAGE = "paytabs.payment_page"
-API_ENDPOINTS = (EP_YCP_TOKENIZE, EP_YCP_TRANSACTIONS, EP_PT_REQUEST, EP_PT_REFUND, EP_PT_QUERY)
+API_ENDPOINTS = (EP_YCP_TOKENIZE, EP_YCP_TRANSACTIONS, EP_PT_REQUEST, EP_PT_REFUND, EP_PT_QUERY, EP_PT_FOLLOWUP)
 PAGE_ENDPOINTS = (EP_YCP_FORM, EP_PT_PAGE)
 FAULT_KINDS = ("500", "status", "malformed", "empty", "html", "hang", "close", "missing_field", "outcome")
 
@@ -66,6 +70,7 @@ DEFAULT_MISSING_FIELD = {
     EP_YCP_TRANSACTIONS: "status",
     EP_PT_REQUEST: "redirect_url",
     EP_PT_REFUND: "payment_result",
+    EP_PT_FOLLOWUP: "payment_result",
     EP_PT_QUERY: "payment_result",
 }
 
@@ -386,6 +391,7 @@ class State:
             self.ycp_tx = {}
             self.pt_tx = {}
             self.pt_pages = {}
+            self.pt_tokens = {}
             self.requests = []
             self.deliveries = {}
             self.faults = []
@@ -708,8 +714,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(405, "method not allowed; use " + ", ".join(sorted(set(allowed))))
                 raise HttpError(404, "no such endpoint")
             fn, endpoint, params = match
-            if endpoint == EP_PT_REQUEST and self._is_refund():
-                endpoint = EP_PT_REFUND
+            if endpoint == EP_PT_REQUEST:
+                endpoint = self._request_endpoint()
             self.endpoint = endpoint
             if endpoint is not None:
                 self._start_record(endpoint, method)
@@ -738,12 +744,19 @@ class Handler(BaseHTTPRequestHandler):
             self.log(f"{what} {method} {self.req_path}{'?' + q if q else ''} "
                      f"{self.sent_status if self.sent_status is not None else 'closed'} {elapsed}ms{extra}")
 
-    def _is_refund(self):
+    def _request_endpoint(self):
+        """payment/request serves several calls; refunds and follow-ups have their own names."""
         try:
             data = json.loads(self.body)
         except ValueError:
-            return False
-        return isinstance(data, dict) and data.get("tran_type") == "refund"
+            return EP_PT_REQUEST
+        if not isinstance(data, dict):
+            return EP_PT_REQUEST
+        if data.get("tran_type") == "refund":
+            return EP_PT_REFUND
+        if data.get("tran_type") in ("capture", "void") or data.get("tran_class") == "recurring":
+            return EP_PT_FOLLOWUP
+        return EP_PT_REQUEST
 
     def _error_reply(self, status, message):
         if self.req_path.startswith("/youcanpay/"):
@@ -1219,6 +1232,8 @@ def pt_view(cfg, tx, api=False, callback=False):
               "tran_total": tx["cart_amount"]})
     if tx.get("customer_details") is not None:
         v["customer_details"] = tx["customer_details"]
+    if tx.get("token"):
+        v["token"] = tx["token"]
     v["payment_result"] = pt_result_fields(tx)
     if tx["status"] != "P" and tx.get("card"):
         v["payment_info"] = {"payment_method": tx["card"]["scheme"], "card_type": "Credit",
@@ -1235,7 +1250,9 @@ def pt_control_view(cfg, tx):
     v.update({"status": tx["status"], "callback": tx.get("callback"), "return": tx.get("return"),
               "redirect_url": (cfg.pt_api + "/payment/page/" + tx["page_id"]) if tx.get("page_id") else None,
               "refunded_total": tx.get("refunded_total"), "refunds": list(tx.get("refunds", [])),
-              "created_at": tx["created_at"], "cart_id_matches_original": tx.get("cart_id_matches_original")})
+              "created_at": tx["created_at"], "cart_id_matches_original": tx.get("cart_id_matches_original"),
+              "tran_class": tx.get("tran_class"), "captured_by": tx.get("captured_by"),
+              "voided_by": tx.get("voided_by"), "token_tran_ref": tx.get("token_tran_ref")})
     return v
 
 
@@ -1249,6 +1266,11 @@ def pt_set_status(state, tx, status, code=None, message=None):
     tx["response_code"] = dflt_code if code is None else str(code)
     tx["response_message"] = dflt_msg if message is None else str(message)
     tx["transaction_time"] = pt_time(time.time())
+    if status == "A" and tx.get("tokenise") and not tx.get("token"):
+        # PayTabs gives the card token with the approval of a tokenised sale or auth.
+        tx["token"] = secrets.token_hex(16).upper()
+        state.pt_tokens[tx["token"]] = {"tran_ref": tx["tran_ref"], "currency": tx["cart_currency"],
+                                        "declines": []}
     if tx["tran_type"] == "Refund" and old != status:
         orig = state.pt_tx.get(tx["previous_tran_ref"])
         if orig is not None:
@@ -1291,13 +1313,21 @@ def pt_request(h):
     tran_type = data.get("tran_type")
     if tran_type == "refund":
         return pt_refund(h, data)
-    if tran_type in ("auth", "capture", "void", "release", "register"):
-        return pt_error(400, 2, f"tran_type {tran_type!r} is not supported by the emulator (sale, refund)")
-    if tran_type != "sale":
-        return pt_error(400, 2, "Invalid tran_type: expected sale or refund")
+    if tran_type in ("capture", "void"):
+        return pt_settle_auth(h, data, tran_type)
+    if tran_type == "sale" and data.get("tran_class") == "recurring":
+        return pt_recurring(h, data)
+    if tran_type in ("release", "register"):
+        return pt_error(400, 2, f"tran_type {tran_type!r} is not supported by the emulator")
+    if tran_type not in ("sale", "auth"):
+        return pt_error(400, 2, "Invalid tran_type: expected sale, auth, capture, void or refund")
     error = pt_validate_cart(cfg, data)
     if error:
         return error
+    tokenise = data.get("tokenise")
+    if tokenise is not None and (isinstance(tokenise, bool) or tokenise not in (2, 3, 4, 5)):
+        return pt_error(400, 2, "tokenise: 2, 3, 4 or 5 (the token format) when given")
+    shown_type = "Auth" if tran_type == "auth" else "Sale"
     amount = pt_amount(data["cart_amount"], data["cart_currency"])[0]
     cd = data.get("customer_details")
     if not isinstance(cd, dict):
@@ -1323,26 +1353,26 @@ def pt_request(h):
         now = time.time()
         if cfg.pt_duplicate_window > 0:
             for other in state.pt_tx.values():
-                if (other["tran_type"] == "Sale" and other["cart_id"] == data["cart_id"]
+                if (other["tran_type"] == shown_type and other["cart_id"] == data["cart_id"]
                         and other["cart_currency"] == data["cart_currency"]
                         and Decimal(other["cart_amount"]) == amount
                         and now - other["created_ts"] < cfg.pt_duplicate_window):
                     return pt_error(409, 4, "Duplicate Request")
         tran_ref = state.next_tran_ref()
         page_id = secrets.token_hex(20).upper()
-        tx = {"tran_ref": tran_ref, "tran_type": "Sale", "tran_class": "ecom", "cart_id": data["cart_id"],
+        tx = {"tran_ref": tran_ref, "tran_type": shown_type, "tran_class": "ecom", "cart_id": data["cart_id"],
               "cart_description": data["cart_description"], "cart_currency": data["cart_currency"],
               "cart_amount": pt_amount_str(amount, data["cart_currency"]),
               "customer_details": json.loads(json.dumps(cd)), "callback": data["callback"],
               "return": data["return"], "status": "P", "response_code": "",
               "response_message": "Pending", "transaction_time": pt_time(now), "created_at": iso_ms(now),
               "created_ts": now, "page_id": page_id, "refunded_total": pt_amount_str(0, data["cart_currency"]),
-              "reserved_refund": "0", "refunds": [], "card": None}
+              "reserved_refund": "0", "refunds": [], "card": None, "tokenise": tokenise is not None}
         state.pt_tx[tran_ref] = tx
         state.pt_pages[page_id] = tran_ref
     rec["tran_ref"] = tran_ref
     return Reply(200, {
-        "tran_ref": tran_ref, "tran_type": "Sale", "cart_id": tx["cart_id"],
+        "tran_ref": tran_ref, "tran_type": shown_type, "cart_id": tx["cart_id"],
         "cart_description": tx["cart_description"], "cart_currency": tx["cart_currency"],
         "cart_amount": tx["cart_amount"], "tran_currency": tx["cart_currency"], "tran_total": tx["cart_amount"],
         "callback": tx["callback"], "return": tx["return"],
@@ -1352,9 +1382,9 @@ def pt_request(h):
     })
 
 
-def pt_validate_cart(cfg, data):
-    if data.get("tran_class") != "ecom":
-        return pt_error(400, 2, "Invalid tran_class: expected ecom")
+def pt_validate_cart(cfg, data, tran_class="ecom"):
+    if data.get("tran_class") != tran_class:
+        return pt_error(400, 2, f"Invalid tran_class: expected {tran_class}")
     cart_id = data.get("cart_id")
     if not isinstance(cart_id, str) or not cart_id.strip() or len(cart_id) > 64:
         return pt_error(400, 2, "cart_id: required string of 1 to 64 characters")
@@ -1414,6 +1444,88 @@ def pt_refund(h, data):
         pt_set_status(state, tx, outcome)
         reply = pt_view(cfg, tx, api=True)
     h.rec["tran_ref"] = tran_ref
+    return Reply(200, reply)
+
+
+def pt_outcome(h, default="A"):
+    """The response_status a fault of kind outcome asks for, else default."""
+    if h.fault and h.fault["kind"] == "outcome":
+        outcome = str(h.fault.get("outcome") or "D").upper()
+        return outcome if outcome in PT_STATUSES else "D"
+    return default
+
+
+def pt_new_tx(state, data, tran_type, tran_class, amount, orig, **extra):
+    """A transaction made by an API call on an earlier one (caller holds the lock)."""
+    now = time.time()
+    tran_ref = state.next_tran_ref()
+    tx = {"tran_ref": tran_ref, "tran_type": tran_type, "tran_class": tran_class,
+          "cart_id": data["cart_id"], "cart_description": data["cart_description"],
+          "cart_currency": data["cart_currency"], "cart_amount": pt_amount_str(amount, data["cart_currency"]),
+          "customer_details": orig.get("customer_details"), "callback": data.get("callback"), "return": None,
+          "status": "D", "response_code": "", "response_message": "", "transaction_time": pt_time(now),
+          "created_at": iso_ms(now), "created_ts": now, "page_id": None, "card": orig.get("card"),
+          "refunded_total": pt_amount_str(0, data["cart_currency"]), "reserved_refund": "0", "refunds": []}
+    tx.update(extra)
+    state.pt_tx[tran_ref] = tx
+    return tx
+
+
+def pt_settle_auth(h, data, kind):
+    """capture or void of an authorised auth, once, for the authorised amount."""
+    cfg, state = h.cfg, h.state
+    error = pt_validate_cart(cfg, data)
+    if error:
+        return error
+    ref = data.get("tran_ref")
+    if not isinstance(ref, str) or not ref:
+        return pt_error(400, 2, f"tran_ref: required for a {kind}")
+    amount = pt_amount(data["cart_amount"], data["cart_currency"])[0]
+    outcome = pt_outcome(h)
+    with state.lock:
+        orig = state.pt_tx.get(ref)
+        if orig is None:
+            return pt_error(400, 113, "Invalid transaction reference")
+        if orig["tran_type"] != "Auth" or orig["status"] != "A":
+            return pt_error(400, 2, f"Transaction is not eligible for {kind}: only an authorised auth")
+        if orig.get("captured_by") or orig.get("voided_by"):
+            done = "captured" if orig.get("captured_by") else "voided"
+            return pt_error(400, 2, f"Transaction is not eligible for {kind}: already {done}")
+        if data["cart_currency"] != orig["cart_currency"]:
+            return pt_error(400, 206, "Currency mismatch")
+        if amount != Decimal(orig["cart_amount"]):
+            return pt_error(400, 2, f"cart_amount: must be the authorised amount ({orig['cart_amount']})")
+        tx = pt_new_tx(state, data, kind.capitalize(), "ecom", amount, orig, previous_tran_ref=ref)
+        pt_set_status(state, tx, outcome)
+        if outcome == "A":
+            orig["captured_by" if kind == "capture" else "voided_by"] = tx["tran_ref"]
+        reply = pt_view(cfg, tx, api=True)
+    h.rec["tran_ref"] = tx["tran_ref"]
+    return Reply(200, reply)
+
+
+def pt_recurring(h, data):
+    """A sale charged with a token issued by an approved tokenised sale or auth of this emulator."""
+    cfg, state = h.cfg, h.state
+    error = pt_validate_cart(cfg, data, "recurring")
+    if error:
+        return error
+    token, ref = data.get("token"), data.get("tran_ref")
+    if not isinstance(token, str) or not token or not isinstance(ref, str) or not ref:
+        return pt_error(400, 2, "token and tran_ref: required for a recurring sale")
+    amount = pt_amount(data["cart_amount"], data["cart_currency"])[0]
+    with state.lock:
+        tok = state.pt_tokens.get(token)
+        if tok is None or tok["tran_ref"] != ref:
+            return pt_error(400, 2, "Invalid token or transaction reference")
+        if data["cart_currency"] != tok["currency"]:
+            return pt_error(400, 206, "Currency mismatch")
+        outcome = tok["declines"].pop(0) if tok["declines"] else "A"
+        outcome = pt_outcome(h, outcome)
+        tx = pt_new_tx(state, data, "Sale", "recurring", amount, state.pt_tx[ref], token_tran_ref=ref)
+        pt_set_status(state, tx, outcome)
+        reply = pt_view(cfg, tx, api=True)
+    h.rec["tran_ref"] = tx["tran_ref"]
     return Reply(200, reply)
 
 
@@ -1503,7 +1615,7 @@ def pt_return_fields(cfg, tx):
     fields = {"acquirerMessage": "", "acquirerRRN": "", "cartId": tx["cart_id"],
               "customerEmail": (tx.get("customer_details") or {}).get("email", ""),
               "respCode": tx["response_code"], "respMessage": tx["response_message"],
-              "respStatus": tx["status"], "token": "", "tranRef": tx["tran_ref"]}
+              "respStatus": tx["status"], "token": tx.get("token") or "", "tranRef": tx["tran_ref"]}
     kept = {k: v for k, v in fields.items() if v not in (None, "", "0")}
     query = "&".join(urllib.parse.quote_plus(k, safe="").replace("~", "%7E") + "="
                      + urllib.parse.quote_plus(str(v), safe="").replace("~", "%7E")
@@ -1647,6 +1759,8 @@ CONTROL_INDEX = {
     "GET /__emulator/paytabs/transactions/{tran_ref}": "one transaction (with callback/return URLs)",
     "POST /__emulator/paytabs/complete": "{tran_ref, status?=A, callback?=true, callback_url?, ...}",
     "POST /__emulator/paytabs/callbacks": "{tran_ref, url?, signature_mode?, tamper?, ...}: send again",
+    "POST /__emulator/paytabs/recurring/decline": "{tran_ref | token, count?=1, status?=D}: the next recurring "
+                                                  "charges with that token answer status",
     "GET /__emulator/deliveries": "webhooks/callbacks sent (?gateway=)",
     "GET /__emulator/deliveries/{id}": "one delivery",
     "POST /__emulator/deliveries/{id}/replay": "{url?, copies?, concurrent?, wait?}: same bytes, same signature",
@@ -1749,8 +1863,9 @@ def c_fault_add(h):
             raise HttpError(400, "field must be a dotted path")
         fault["field"] = data["field"]
     if kind == "outcome":
-        if endpoint not in (EP_PT_REFUND, EP_PT_QUERY, EP_YCP_TRANSACTIONS):
-            raise HttpError(400, "outcome applies to paytabs.refund, paytabs.query and youcanpay.transactions")
+        if endpoint not in (EP_PT_FOLLOWUP, EP_PT_REFUND, EP_PT_QUERY, EP_YCP_TRANSACTIONS):
+            raise HttpError(400, "outcome applies to paytabs.followup, paytabs.refund, paytabs.query and "
+                                 "youcanpay.transactions")
         outcome = data.get("outcome")
         if endpoint == EP_YCP_TRANSACTIONS:
             if outcome not in (1, 0, -1):
@@ -1952,7 +2067,7 @@ def c_pt_complete(h):
             raise HttpError(404, "no such transaction")
         if tx["status"] in PT_FINAL and not _bool(data.get("force")):
             raise HttpError(409, f"transaction already final with status {tx['status']} (force=true to change it)")
-        if tx["tran_type"] == "Sale" and not tx.get("card"):
+        if tx["tran_type"] in ("Sale", "Auth") and not tx.get("card"):
             card = str(data.get("card") or "4111111111111111")
             tx["card"] = {"scheme": card_scheme(card), "masked": mask_card(card)}
         pt_set_status(h.state, tx, status, data.get("response_code"), data.get("response_message"))
@@ -1987,6 +2102,25 @@ def c_pt_callback(h):
     with h.state.lock:
         out = _public_deliveries(recs)
     return ctl(200, {"delivery": out[0], "deliveries": out})
+
+
+@route("POST", r"/__emulator/paytabs/recurring/decline")
+def c_pt_recurring_decline(h):
+    data = h.json_body()
+    status = str(data.get("status", "D")).upper()
+    if status not in PT_STATUSES or status == "A":
+        raise HttpError(400, "status must be one of " + ", ".join(s for s in PT_STATUSES if s != "A"))
+    count = data.get("count", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 100:
+        raise HttpError(400, "count must be an integer from 1 to 100")
+    with h.state.lock:
+        tok = h.state.pt_tokens.get(str(data.get("token") or ""))
+        if tok is None and data.get("tran_ref"):
+            tok = next((t for t in h.state.pt_tokens.values() if t["tran_ref"] == data["tran_ref"]), None)
+        if tok is None:
+            raise HttpError(404, "no such token (give the token or the tran_ref that created it)")
+        tok["declines"].extend([status] * count)
+        return ctl(200, {"tran_ref": tok["tran_ref"], "pending_declines": list(tok["declines"])})
 
 
 @route("GET", r"/__emulator/deliveries")

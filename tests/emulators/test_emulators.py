@@ -631,7 +631,8 @@ def test_pt_request_auth():
 def test_pt_request_validation():
     cd = pt_sale_body()["customer_details"]
     cases = [
-        {"tran_type": "Sale"}, {"tran_type": "auth"}, {"tran_type": None}, {"tran_class": "moto"},
+        {"tran_type": "Sale"}, {"tran_type": "capture"}, {"tran_type": None}, {"tran_class": "moto"},
+        {"tokenise": 1}, {"tokenise": True}, {"tokenise": "2"},
         {"tran_class": None}, {"cart_id": ""}, {"cart_id": None}, {"cart_id": "x" * 65},
         {"cart_currency": "XYZ"}, {"cart_currency": "mad"}, {"cart_currency": None},
         {"cart_amount": "500.00"}, {"cart_amount": 0}, {"cart_amount": -5}, {"cart_amount": 500.123},
@@ -1118,6 +1119,124 @@ def test_start_stop_scripts():
     finally:
         subprocess.run([os.path.join(HERE, "stop"), var], env=env, capture_output=True, timeout=30)
         shutil.rmtree(var, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# PayTabs auth, capture, void and tokenised recurring sales (VIP subscriptions)
+
+def pt_manage(kind, tran_ref, amount, cart_id="1", currency="MAD", **over):
+    body = {"profile_id": int(PT_PROFILE), "tran_type": kind, "tran_class": "ecom", "tran_ref": tran_ref,
+            "cart_id": cart_id, "cart_currency": currency, "cart_amount": amount,
+            "cart_description": "Payment for Subscription order number " + cart_id}
+    body.update(over)
+    return pt_post("/payment/request", body)
+
+
+def pt_recurring(token, tran_ref, amount=99, cart_id="2", **over):
+    body = {"profile_id": int(PT_PROFILE), "tran_type": "sale", "tran_class": "recurring", "token": token,
+            "tran_ref": tran_ref, "cart_id": cart_id, "cart_currency": "MAD", "cart_amount": amount,
+            "cart_description": "Payment for Subscription order number " + cart_id}
+    body.update(over)
+    return pt_post("/payment/request", body)
+
+
+def pt_authorised(tran_type="auth", amount=99, tokenise=2):
+    """An approved (tokenised) auth or sale, with its token as the query answers it."""
+    j = pt_sale(tran_type=tran_type, cart_amount=amount, tokenise=tokenise)
+    assert j["tran_type"] == tran_type.capitalize(), j
+    EMU.complete_paytabs(j["tran_ref"], status="A", callback=False)
+    q = pt_query(j["tran_ref"]).json
+    return j, q
+
+
+def test_pt_auth_tokenise():
+    j, q = pt_authorised()
+    assert q["tran_type"] == "Auth" and q["payment_result"]["response_status"] == "A", q
+    assert re.fullmatch(r"[0-9A-F]{32}", q["token"]), q
+    s, qs = pt_authorised(tran_type="sale", tokenise=None)
+    assert "token" not in qs, qs                                 # not tokenised, no token
+    d = pt_sale(tran_type="auth", tokenise=2)
+    EMU.complete_paytabs(d["tran_ref"], status="D", callback=False)
+    assert "token" not in pt_query(d["tran_ref"]).json           # a declined card gives no token
+
+
+def test_pt_capture_once():
+    j, q = pt_authorised(amount=99)
+    ref = j["tran_ref"]
+    assert pt_manage("capture", ref, 98, j["cart_id"]).status == 400        # not the authorised amount
+    assert pt_manage("capture", ref, 99, j["cart_id"], currency="USD").json["code"] == 206
+    assert pt_manage("capture", ref, 99, j["cart_id"], tran_class="recurring").status == 400
+    assert pt_manage("capture", "TST0000000000001", 99).json["code"] == 113
+    r = pt_manage("capture", ref, 99, j["cart_id"])
+    assert r.status == 200, r
+    c = r.json
+    assert c["tran_type"] == "Capture" and c["previous_tran_ref"] == ref and c["tran_ref"] != ref
+    assert c["payment_result"]["response_status"] == "A" and c["cart_amount"] == "99.00"
+    assert EMU.paytabs_transaction(ref)["captured_by"] == c["tran_ref"]
+    r = pt_manage("capture", ref, 99, j["cart_id"])
+    assert r.status == 400 and "already captured" in r.json["message"], r
+    r = pt_manage("void", ref, 99, j["cart_id"])
+    assert r.status == 400 and "already captured" in r.json["message"], r
+    assert pt_query(c["tran_ref"]).json["tran_type"] == "Capture"
+
+
+def test_pt_void_once_and_refusals():
+    j, q = pt_authorised(amount=99)
+    ref = j["tran_ref"]
+    r = pt_manage("void", ref, 99, j["cart_id"])
+    assert r.status == 200 and r.json["tran_type"] == "Void", r
+    assert r.json["payment_result"]["response_status"] == "A"
+    assert EMU.paytabs_transaction(ref)["voided_by"] == r.json["tran_ref"]
+    for kind in ("void", "capture"):
+        r = pt_manage(kind, ref, 99, j["cart_id"])
+        assert r.status == 400 and "already voided" in r.json["message"], r
+    s, _ = pt_authorised(tran_type="sale")
+    r = pt_manage("void", s["tran_ref"], 99, s["cart_id"])
+    assert r.status == 400 and "only an authorised auth" in r.json["message"], r  # a sale is not an auth
+    p = pt_sale(tran_type="auth", cart_amount=99)
+    assert pt_manage("capture", p["tran_ref"], 99, p["cart_id"]).status == 400   # still pending
+    a, _ = pt_authorised()
+    EMU.fault("paytabs.followup", "outcome", outcome="D")
+    r = pt_manage("capture", a["tran_ref"], 99, a["cart_id"])
+    assert r.status == 200 and r.json["payment_result"]["response_status"] == "D", r
+    assert EMU.paytabs_transaction(a["tran_ref"])["captured_by"] is None          # a declined capture
+    assert pt_manage("capture", a["tran_ref"], 99, a["cart_id"]).json["payment_result"]["response_status"] == "A"
+
+
+def test_pt_recurring_with_token():
+    j, q = pt_authorised(tran_type="sale", amount=99)
+    token, ref = q["token"], j["tran_ref"]
+    r = pt_recurring(token, ref, 99, "501")
+    assert r.status == 200, r
+    t = r.json
+    assert t["tran_type"] == "Sale" and t["tran_ref"] not in (ref,) and t["cart_id"] == "501"
+    assert t["payment_result"]["response_status"] == "A" and t["cart_amount"] == "99.00"
+    assert EMU.paytabs_transaction(t["tran_ref"])["tran_class"] == "recurring"
+    assert pt_query(t["tran_ref"]).json["payment_result"]["response_status"] == "A"
+    assert pt_recurring("F" * 32, ref).status == 400                         # unknown token
+    assert pt_recurring(token, "TST0000000000001").status == 400             # token of another payment
+    assert pt_recurring(token, ref, tran_class="ecom").status == 400
+    assert pt_recurring(token, ref, cart_currency="USD").status == 400
+    assert pt_recurring("", ref).status == 400
+    req = EMU.requests(endpoint="paytabs.followup")[-1]
+    assert req["headers"]["authorization"] == "[redacted]"
+
+
+def test_pt_recurring_decline_control():
+    j, q = pt_authorised(tran_type="auth", amount=99)
+    token, ref = q["token"], j["tran_ref"]
+    out = EMU.decline_next_recurring(tran_ref=ref, count=2)
+    assert out["pending_declines"] == ["D", "D"], out
+    EMU.decline_next_recurring(token=token, status="E")
+    got = [pt_recurring(token, ref, 99, str(600 + i)).json["payment_result"]["response_status"] for i in range(4)]
+    assert got == ["D", "D", "E", "A"], got
+    expect_error(lambda: EMU.decline_next_recurring(tran_ref="TST0000000000001"), 404)
+    expect_error(lambda: EMU.decline_next_recurring(token=token, status="A"), 400)
+    expect_error(lambda: EMU.decline_next_recurring(token=token, count=0), 400)
+    other, oq = pt_authorised(tran_type="sale")
+    EMU.decline_next_recurring(tran_ref=ref)
+    assert pt_recurring(oq["token"], other["tran_ref"]).json["payment_result"]["response_status"] == "A"
+    assert pt_recurring(token, ref).json["payment_result"]["response_status"] == "D"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 
 #include "khedma/jobs_clock.h"
 #include "khedma/jobs_payments.h"
+#include "khedma/jobs_vip.h"
 
 static void test_parse_offset(void **state)
 {
@@ -107,6 +108,25 @@ static void test_check_delay(void **state)
     assert_true(checks <= 20);
 }
 
+/* A declined VIP charge is retried 1, 2 and 3 days after the subscription became past_due; the
+ * fourth decline (the period-end charge and three retries) ends it. */
+static void test_vip_retry_schedule(void **state)
+{
+    (void)state;
+    long after = -1;
+    assert_true(jobs_vip_retry_after(1, &after));
+    assert_int_equal(after, 86400);
+    assert_true(jobs_vip_retry_after(2, &after));
+    assert_int_equal(after, 2 * 86400);
+    assert_true(jobs_vip_retry_after(3, &after));
+    assert_int_equal(after, 3 * 86400);
+    after = -1;
+    assert_false(jobs_vip_retry_after(4, &after));
+    assert_false(jobs_vip_retry_after(100, &after));
+    assert_false(jobs_vip_retry_after(0, &after));
+    assert_int_equal(after, -1);
+}
+
 static enum expiry_action decide(const char *provider, bool page_issued, enum expiry_lookup l)
 {
     struct expiry_facts f = {provider, page_issued, l};
@@ -157,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_parse_offset_refuses),
         cmocka_unit_test(test_clock_read),
         cmocka_unit_test(test_check_delay),
+        cmocka_unit_test(test_vip_retry_schedule),
         cmocka_unit_test(test_expiry_confirms_or_asks_later),
         cmocka_unit_test(test_expiry_cancels_only_the_provably_unpaid),
         cmocka_unit_test(test_expiry_flags_what_may_be_paid),
