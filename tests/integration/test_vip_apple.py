@@ -4,7 +4,7 @@ purchase on iOS").
 The App Store emulator (tests/emulators/appstore.py) signs StoreKit 2 transactions and App Store
 Server Notifications V2 with a chain under the root khedmad trusts (KHEDMA_APPLE_ROOT_CA), and
 "forged" ones with a chain of the same names under another root. A pending in_app_purchase order
-is written as the checkout writes it (a pending app_store subscription and its order); then the
+comes from the checkout (a pending app_store subscription and its order); then the
 signed transaction activates it, each mismatch is refused with its own message, a transaction
 bound to another user is refused, and every notification type changes the bound subscription
 once.
@@ -40,20 +40,13 @@ def appstore(path, body):
         return json.load(r)
 
 
-def _user_id(user):
-    return user["id"]
-
-
-def pending_order(user, package_id=1):
-    """A pending app_store subscription and its pending in_app_purchase order, as the checkout
-    writes them; returns (subscription id, order UUID)."""
-    sub_id = "c" + uuid.uuid4().hex[:24]
-    order_id = str(uuid.uuid4())
-    sql(f"INSERT INTO subscriptions (id, user_id, vip_package_id, provider, status) "
-        f"VALUES ('{sub_id}', '{_user_id(user)}', {package_id}, 'app_store', 'pending')")
-    sql(f"INSERT INTO subscription_orders (id, user_id, vip_package_id, subscription_id, payment_method, "
-        f"amount, tax) SELECT '{order_id}', '{_user_id(user)}', id, '{sub_id}', 'in_app_purchase', price, "
-        f"ROUND(price - price / 1.2, 2) FROM vip_packages WHERE id = {package_id}")
+def pending_order(user, token, product=MONTHLY):
+    """The in_app_purchase checkout: a pending app_store subscription and its pending order;
+    returns (subscription id, order UUID)."""
+    r = http("POST", "/api/orders/checkout", token=token,
+             json_body={"payment_method": "in_app_purchase", "iap_product_id": product})
+    order_id = assert_envelope(r, 200)["order_id"]
+    sub_id = sql(f"SELECT subscription_id FROM subscription_orders WHERE id = '{order_id}'")[0][0]
     return sub_id, order_id
 
 
@@ -77,7 +70,7 @@ def submit(token, order_id, jws):
 def buy(**fields):
     """A user with an active App Store subscription; returns (user, token, sub id, transaction)."""
     user, token = signup()
-    sub_id, order_id = pending_order(user)
+    sub_id, order_id = pending_order(user, token)
     out = signed_tx(order_id, **fields)
     assert_envelope(submit(token, order_id, out["signedTransaction"]), 200)
     return user, token, sub_id, out["transaction"]
@@ -92,7 +85,7 @@ def notify(otid, ntype, **extra):
 
 def test_signed_transaction_activates_until_expires_date():
     user, token = signup()
-    sub_id, order_id = pending_order(user)
+    sub_id, order_id = pending_order(user, token)
     expires = int(time.time() * 1000) + 30 * DAY_MS
     out = signed_tx(order_id, expiresDate=expires)
     data = assert_envelope(submit(token, order_id, out["signedTransaction"]), 200)
@@ -110,7 +103,7 @@ def test_signed_transaction_activates_until_expires_date():
 
 def test_mismatches_refused_with_their_message():
     user, token = signup()
-    sub_id, order_id = pending_order(user)
+    sub_id, order_id = pending_order(user, token)
     cases = [
         ({"bundleId": "com.example.other"}, "Transaction is for another app (bundleId)"),
         ({"productId": "ma.khedma.vip.yearly"}, "Transaction is for another product than the order's plan"),
@@ -125,7 +118,7 @@ def test_mismatches_refused_with_their_message():
 
 def test_forged_and_malformed_refused():
     user, token = signup()
-    sub_id, order_id = pending_order(user)
+    sub_id, order_id = pending_order(user, token)
     forged = signed_tx(order_id, forged=True)["signedTransaction"]
     assert_envelope(submit(token, order_id, forged), 400, "Invalid signed transaction: certificate chain not trusted")
     good = signed_tx(order_id)["signedTransaction"]
@@ -139,14 +132,14 @@ def test_forged_and_malformed_refused():
 
 def test_other_users_order_and_transaction_refused():
     owner, owner_token = signup()
-    _, order_id = pending_order(owner)
+    _, order_id = pending_order(owner, owner_token)
     _, other_token = signup()
     out = signed_tx(order_id)
     assert_envelope(submit(other_token, order_id, out["signedTransaction"]), 404, "Subscription order not found")
     # a transaction bound to another user's subscription
     _, _, _, tx = buy()
     user, token = signup()
-    sub_id, order_id = pending_order(user)
+    sub_id, order_id = pending_order(user, token)
     again = signed_tx(order_id, originalTransactionId=tx["originalTransactionId"])
     assert_envelope(submit(token, order_id, again["signedTransaction"]), 409,
                     "This App Store subscription belongs to another Khedma account")
@@ -219,7 +212,7 @@ def test_forged_and_unknown_notifications():
 def test_unconfigured_root_answers_503():
     """Without KHEDMA_APPLE_ROOT_CA nothing is accepted: both routes answer 503."""
     user, token = signup()
-    _, order_id = pending_order(user)
+    _, order_id = pending_order(user, token)
     jws = signed_tx(order_id)["signedTransaction"]
     # empty rather than removed: deploy/lib.sh fills unset variables from the emulators' lines
     khedmad_restart(env={"KHEDMA_APPLE_ROOT_CA": ""})
