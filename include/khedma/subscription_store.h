@@ -102,7 +102,7 @@ struct subscription_change {
     const char *paytabs_token;           /* saved on TRIAL_AUTHORISED / PAID; may be NULL */
     const char *paytabs_auth_ref;        /* saved on TRIAL_AUTHORISED; may be NULL */
     const char *original_transaction_id; /* App Store; saved on PAID; may be NULL */
-    /* RENEWAL_DECLINED: seconds from now to the next retry (next_attempt_at). */
+    /* RENEWAL_DECLINED: seconds after past_due_since (the first decline) of the next retry. */
     long long retry_in_s;
     long long clock_offset_s; /* the jobs' test clock (jobs_clock.h); 0 elsewhere */
 };
@@ -112,11 +112,12 @@ struct subscription_change {
  *                     days; token and auth ref saved.
  *   PAID              active; period now .. now + period days (or c->period_end);
  *                     next_attempt_at = period end; token / original transaction saved.
- *   CAPTURED, RENEWED active; period extended by the plan's days from the later of the old
- *                     period end and now (or to c->period_end); failed_attempts and
+ *   CAPTURED, RENEWED active; period extended by the plan's days from the old period end
+ *                     (or to c->period_end); failed_attempts and
  *                     past_due_since cleared; next_attempt_at = period end.
- *   RENEWAL_DECLINED  past_due; failed_attempts + 1, past_due_since kept from the first decline,
- *                     next_attempt_at = now + c->retry_in_s.
+ *   RENEWAL_DECLINED  past_due (from trialing too: a declined capture); failed_attempts + 1,
+ *                     past_due_since kept from the first decline,
+ *                     next_attempt_at = past_due_since + c->retry_in_s.
  *   PAYMENT_FAILED, TRIAL_CANCELLED, RETRIES_EXHAUSTED, PERIOD_ENDED, EXPIRE: the final status,
  *                     next_attempt_at NULL.
  *   SET/CLEAR_CANCEL_AT_END: cancel_at_period_end only.

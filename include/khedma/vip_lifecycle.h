@@ -27,7 +27,8 @@ enum vip_move {
     VIP_TRIAL_CANCELLED, /* trialing -> cancelled: cancelled during the trial (authorisation voided)
                           */
     VIP_RENEWED,         /* active|past_due -> active: a renewal paid, the period extended */
-    VIP_RENEWAL_DECLINED,   /* active|past_due -> past_due: a renewal (or a retry) declined */
+    VIP_RENEWAL_DECLINED,   /* trialing|active|past_due -> past_due: a capture, renewal or retry
+                               declined */
     VIP_RETRIES_EXHAUSTED,  /* past_due -> expired */
     VIP_PERIOD_ENDED,       /* active -> cancelled at the period's end, when cancel_at_period_end */
     VIP_EXPIRE,             /* trialing|active|past_due -> expired: App Store EXPIRED or REFUND */

@@ -192,18 +192,16 @@ static int write_active_period(struct db *db, const struct subscription_locked *
             "past_due_since = NULL WHERE id = ?",
             DB_PARAMS(DBP_I(now), DBP_S(c->period_end), DBP_S(c->period_end), DBP_S(s->id)), NULL,
             NULL);
-    /* A renewal continues from the old end (charged a little late, the user loses nothing); a
-     * first payment, or a retry paid after the end, starts now. MariaDB assigns left to right,
+    /* A capture or renewal continues from the old end (charged late or after retries, the
+     * periods stay back to back); a first payment starts now. MariaDB assigns left to right,
      * so each column below reads the one set before it. */
     return db_exec(db,
                    "UPDATE subscriptions SET status = 'active', "
-                   "current_period_start = GREATEST(COALESCE(current_period_end, " STORE_NOW
-                   "), " STORE_NOW "), "
+                   "current_period_start = COALESCE(current_period_end, " STORE_NOW "), "
                    "current_period_end = current_period_start + INTERVAL ? DAY, "
                    "next_attempt_at = current_period_end, failed_attempts = 0, "
                    "past_due_since = NULL WHERE id = ?",
-                   DB_PARAMS(DBP_I(now), DBP_I(now), DBP_I(s->period_days), DBP_S(s->id)), NULL,
-                   NULL);
+                   DB_PARAMS(DBP_I(now), DBP_I(s->period_days), DBP_S(s->id)), NULL, NULL);
 }
 
 static int write_trial(struct db *db, const struct subscription_locked *s,
@@ -241,9 +239,8 @@ static int write_declined(struct db *db, const struct subscription_locked *s,
                    "UPDATE subscriptions SET status = 'past_due', "
                    "failed_attempts = failed_attempts + 1, "
                    "past_due_since = COALESCE(past_due_since, " STORE_NOW "), "
-                   "next_attempt_at = " STORE_NOW " + INTERVAL ? SECOND WHERE id = ?",
-                   DB_PARAMS(DBP_I(now), DBP_I(now), DBP_I(c->retry_in_s), DBP_S(s->id)), NULL,
-                   NULL);
+                   "next_attempt_at = past_due_since + INTERVAL ? SECOND WHERE id = ?",
+                   DB_PARAMS(DBP_I(now), DBP_I(c->retry_in_s), DBP_S(s->id)), NULL, NULL);
 }
 
 static int write_final(struct db *db, const struct subscription_locked *s, enum vip_status to)
