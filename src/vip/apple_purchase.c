@@ -184,8 +184,19 @@ static enum errkind activate(struct db *db, const struct iap_order *o, const cha
     if (!o->subscription_id[0])
         return err_set(e, E_UNPROCESSABLE, "Subscription order is not a pending in-app purchase");
     struct activation a = {order_id, o->subscription_id, tx};
-    if (dberr_tx_retry(db, activate_tx, &a, e) != E_OK)
+    if (dberr_tx_retry(db, activate_tx, &a, e) != E_OK) {
+        /* The store answers any key clash as the one-live-per-user rule; when another user bound
+         * the original transaction meanwhile (the unique key decided the race), say that. */
+        struct err bound = {0};
+        if (e->kind == E_UNPROCESSABLE &&
+            check_binding(db, o->user_id, tx->original_transaction_id, &bound) == E_CONFLICT) {
+            err_clear(e);
+            *e = bound;
+        } else {
+            err_clear(&bound);
+        }
         return e->kind;
+    }
     *data = subscription_json(o->subscription_id, order_id, tx);
     return E_OK;
 }

@@ -223,3 +223,34 @@ def test_unconfigured_root_answers_503():
     finally:
         khedmad_restart(env={"KHEDMA_APPLE_ROOT_CA": os.path.join(VAR, "run", "appstore-root.pem")})
     assert_envelope(submit(token, order_id, jws), 200)
+
+
+def test_same_original_transaction_raced_by_two_users():
+    """Two users send transactions of one original transaction at once: exactly one is bound,
+    the other refused with 409 whichever check (the read or the unique key) caught it."""
+    import threading
+    otid = str(1500000000000000 + int.from_bytes(os.urandom(5), "big"))
+    entries = []
+    for _ in range(2):
+        user, token = signup()
+        sub_id, order_id = pending_order(user, token)
+        jws = signed_tx(order_id, originalTransactionId=otid)["signedTransaction"]
+        entries.append((token, order_id, jws))
+    results = [None, None]
+    barrier = threading.Barrier(2)
+
+    def send(i):
+        token, order_id, jws = entries[i]
+        barrier.wait()
+        results[i] = submit(token, order_id, jws)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status for r in results)
+    assert statuses == [200, 409], [(r.status, r.body[:200]) for r in results]
+    loser = next(r for r in results if r.status == 409)
+    assert_envelope(loser, 409, "This App Store subscription belongs to another Khedma account")
+    assert sql(f"SELECT COUNT(*) FROM subscriptions WHERE original_transaction_id = '{otid}'") == [["1"]]
