@@ -24,8 +24,8 @@ export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 # Packages deploy/up needs on Debian 12 (nginx is checked separately: any flavour will do).
 # shellcheck disable=SC2034 # used by the scripts that source this file
 K_BASE_PACKAGES=(build-essential autoconf automake libtool pkg-config libfcgi-dev libjson-c-dev
-    default-libmysqlclient-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev
-    mariadb-server mariadb-client python3 curl ca-certificates procps)
+    default-libmysqlclient-dev libcurl4-openssl-dev libsodium-dev libcmocka-dev libssl-dev
+    mariadb-server mariadb-client python3 python3-cryptography curl ca-certificates procps)
 
 k_say() { printf '%s: %s\n' "${K_PROG:-deploy}" "$*" >&2; }
 k_die() {

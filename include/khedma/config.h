@@ -57,6 +57,10 @@ struct config {
     char *log_level;         /* KHEDMA_LOG_LEVEL: debug|info|warn|error, default info */
     char *upload_dir;        /* KHEDMA_UPLOAD_DIR: where uploaded gallery images are stored and
                                 nginx serves /uploads/ from; default var/uploads */
+    char *apple_root_ca;     /* KHEDMA_APPLE_ROOT_CA: PEM path of the App Store root; NULL = the
+                                Apple endpoints answer 503 */
+    char *apple_bundle_id;   /* KHEDMA_APPLE_BUNDLE_ID, default ma.khedma.app */
+    char *apple_environment; /* KHEDMA_APPLE_ENVIRONMENT: Sandbox (default) | Production */
 };
 
 extern const struct config *g_config;

@@ -25,6 +25,7 @@
 #define DEFAULT_UPLOAD_DIR "var/uploads"
 #define DEFAULT_YOUCANPAY_API "https://youcanpay.com/sandbox/api"
 #define DEFAULT_PAYTABS_API "https://secure.paytabs.com"
+#define DEFAULT_APPLE_BUNDLE_ID "ma.khedma.app"
 
 const struct config *g_config;
 
@@ -227,6 +228,19 @@ static int load_strings(struct loader *ld)
     return load_flag(ld, "KHEDMA_WEBHOOK_ALLOW_PRIVATE", &c->webhook_allow_private);
 }
 
+/* App Store in-app purchases: without a root every Apple endpoint answers 503. Sandbox is the
+ * default environment so a development stack accepts the emulator's and TestFlight's
+ * transactions; production sets Production. */
+static int load_apple(struct loader *ld)
+{
+    struct config *c = ld->c;
+    static const char *const environments[] = {"Sandbox", "Production", NULL};
+    if (load_string(ld, "KHEDMA_APPLE_ROOT_CA", NULL, &c->apple_root_ca) < 0 ||
+        load_string(ld, "KHEDMA_APPLE_BUNDLE_ID", DEFAULT_APPLE_BUNDLE_ID, &c->apple_bundle_id) < 0)
+        return -1;
+    return load_choice(ld, "KHEDMA_APPLE_ENVIRONMENT", environments, &c->apple_environment);
+}
+
 /* The URL carries a password: the message says what is wrong, never the URL itself. */
 static int load_database(struct loader *ld)
 {
@@ -387,7 +401,7 @@ int config_load(struct config *c, config_getenv_fn get, char *errbuf, size_t err
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (load_numbers(&ld) < 0 || load_urls(&ld) < 0 || load_strings(&ld) < 0 ||
-        load_database(&ld) < 0) {
+        load_apple(&ld) < 0 || load_database(&ld) < 0) {
         config_free(c);
         return -1;
     }
@@ -415,6 +429,9 @@ void config_free(struct config *c)
         &c->sql_dir,
         &c->log_level,
         &c->upload_dir,
+        &c->apple_root_ca,
+        &c->apple_bundle_id,
+        &c->apple_environment,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */

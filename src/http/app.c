@@ -15,6 +15,7 @@
 #include "khedma/app.h"
 #include "khedma/handlers_auth.h"
 #include "khedma/handlers_gigs.h"
+#include "khedma/handlers_apple.h"
 #include "khedma/handlers_health.h"
 #include "khedma/handlers_lifecycle.h"
 #include "khedma/handlers_orders.h"
@@ -53,6 +54,8 @@ static const struct route routes[] = {
     {"GET", "/api/orders/{id}", handlers_orders_read_get, CACHE_NEVER},
     {"POST", "/api/payments/youcanpay/webhook", handlers_orders_youcanpay_webhook, CACHE_NEVER},
     {"POST", "/api/payments/paytabs/callback", handlers_orders_paytabs_callback, CACHE_NEVER},
+    {"POST", "/api/subscriptions/apple/transactions", handlers_apple_transactions, CACHE_NEVER},
+    {"POST", "/api/subscriptions/apple/notifications", handlers_apple_notifications, CACHE_NEVER},
     {"POST", "/api/orders/{id}/deliver", handlers_lifecycle_deliver, CACHE_NEVER},
     {"POST", "/api/orders/{id}/accept", handlers_lifecycle_accept, CACHE_NEVER},
     {"POST", "/api/orders/{id}/revision", handlers_lifecycle_revision, CACHE_NEVER},

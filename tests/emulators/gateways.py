@@ -17,6 +17,8 @@ Layout under http://HOST:PORT (see README.md for every field):
   /paytabs/payment/query               POST JSON, header authorization
   /paytabs/payment/page/{id}           GET page, POST test card
   /__emulator/...                      test control API (not part of either real service)
+  /__emulator/appstore/...             App Store test chain, signed transactions, notifications
+                                       (appstore.py; with --appstore-root-pem)
 
 Secrets (the YouCan Pay private key, the PayTabs server key, card numbers) never appear in the log
 file nor in anything the control API returns.
@@ -2229,6 +2231,11 @@ def parse_args(argv):
                         "'Duplicate Request' (0 disables)")
     p.add_argument("--webhook-timeout", type=float, default=10.0, help="seconds per webhook/callback delivery")
     p.add_argument("--log", default=None, help="log file (default: stderr); never receives a secret")
+    p.add_argument("--appstore-root-pem", default=env_default("EMULATOR_APPSTORE_ROOT_PEM"),
+                   help="where the App Store emulator (appstore.py) writes its test root certificate; "
+                        "without it the App Store emulator is off")
+    p.add_argument("--appstore-notify-url", default=env_default("EMULATOR_APPSTORE_NOTIFY_URL", ""),
+                   help="where App Store Server Notifications go when the control call names no url")
     args = p.parse_args(argv)
     missing = [n for n in ("youcanpay_private_key", "youcanpay_public_key", "paytabs_profile_id",
                            "paytabs_server_key") if not getattr(args, n)]
@@ -2239,6 +2246,16 @@ def parse_args(argv):
     if args.youcanpay_webhook_url and not is_http_url(args.youcanpay_webhook_url):
         p.error("--youcanpay-webhook-url must be an http(s) URL")
     return args
+
+
+def install_appstore(args, log):
+    """The App Store emulator (tests/emulators/appstore.py, python3-cryptography) on the same port."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import appstore  # noqa: E402 - only when asked for: the gateways need no third-party module
+
+    store = appstore.AppStore(args.appstore_root_pem)
+    appstore.install(route, ctl, HttpError, store, args.appstore_notify_url)
+    log(f"app store: test root written to {args.appstore_root_pem}")
 
 
 def main(argv=None):
@@ -2254,6 +2271,8 @@ def main(argv=None):
     cfg = Config(args, server.server_port)
     Handler.cfg, Handler.state, Handler.log = cfg, state, staticmethod(log)
     Handler.deliverer = Deliverer(cfg, state, log)
+    if args.appstore_root_pem:
+        install_appstore(args, log)
 
     def stop(signum, frame):
         log(f"signal {signum}: stopping")
