@@ -133,7 +133,8 @@ def check_summary(s):
     for lst in s["attachaments"].values():
         for a in lst:
             assert set(a) >= ATTACHMENT_KEYS
-    assert set(s["owner"]) == {"name", "username"}
+    assert set(s["owner"]) == {"name", "username", "vip"}
+    assert s["owner"]["vip"] is False, "a seller without a subscription"
     assert set(s["category"]) >= {"id", "name", "parentId"}
     assert "basic" in s["packages"]
     for tier, p in s["packages"].items():
@@ -378,7 +379,7 @@ def test_gig_by_id_is_details_for_the_owner_only():
     d = r.json["result"]["data"]
     assert d["id"] == empty["id"] and d["status"] == "draft" and d["title"] is None
     assert d["category"] is None and d["tags"] == [] and d["packages"] == {} and d["faqs"] == []
-    assert set(d["owner"]) == {"id", "name", "username", "image"}, "no owner stats here"
+    assert set(d["owner"]) == {"id", "name", "username", "image", "vip"}, "no owner stats here"
     mine = trpc_query("gig.getGigById", {"id": w["logo"]["id"]}, token=w["token"])
     public = assert_envelope(
         http("GET", f"/api/gigs/{w['seller']['username']}/{w['logo']['slug']}"), 200)
