@@ -7,3 +7,9 @@
 
 CREATE INDEX IF NOT EXISTS ix_gigs_public_vip ON gigs (status, owner_vip, created_at, id);
 CREATE INDEX IF NOT EXISTS ix_gigs_category_vip ON gigs (category_id, status, owner_vip, created_at, id);
+
+-- The stored gig pages (gig_pages, docs/decisions.md "Read model for gig pages") now carry
+-- owner.vip; pages written by an older server do not. Removing them lets `khedmad migrate`, which
+-- builds every missing page right after the migrations, write them again in the new shape. The
+-- migration runs once; running it again only costs that rebuild.
+DELETE FROM gig_pages;

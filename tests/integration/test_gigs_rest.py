@@ -272,7 +272,8 @@ def test_details_shape():
     assert d["description"]["blocks"][0]["data"]["text"] == d["title"], "parsed JSON"
     assert d["offersMultiplePackages"] in (True, False)
     owner = d["owner"]
-    assert set(owner) == {"id", "name", "username", "image", "rating", "numberOfReviews"}
+    assert set(owner) == {"id", "name", "username", "image", "vip", "rating", "numberOfReviews"}
+    assert owner["vip"] is False, "a seller without a subscription"
     assert owner["id"] == w["seller"]["id"] and owner["username"] == w["seller"]["username"]
     assert owner["rating"] is None and owner["numberOfReviews"] == 0, "no reviews yet"
     assert d["category"]["slug"] == "logo-design" and set(d["category"]) >= {
