@@ -16,4 +16,9 @@
  * transaction; on failure the transaction is rolled back and e is set. */
 enum errkind vip_badge_set(struct db *db, const char *user_id, bool vip, struct err *e);
 
+/* Recompute the user's flags (users.vip and every gigs.owner_vip) and public pages from the
+ * subscriptions (live: trialing, active, past_due), in one transaction of its own: the operator's
+ * repair, `khedmad vip-sync USER-ID`. *vip gets the result; E_NOT_FOUND when there is no user. */
+enum errkind vip_badge_sync(struct db *db, const char *user_id, bool *vip, struct err *e);
+
 #endif

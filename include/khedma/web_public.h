@@ -22,6 +22,9 @@ void web_public_search(struct ctx *c);
 /* A rating as text for people and screen readers: "4.5 out of 5 (12 reviews)" after stars that
  * are hidden from assistive technology, or "No reviews yet". rating may be NULL. */
 void web_public_rating(struct html *h, json_object *rating, long long count);
+/* The VIP badge after a seller's name when owner (an owner or seller object) has vip true;
+ * nothing otherwise. */
+void web_public_vip_badge(struct html *h, json_object *owner);
 /* A list of GigSummary cards (<ul class="grid">) with image, title (an <h3> link), seller,
  * rating and "From N MAD". ratings maps a username to {rating, numberOfReviews} (may be NULL:
  * no ratings shown). */

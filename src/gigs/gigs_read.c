@@ -79,14 +79,14 @@ enum {
 enum { COL_GIG_DESCRIPTION = CHILD_FIELDS };
 
 /* Every part of a UNION must have as many columns as the widest; these NULLs pad the narrower
- * parts. The details union is 18 columns wide (DETAILS_GIG_ROW and the owner's two stats). */
+ * parts. The details union is 19 columns wide (DETAILS_GIG_ROW and the owner's two stats). */
 #define NULL_COLUMN ", NULL"
 #define NULL_COLUMNS_2 NULL_COLUMN NULL_COLUMN
 #define NULL_COLUMNS_4 NULL_COLUMNS_2 NULL_COLUMNS_2
-#define PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_2 NULL_COLUMN        /* 11 + 7 */
-#define TAG_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_2 /* 5 + 13 */
-#define FAQ_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMN    /* 6 + 12 */
-#define ATTACHMENT_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4         /* 7 + 11 */
+#define PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_4                    /* 11 + 8 */
+#define TAG_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMNS_2 /* 5 + 14 */
+#define FAQ_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4 NULL_COLUMN    /* 6 + 13 */
+#define ATTACHMENT_ROW_TO_DETAILS PACKAGE_ROW_TO_DETAILS NULL_COLUMNS_4         /* 7 + 12 */
 #define NO_OWNER_STATS NULL_COLUMNS_2            /* getGigById: the two stats columns left empty */
 #define ATTACHMENT_ROW_TO_PACKAGE NULL_COLUMNS_4 /* 7 + 4: the list children union */
 #define GIG_ROW_TO_FAQ NULL_COLUMNS_2            /* 4 + 2: SQL_DESCRIPTION_FAQ */
@@ -94,10 +94,13 @@ enum { COL_GIG_DESCRIPTION = CHILD_FIELDS };
 /* A gig that is published, or owned by the viewer (the next parameter) and not deleted. */
 #define VISIBLE_TO_VIEWER "(g.status = 'published' OR (g.owner_id = ? AND g.status <> 'deleted'))"
 #define NEWEST_FIRST " ORDER BY g.created_at DESC, g.id DESC"
+/* Search and category lists: VIP owners' gigs first, newest first within each group; the order of
+ * ix_gigs_public_vip and ix_gigs_category_vip (migration 0014), so a page reads in index order. */
+#define VIP_THEN_NEWEST " ORDER BY g.owner_vip DESC, g.created_at DESC, g.id DESC"
 
 /* ---- SQL: GigDetails and getGigById ---------------------------------------------------------- */
 
-/* The gig row of a details union (18 columns; kind 'g'). */
+/* The gig row of a details union (19 columns; kind 'g'). */
 enum {
     D_ID = 1,
     D_TITLE,
@@ -114,12 +117,13 @@ enum {
     D_CAT_SLUG,
     D_CAT_NAME,
     D_CAT_PARENT,
+    D_OWNER_VIP,
     D_RATING_SUM,
     D_RATING_COUNT
 };
 #define DETAILS_GIG_ROW                                                                            \
     "'g', g.id, g.title, g.slug, g.status, g.description, g.offers_multiple_packages, "            \
-    "g.created_at, u.id, u.name, u.username, u.image, c.id, c.slug, c.name, c.parent_id"
+    "g.created_at, u.id, u.name, u.username, u.image, c.id, c.slug, c.name, c.parent_id, u.vip"
 #define GIG_AND_OWNER " FROM gigs g JOIN users u ON u.id = g.owner_id"
 /* One statement for a whole gig page; `where` (two parameters) picks the gig in every part. */
 #define DETAILS_SQL(stats, where)                                                                  \
@@ -144,7 +148,7 @@ static const char SQL_BY_ID[] =
 
 #define SUMMARY_COLUMNS                                                                            \
     "g.id, g.title, g.slug, g.status, c.id, c.name, c.parent_id, u.name, u.username, "             \
-    "g.offers_multiple_packages, g.created_at"
+    "g.offers_multiple_packages, g.created_at, u.vip"
 enum {
     S_ID,
     S_TITLE,
@@ -157,6 +161,7 @@ enum {
     S_OWNER_USERNAME,
     S_MULTI,
     S_CREATED,
+    S_OWNER_VIP,
     S_NCOLS
 };
 #define SUMMARY_JOINS                                                                              \
@@ -539,6 +544,7 @@ static json_object *summary_json(const struct db_result *r, size_t row)
     json_object *owner = json_object_new_object();
     jsonx_add_str(owner, "name", db_result_get(r, row, S_OWNER_NAME));
     jsonx_add_str(owner, "username", db_result_get(r, row, S_OWNER_USERNAME));
+    jsonx_add_bool(owner, "vip", cell_true(db_result_get(r, row, S_OWNER_VIP)));
     json_object_object_add(o, "owner", owner);
     jsonx_add_bool(o, "offersMultiplePackages", cell_true(db_result_get(r, row, S_MULTI)));
     json_object_object_add(o, "packages", json_object_new_object());
@@ -682,6 +688,7 @@ static json_object *details_owner(const struct db_result *r, size_t g, struct st
     jsonx_add_str(o, "name", db_result_get(r, g, D_OWNER_NAME));
     jsonx_add_str(o, "username", db_result_get(r, g, D_OWNER_USERNAME));
     jsonx_add_str(o, "image", db_result_get(r, g, D_OWNER_IMAGE));
+    jsonx_add_bool(o, "vip", cell_true(db_result_get(r, g, D_OWNER_VIP)));
     if (marks) {
         json_object_object_add(o, "rating", jsonx_new_mark(&marks->rating));
         json_object_object_add(o, "numberOfReviews", jsonx_new_mark(&marks->count));
@@ -1024,21 +1031,20 @@ static void search_filters(struct search_sql *q, const struct gig_search *s)
     }
 }
 
-/* One page of summary rows plus the total in the same statement: the inner query finds the
- * page's ids and COUNT(*) OVER () counts every match before LIMIT applies; only the page's rows
- * are then joined to owners and categories. The total is the column after the summary's. */
+/* One page of summary rows: the inner query finds the page's ids in index order and stops at
+ * LIMIT (a window count here would materialise every match first); only the page's rows are then
+ * joined to owners and categories. The total is a separate COUNT (search_count). */
 static void search_page_sql(struct search_sql *q, const struct gig_search *s)
 {
-    sql_add(q, "SELECT " SUMMARY_COLUMNS ", pg.total FROM (SELECT g.id, g.created_at, "
-               "COUNT(*) OVER () AS total");
+    sql_add(q, "SELECT " SUMMARY_COLUMNS " FROM (SELECT g.id, g.owner_vip, g.created_at");
     search_filters(q, s);
-    sql_add(q, NEWEST_FIRST
-            " LIMIT ? OFFSET ?) pg JOIN gigs g ON g.id = pg.id" SUMMARY_JOINS NEWEST_FIRST);
+    sql_add(q, VIP_THEN_NEWEST
+            " LIMIT ? OFFSET ?) pg JOIN gigs g ON g.id = pg.id" SUMMARY_JOINS VIP_THEN_NEWEST);
     sql_param(q, DBP_I(s->limit));
     sql_param(q, DBP_I((long long)(s->page - 1) * s->limit));
 }
 
-/* The total alone, for a page past the end (which has no row to carry it). */
+/* The number of matches, for the pagination's total. */
 static enum errkind search_count(struct db *db, const struct gig_search *s, long long *total,
                                  struct err *e)
 {
@@ -1061,12 +1067,12 @@ enum errkind gigs_read_search(struct db *db, const struct gig_search *s, json_ob
     struct db_result *r;
     if (run(db, "gig search", q.text, q.params, q.nparams, &r, e) != E_OK)
         return e->kind;
-    long long total = r->rows > 0 ? db_result_int(r, 0, S_NCOLS, 0) : 0;
     json_object *items;
     if (summaries_from(db, r, &items, e) != E_OK)
         return e->kind;
-    if (json_object_array_length(items) == 0 && s->page > 1 &&
-        search_count(db, s, &total, e) != E_OK) {
+    /* A first page shorter than the limit holds every match: no count needed. */
+    long long total = (long long)json_object_array_length(items);
+    if ((s->page > 1 || total >= s->limit) && search_count(db, s, &total, e) != E_OK) {
         json_object_put(items);
         return e->kind;
     }

@@ -79,7 +79,12 @@ enum errkind gigs_write_create_draft(struct db *db, const char *owner_id, json_o
 {
     char id[CUID_LEN + 1];
     cuid_new(id);
-    int rc = db_exec(db, "INSERT INTO gigs (id, owner_id) VALUES (?, ?)",
+    /* The gig starts with its owner's badge flag. INSERT ... SELECT share-locks the user row, so
+     * it serialises with vip_badge_set's UPDATE of that row: either the copy sees the new flag or
+     * the badge's UPDATE of the owner's gigs sees this gig. */
+    int rc = db_exec(db,
+                     "INSERT INTO gigs (id, owner_id, owner_vip) SELECT ?, u.id, u.vip FROM users "
+                     "u WHERE u.id = ?",
                      DB_PARAMS(DBP_S(id), DBP_S(owner_id)), NULL, NULL);
     if (rc != DB_OK)
         return dberr_fail(db, rc, e);

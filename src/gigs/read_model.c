@@ -130,7 +130,7 @@ enum errkind read_model_details(struct db *db, const char *username, const char 
 /* The user and their stats: one unique-key row and one primary-key row. */
 static const char SQL_SELLER[] =
     "SELECT u.id, u.name, u.username, u.image, u.created_at, s.rating_sum, "
-    "COALESCE(s.rating_count, 0) FROM users u LEFT JOIN seller_stats s ON s.user_id = u.id "
+    "COALESCE(s.rating_count, 0), u.vip FROM users u LEFT JOIN seller_stats s ON s.user_id = u.id "
     "WHERE u.username = ?";
 static const char SQL_PAGES_AFTER[] =
     "SELECT gig_id, username, slug FROM gig_pages WHERE gig_id > ? ORDER BY gig_id LIMIT ?";
@@ -157,6 +157,7 @@ enum errkind read_model_seller(struct db *db, const char *username, json_object 
     long long count = db_result_int(r, 0, 6, 0);
     json_object_object_add(o, "rating", gigs_read_rating(db_result_get(r, 0, 5), count));
     jsonx_add_int(o, "numberOfReviews", count);
+    jsonx_add_bool(o, "vip", db_result_int(r, 0, 7, 0) != 0);
     db_result_free(r);
     *out = o;
     return E_OK;
@@ -363,6 +364,24 @@ static long check_stats(struct db *db, FILE *out)
     return n;
 }
 
+/* Gigs whose ranking flag differs from their owner's badge (vip_badge_set keeps them equal). */
+static const char SQL_VIP_DIFF[] = "SELECT g.id, g.owner_vip, u.vip FROM gigs g "
+                                   "JOIN users u ON u.id = g.owner_id WHERE g.owner_vip <> u.vip";
+
+static long check_owner_vip(struct db *db, FILE *out)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db, SQL_VIP_DIFF, NULL, 0, &r, NULL);
+    if (rc != DB_OK)
+        return log_failure(db, "checking gigs.owner_vip", rc);
+    for (size_t i = 0; i < r->rows; i++)
+        fprintf(out, "gigs %s: owner_vip %s but the owner's vip is %s\n", db_result_get(r, i, 0),
+                or_null(db_result_get(r, i, 1)), or_null(db_result_get(r, i, 2)));
+    long n = (long)r->rows;
+    db_result_free(r);
+    return n;
+}
+
 static long check_stray_pages(struct db *db, FILE *out)
 {
     struct db_result *r = NULL;
@@ -451,8 +470,9 @@ long read_model_check(struct db *db, FILE *out)
     long stats = check_stats(db, out);
     long stray = stats < 0 ? -1 : check_stray_pages(db, out);
     long pages = stray < 0 ? -1 : check_pages(db, out);
+    long vip = pages < 0 ? -1 : check_owner_vip(db, out);
     db_rollback(db);
-    if (pages < 0)
+    if (vip < 0)
         return -1;
-    return stats + stray + pages;
+    return stats + stray + pages + vip;
 }

@@ -8,6 +8,7 @@
  *   khedmad rebuild-read-model rebuild the gig read model from the base tables
  *   khedmad check-order-counts compare the per-party order counters with COUNT(*); exit 1 on a
  *                              difference (each printed)
+ *   khedmad vip-sync USER-ID   recompute a user's VIP badge from the subscriptions (repair)
  *   khedmad version
  * All configuration comes from KHEDMA_* environment variables (see README.md).
  */
@@ -29,6 +30,7 @@
 #include "khedma/migrate.h"
 #include "khedma/read_model.h"
 #include "khedma/order_counts.h"
+#include "khedma/vip_badge.h"
 
 static struct config cfg;
 
@@ -41,7 +43,7 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: khedmad [serve | migrate | make-admin EMAIL | jobs-once | check-read-model | "
-            "rebuild-read-model | check-order-counts | version]\n");
+            "rebuild-read-model | check-order-counts | vip-sync USER-ID | version]\n");
     return 2;
 }
 
@@ -140,6 +142,23 @@ static int cmd_rebuild_read_model(void)
     return rc == 0 ? 0 : 1;
 }
 
+static int cmd_vip_sync(const char *user_id)
+{
+    struct db *db = open_db_or_die();
+    if (!db)
+        return 1;
+    struct err e = {0};
+    bool vip = false;
+    enum errkind k = vip_badge_sync(db, user_id, &vip, &e);
+    if (k != E_OK)
+        fprintf(stderr, "vip-sync: %s\n", e.message);
+    else
+        printf("%s: vip %s\n", user_id, vip ? "true" : "false");
+    err_clear(&e);
+    db_close(db);
+    return k == E_OK ? 0 : 1;
+}
+
 static int cmd_serve(void)
 {
     if (!cfg.database_url) {
@@ -166,6 +185,8 @@ static int dispatch(int argc, char **argv)
         return cmd_rebuild_read_model();
     if (strcmp(cmd, "check-order-counts") == 0)
         return cmd_check_order_counts();
+    if (strcmp(cmd, "vip-sync") == 0 && argc == 3)
+        return cmd_vip_sync(argv[2]);
     if (strcmp(cmd, "version") == 0) {
         printf("khedmad %s\n", KHEDMA_VERSION);
         return 0;

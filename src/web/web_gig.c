@@ -72,6 +72,7 @@ static void profile_page(struct ctx *c, json_object *seller, json_object *gigs)
         }
         html_raw(&p.h, "<h1 id=\"who\">");
         html_text(&p.h, name);
+        web_public_vip_badge(&p.h, seller);
         html_raw(&p.h, "</h1><p class=\"muted\">@");
         html_text(&p.h, username);
         html_raw(&p.h, "</p><p>");
@@ -289,7 +290,9 @@ static void seller_card(struct html *h, json_object *owner)
     html_path_segment(h, jsonx_str(owner, "username"));
     html_raw(h, "\">");
     html_text(h, jsonx_str(owner, "name"));
-    html_raw(h, "</a> <span class=\"muted\">@");
+    html_raw(h, "</a>");
+    web_public_vip_badge(h, owner);
+    html_raw(h, " <span class=\"muted\">@");
     html_text(h, jsonx_str(owner, "username"));
     html_raw(h, "</span></p><p>");
     web_public_rating(h, json_object_object_get(owner, "rating"), count);

@@ -71,6 +71,15 @@ static void gig_path(struct html *h, json_object *gig)
     html_path_segment(h, jsonx_str(gig, "slug"));
 }
 
+void web_public_vip_badge(struct html *h, json_object *owner)
+{
+    json_object *vip = json_object_object_get(owner, "vip");
+    if (!vip || !json_object_get_boolean(vip))
+        return;
+    /* "VIP" alone would be read as an acronym without context; the hidden words finish it. */
+    html_raw(h, " <span class=\"badge-vip\">VIP<span class=\"vh\"> seller</span></span>");
+}
+
 static void gig_card(struct html *h, json_object *gig, json_object *ratings)
 {
     json_object *owner = jsonx_obj(gig, "owner");
@@ -93,6 +102,7 @@ static void gig_card(struct html *h, json_object *gig, json_object *ratings)
     html_raw(h, "</a></h3><span class=\"muted\">by ");
     html_text(h, jsonx_str(owner, "name"));
     html_raw(h, "</span>");
+    web_public_vip_badge(h, owner);
     if (ratings) {
         json_object *r = jsonx_obj(ratings, jsonx_str(owner, "username"));
         long long count = 0;

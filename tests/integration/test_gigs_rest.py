@@ -133,7 +133,8 @@ def check_summary(s):
     for lst in s["attachaments"].values():
         for a in lst:
             assert set(a) >= ATTACHMENT_KEYS
-    assert set(s["owner"]) == {"name", "username"}
+    assert set(s["owner"]) == {"name", "username", "vip"}
+    assert s["owner"]["vip"] is False, "a seller without a subscription"
     assert set(s["category"]) >= {"id", "name", "parentId"}
     assert "basic" in s["packages"]
     for tier, p in s["packages"].items():
@@ -271,7 +272,8 @@ def test_details_shape():
     assert d["description"]["blocks"][0]["data"]["text"] == d["title"], "parsed JSON"
     assert d["offersMultiplePackages"] in (True, False)
     owner = d["owner"]
-    assert set(owner) == {"id", "name", "username", "image", "rating", "numberOfReviews"}
+    assert set(owner) == {"id", "name", "username", "image", "vip", "rating", "numberOfReviews"}
+    assert owner["vip"] is False, "a seller without a subscription"
     assert owner["id"] == w["seller"]["id"] and owner["username"] == w["seller"]["username"]
     assert owner["rating"] is None and owner["numberOfReviews"] == 0, "no reviews yet"
     assert d["category"]["slug"] == "logo-design" and set(d["category"]) >= {
@@ -378,7 +380,7 @@ def test_gig_by_id_is_details_for_the_owner_only():
     d = r.json["result"]["data"]
     assert d["id"] == empty["id"] and d["status"] == "draft" and d["title"] is None
     assert d["category"] is None and d["tags"] == [] and d["packages"] == {} and d["faqs"] == []
-    assert set(d["owner"]) == {"id", "name", "username", "image"}, "no owner stats here"
+    assert set(d["owner"]) == {"id", "name", "username", "image", "vip"}, "no owner stats here"
     mine = trpc_query("gig.getGigById", {"id": w["logo"]["id"]}, token=w["token"])
     public = assert_envelope(
         http("GET", f"/api/gigs/{w['seller']['username']}/{w['logo']['slug']}"), 200)

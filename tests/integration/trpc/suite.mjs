@@ -728,6 +728,7 @@ export async function runSuite({ clientModule, mode, link, baseUrl, print = cons
     assert.ok('image' in o, `getGigDetails.owner should carry "image": ${show(o)}`);
     eq(o.rating, null, 'getGigDetails.owner.rating (no reviews)');
     eq(o.numberOfReviews, 0, 'getGigDetails.owner.numberOfReviews');
+    eq(o.vip, false, 'getGigDetails.owner.vip (no subscription)');
     eq(d.category?.id, state.subB.id, 'getGigDetails.category.id');
     eq(d.category?.slug, state.subB.slug, 'getGigDetails.category.slug');
     eq(d.category?.name, state.subB.name, 'getGigDetails.category.name');
