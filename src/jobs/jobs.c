@@ -23,7 +23,6 @@
 #include "khedma/jobs_orders.h"
 #include "khedma/jobs_payments.h"
 #include "khedma/jobs_vip.h"
-#include "khedma/subscription_jobs.h"
 #include "khedma/log.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
@@ -84,8 +83,6 @@ static const struct {
 
 void jobs_tick(struct db *db, const struct jobs_clock *clock)
 {
-    /* The VIP jobs write through the subscription store. */
-    jobs_vip_use_store(&subscription_jobs_store);
     /* One line per tick while the database is away, instead of one per job. */
     if (db_ping(db) != DB_OK) {
         log_warn("jobs: database unavailable; trying again next tick");
