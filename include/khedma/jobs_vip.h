@@ -20,9 +20,9 @@ struct jobs_clock;
 #define JOBS_VIP_RETRY_STEP_S 86400L
 
 /* After the failed_attempts-th declined charge of a period (1 = the charge at period end): true
- * and *retry_after_s (seconds from now to the next attempt: a day, so retries fall 1, 2 and 3
- * days after the period's end) when another attempt is due, false when the subscription
- * expires. */
+ * and *retry_after_s when another attempt is due, false when the subscription expires.
+ * *retry_after_s counts from the first decline (past_due_since, where the subscription store
+ * measures it), so retries fall 1, 2 and 3 days after it whenever each charge ran. */
 bool jobs_vip_retry_after(int failed_attempts, long *retry_after_s);
 
 int jobs_vip_charges(struct db *db, const struct jobs_clock *clock);

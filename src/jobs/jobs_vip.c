@@ -51,7 +51,7 @@ bool jobs_vip_retry_after(int failed_attempts, long *retry_after_s)
 {
     if (failed_attempts < 1 || failed_attempts > JOBS_VIP_RETRIES)
         return false;
-    *retry_after_s = JOBS_VIP_RETRY_STEP_S;
+    *retry_after_s = (long)failed_attempts * JOBS_VIP_RETRY_STEP_S;
     return true;
 }
 

@@ -116,10 +116,12 @@ static void test_vip_retry_schedule(void **state)
     long after = -1;
     assert_true(jobs_vip_retry_after(1, &after));
     assert_int_equal(after, 86400);
+    /* From the first decline (past_due_since): a retry a day, not a day after each decline run
+     * late, and never all at once. */
     assert_true(jobs_vip_retry_after(2, &after));
-    assert_int_equal(after, 86400);
+    assert_int_equal(after, 2 * 86400);
     assert_true(jobs_vip_retry_after(3, &after));
-    assert_int_equal(after, 86400);
+    assert_int_equal(after, 3 * 86400);
     after = -1;
     assert_false(jobs_vip_retry_after(4, &after));
     assert_false(jobs_vip_retry_after(100, &after));
