@@ -234,3 +234,34 @@ def test_cancel_card_and_app_store():
     r = http("POST", "/api/subscriptions/me/cancel", token=token_a)
     assert_envelope(r, 422)
     assert "App Store" in r.json["message"], r.json
+
+
+def test_a_paid_subscription_gives_the_badge_and_the_first_places():
+    """End to end: a seller pays for VIP by card through the emulator; their gig's owner.vip turns
+    true in the public read and on the web page, and it ranks before a newer non-VIP gig."""
+    from test_gigs_rest import make_gig  # noqa: E402 (test module helpers)
+    from harness import unique
+    marker = unique("vipe2e")
+    seller, st = signup()
+    other, ot = signup()
+    mine = make_gig(st, f"{marker} vip logo", "logo-design", "design-creative", 150)
+    newer = make_gig(ot, f"{marker} plain logo", "logo-design", "design-creative", 150)
+
+    def search():
+        r = http("GET", f"/api/gigs?q={marker}", headers={"Cookie": "khedma_session=x"})
+        return [g["slug"] for g in assert_envelope(r, 200)["items"]]
+
+    details = f"/api/gigs/{seller['username']}/{mine['slug']}"
+    assert assert_envelope(http("GET", details), 200)["owner"]["vip"] is False
+    assert search() == [newer["slug"], mine["slug"]]  # newest first while nobody is VIP
+
+    data = card(st, YEARLY)
+    emu.complete_paytabs(data["tran_ref"], status="A")
+    wait_status(st, "active")
+    nocache = {"Cookie": "khedma_session=x"}  # past the public cache's second
+    assert assert_envelope(http("GET", details, headers=nocache), 200)["owner"]["vip"] is True
+    assert search() == [mine["slug"], newer["slug"]]  # the VIP seller's gig first
+    page = http("GET", f"/{seller['username']}/{mine['slug']}", headers=nocache).body.decode()
+    assert 'class="badge-vip"' in page
+    other_page = http("GET", f"/{other['username']}/{newer['slug']}", headers=nocache).body.decode()
+    assert 'class="badge-vip"' not in other_page
