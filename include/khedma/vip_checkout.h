@@ -38,4 +38,10 @@ enum errkind vip_checkout(struct db *db, const struct user *u, const struct vip_
 enum errkind vip_checkout_confirm(struct db *db, const char *tran_ref, bool *found,
                                   const char **outcome, struct err *e);
 
+/* The same for the signed-in user's pending card order number `number` (the web page PayTabs
+ * sends the browser back to): nothing is asked when the order is not theirs, not a card order or
+ * no longer pending. */
+enum errkind vip_checkout_confirm_number(struct db *db, const char *user_id, const char *number,
+                                         struct err *e);
+
 #endif

@@ -32,6 +32,7 @@
 #include "khedma/web_dashboard.h"
 #include "khedma/web_gig_editor.h"
 #include "khedma/web_uploads.h"
+#include "khedma/web_vip.h"
 #include "khedma/web_gig.h"
 #include "khedma/web_public.h"
 #include "khedma/web_seo.h"
@@ -102,6 +103,10 @@ static const struct route routes[] = {
     {"POST", "/dashboard/notifications/{id}/read", web_notifications_read, CACHE_NEVER},
     {"GET", "/dashboard", web_dashboard_home, CACHE_NEVER},
     {"GET", "/dashboard/earnings", web_dashboard_earnings, CACHE_NEVER},
+    {"GET", "/dashboard/vip", web_vip_page, CACHE_NEVER},
+    {"POST", "/dashboard/vip", web_vip_subscribe, CACHE_NEVER},
+    {"POST", "/dashboard/vip/cancel", web_vip_cancel, CACHE_NEVER},
+    {"POST", "/dashboard/vip/return", web_vip_return, CACHE_NEVER},
     {"GET", "/dashboard/settings", web_dashboard_settings, CACHE_NEVER},
     {"POST", "/dashboard/settings", web_dashboard_settings_save, CACHE_NEVER},
     {"GET", "/dashboard/gigs", web_gig_editor_list, CACHE_NEVER},

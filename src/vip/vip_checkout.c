@@ -212,6 +212,16 @@ static json_object *page_request(const struct checkout_tx *x, const char *number
     if (!o)
         return NULL;
     jsonx_add_str(o, "tran_type", x->trial ? "auth" : "sale");
+    /* The browser comes back to the VIP page of the web storefront (web_vip.c), not to the gig
+     * orders' return page: PayTabs posts there, which answers 303 to the page itself. */
+    char ret[2048];
+    int n =
+        snprintf(ret, sizeof ret, "%s/dashboard/vip/return?order=%s", g_config->public_url, number);
+    if (n < 0 || (size_t)n >= sizeof ret) {
+        json_object_put(o);
+        return NULL;
+    }
+    jsonx_add_str(o, "return", ret);
     json_object_object_add(o, "tokenise", json_object_new_int(PAYTABS_TOKENISE_FORMAT));
     return o;
 }
@@ -456,4 +466,26 @@ enum errkind vip_checkout_confirm(struct db *db, const char *tran_ref, bool *fou
     *outcome = x.outcome;
     log_info("paytabs subscription transaction: %s", x.outcome);
     return E_OK;
+}
+
+enum errkind vip_checkout_confirm_number(struct db *db, const char *user_id, const char *number,
+                                         struct err *e)
+{
+    struct db_result *r = NULL;
+    int rc = db_exec(db,
+                     "SELECT tran_ref FROM subscription_orders WHERE order_number = ? AND "
+                     "user_id = ? AND payment_method = 'credit_card' AND status = 'pending' AND "
+                     "tran_ref IS NOT NULL",
+                     DB_PARAMS(DBP_S(number), DBP_S(user_id)), &r, NULL);
+    if (rc != DB_OK)
+        return dberr_fail(db, rc, e);
+    char ref[72] = "";
+    if (r->rows == 1)
+        snprintf(ref, sizeof ref, "%s", db_result_get(r, 0, 0));
+    db_result_free(r);
+    if (!ref[0])
+        return E_OK; /* not theirs, not a card order, or settled already: nothing to ask */
+    bool found = false;
+    const char *outcome = NULL;
+    return vip_checkout_confirm(db, ref, &found, &outcome, e);
 }

@@ -115,6 +115,7 @@ void web_dashboard_home(struct ctx *c)
                 "<li><a href=\"/dashboard/orders\">Orders</a></li>"
                 "<li><a href=\"/dashboard/gigs\">My gigs</a></li>"
                 "<li><a href=\"/dashboard/earnings\">Earnings</a></li>"
+                "<li><a href=\"/dashboard/vip\">VIP</a></li>"
                 "<li><a href=\"/dashboard/settings\">Settings</a></li>"
                 "<li><a href=\"/dashboard/notifications\">Notifications</a></li>"
                 "</ul></nav>");

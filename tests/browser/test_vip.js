@@ -89,7 +89,33 @@ k.test('the badge goes when the subscription ends', async () => {
   await k.goto(page, `/${seller.user.username}/${gig.slug}?r=${k.uniq('c')}`);
   k.assert.equal(await page.$('.badge-vip'), null);
   await page.close();
-  await browser.close();
+});
+
+k.test('the VIP page: plans, a card subscription on the PayTabs page, back to an active subscription; axe clean', async () => {
+  const buyer = await k.apiUser();
+  const page = await k.newPage(browser, { width: 360 });
+  await k.useSession(page, buyer.cookie);
+  let res = await k.goto(page, '/dashboard/vip');
+  k.assert.equal(res.status(), 200);
+  await k.assertAxe(page, 'vip page');
+  await k.shot(page, 'vip');
+  // The yearly plan (no trial): Subscribe -> the emulator's PayTabs page -> Pay -> back here.
+  res = await k.clickAndWait(page, 'form[action="/dashboard/vip"]:has(input[value="2"]) button');
+  k.assert.match(page.url(), /\/paytabs\/payment\/page\//);
+  // PayTabs posts its return form from its own page: wait for the VIP page itself.
+  const back = page.waitForNavigation({ waitUntil: 'load' });
+  await page.click('#pay');
+  await back;
+  if (new URL(page.url()).pathname !== '/dashboard/vip') {
+    await page.waitForFunction(() => location.pathname === '/dashboard/vip', { timeout: 15000 });
+  }
+  const text = await page.$eval('main', (m) => m.textContent);
+  k.assert.match(text, /you are now a VIP seller/);
+  k.assert.match(text, /Active/);
+  await k.assertAxe(page, 'vip page, active');
+  const seen = k.problems(page);
+  k.assert.deepEqual(seen, [], seen.join('; '));
+  await page.close();
 });
 
 k.run();
