@@ -61,6 +61,8 @@ struct config {
                                 Apple endpoints answer 503 */
     char *apple_bundle_id;   /* KHEDMA_APPLE_BUNDLE_ID, default ma.khedma.app */
     char *apple_environment; /* KHEDMA_APPLE_ENVIRONMENT: Sandbox (default) | Production */
+    char *trusted_peers;     /* KHEDMA_TRUSTED_PEERS: the IPv4 addresses allowed to connect to a
+                                TCP listener, normalised to "a,b"; NULL when unset (peers.h) */
 };
 
 extern const struct config *g_config;

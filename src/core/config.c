@@ -13,6 +13,7 @@
 
 #include "khedma/config.h"
 #include "khedma/log.h"
+#include "khedma/peers.h"
 #include "khedma/percent.h"
 
 #ifdef KHEDMA_DATADIR
@@ -255,6 +256,23 @@ static int load_database(struct loader *ld)
     return 0;
 }
 
+/* The list is checked here so a typo stops every command at once; whether a listener needs it
+ * is decided when the server opens its socket (peers_apply). */
+static int load_peers(struct loader *ld)
+{
+    struct config *c = ld->c;
+    if (load_string(ld, "KHEDMA_TRUSTED_PEERS", NULL, &c->trusted_peers) < 0)
+        return -1;
+    if (!c->trusted_peers)
+        return 0;
+    char list[PEERS_LIST_MAX], why[160];
+    if (peers_list_normalize(c->trusted_peers, list, sizeof list, why, sizeof why) < 0)
+        return fail(ld, "KHEDMA_TRUSTED_PEERS: %s", why);
+    free(c->trusted_peers);
+    c->trusted_peers = strdup(list);
+    return c->trusted_peers ? 0 : fail(ld, "KHEDMA_TRUSTED_PEERS: out of memory");
+}
+
 /* --- KHEDMA_DATABASE_URL --- */
 
 static int url_error(char *errbuf, size_t errlen, const char *what)
@@ -401,7 +419,7 @@ int config_load(struct config *c, config_getenv_fn get, char *errbuf, size_t err
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (load_numbers(&ld) < 0 || load_urls(&ld) < 0 || load_strings(&ld) < 0 ||
-        load_apple(&ld) < 0 || load_database(&ld) < 0) {
+        load_apple(&ld) < 0 || load_database(&ld) < 0 || load_peers(&ld) < 0) {
         config_free(c);
         return -1;
     }
@@ -432,6 +450,7 @@ void config_free(struct config *c)
         &c->apple_root_ca,
         &c->apple_bundle_id,
         &c->apple_environment,
+        &c->trusted_peers,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */

@@ -33,6 +33,7 @@
 #include "khedma/log.h"
 #include "khedma/jobs.h"
 #include "khedma/master.h"
+#include "khedma/peers.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
@@ -307,6 +308,9 @@ int master_run(struct config *config)
     sigset_t set;
     process_master_signals(&set);
 
+    /* Before FCGX_Init, which reads the trusted list once for this process and its children. */
+    if (peers_apply(g_config->listen, g_config->trusted_peers) != 0)
+        return 1;
     if (FCGX_Init() != 0)
         return 1;
     if (supervise_slots_init(MAX_CHILDREN) != 0) {
