@@ -61,6 +61,8 @@ struct config {
                                 Apple endpoints answer 503 */
     char *apple_bundle_id;   /* KHEDMA_APPLE_BUNDLE_ID, default ma.khedma.app */
     char *apple_environment; /* KHEDMA_APPLE_ENVIRONMENT: Sandbox (default) | Production */
+    char *metrics_allow;     /* KHEDMA_METRICS_ALLOW: who may read /metrics, a comma list of
+                                addresses and CIDRs; default loopback (metrics_allow.h) */
 };
 
 extern const struct config *g_config;
