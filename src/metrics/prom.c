@@ -92,6 +92,17 @@ void prom_family(struct prom_buf *b, const char *name, const char *type, const c
     appends(b, "\n");
 }
 
+/* The shortest %g form that reads back as the same double ("0.001", not 0.00100000000000000002),
+ * as Prometheus's own clients print values and bucket bounds. */
+static void format_shortest(double v, char *out, size_t outlen)
+{
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, outlen, "%.*g", prec, v);
+        if (strtod(out, NULL) == v)
+            return;
+    }
+}
+
 static void write_value(struct prom_buf *b, double v)
 {
     char num[40];
@@ -102,7 +113,7 @@ static void write_value(struct prom_buf *b, double v)
     else if (v == floor(v) && fabs(v) < 9.007199254740992e15)
         snprintf(num, sizeof num, "%.0f", v);
     else
-        snprintf(num, sizeof num, "%.17g", v);
+        format_shortest(v, num, sizeof num);
     appends(b, num);
 }
 
@@ -134,16 +145,6 @@ void prom_sample(struct prom_buf *b, const char *name, const struct prom_label *
     appends(b, "\n");
 }
 
-/* A bucket bound as Prometheus clients print it: the shortest form that reads back the same. */
-static void format_bound(double v, char *out, size_t outlen)
-{
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, outlen, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 void prom_histogram(struct prom_buf *b, const char *name, const struct prom_label *labels,
                     size_t nlabels, const double *bounds, size_t nbounds, const uint64_t *counts,
                     double sum)
@@ -158,7 +159,7 @@ void prom_histogram(struct prom_buf *b, const char *name, const struct prom_labe
     for (size_t i = 0; i <= nbounds; i++) {
         cumulative += counts[i];
         if (i < nbounds)
-            format_bound(bounds[i], le, sizeof le);
+            format_shortest(bounds[i], le, sizeof le);
         else
             snprintf(le, sizeof le, "+Inf");
         with_le[nlabels] = (struct prom_label){"le", le};

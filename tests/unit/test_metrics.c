@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "khedma/config.h"
 #include "khedma/metrics.h"
 #include "khedma/metrics_allow.h"
 #include "khedma/prom.h"
@@ -29,12 +30,14 @@ static void test_family_and_samples(void **state)
     prom_sample(&b, "x_total", l, 2, 42);
     prom_sample(&b, "y", NULL, 0, 0.25);
     prom_sample(&b, "z", NULL, 0, 1e20);
+    prom_sample(&b, "w", NULL, 0, 0.000956);
     assert_false(b.oom);
     assert_string_equal(b.s, "# HELP x_total Line one\\nback\\\\slash\n"
                              "# TYPE x_total counter\n"
                              "x_total{route=\"/a/{id}\",q=\"say \\\"hi\\\"\\\\\\n\"} 42\n"
                              "y 0.25\n"
-                             "z 1e+20\n");
+                             "z 1e+20\n"
+                             "w 0.000956\n");
     prom_buf_free(&b);
 }
 
@@ -117,6 +120,34 @@ static void test_allow_refuses_malformed(void **state)
     assert_int_equal(metrics_allow_parse("", &a), 0); /* nobody */
     assert_int_equal(a.count, 0);
     assert_false(metrics_allow_match(&a, "127.0.0.1"));
+}
+
+static const char *allow_env;
+
+static const char *env_with_allow(const char *name)
+{
+    return strcmp(name, "KHEDMA_METRICS_ALLOW") == 0 ? allow_env : NULL;
+}
+
+/* The configuration keeps the list (default loopback) and refuses to start on one that does
+ * not parse, rather than serving /metrics to an unintended set of callers. */
+static void test_config_field(void **state)
+{
+    (void)state;
+    struct config c;
+    char err[256];
+    allow_env = NULL;
+    assert_int_equal(config_load(&c, env_with_allow, err, sizeof err), 0);
+    assert_string_equal(c.metrics_allow, METRICS_ALLOW_DEFAULT);
+    config_free(&c);
+    allow_env = "10.0.0.0/8, ::1";
+    assert_int_equal(config_load(&c, env_with_allow, err, sizeof err), 0);
+    assert_string_equal(c.metrics_allow, "10.0.0.0/8, ::1");
+    config_free(&c);
+    allow_env = "10.0.0.0/40";
+    assert_int_equal(config_load(&c, env_with_allow, err, sizeof err), -1);
+    assert_non_null(strstr(err, "KHEDMA_METRICS_ALLOW"));
+    g_config = NULL;
 }
 
 static void test_bucket_choice(void **state)
@@ -251,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_allow_default),
         cmocka_unit_test(test_allow_cidrs),
         cmocka_unit_test(test_allow_refuses_malformed),
+        cmocka_unit_test(test_config_field),
         cmocka_unit_test(test_bucket_choice),
         cmocka_unit_test(test_route_labels),
         /* Before the shared block exists, then with it. */
