@@ -172,7 +172,15 @@ TESTS = [test_scrapes_the_stack, test_request_counter_moves, test_killed_workers
          test_dashboard_expressions_run, test_forged_forwarded_header_does_not_bypass]
 
 
+def _stop_on_signal(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")  # runs the clean-up in main's finally
+
+
 def main():
+    # deploy/test's own clean-up (or a CI timeout) may end this runner with SIGTERM or SIGHUP:
+    # Prometheus and its directory must go with it.
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    signal.signal(signal.SIGHUP, _stop_on_signal)
     binary = shutil.which("prometheus")
     if not binary:
         print("not ok - prometheus::setup: the prometheus binary is not installed")
