@@ -63,6 +63,8 @@ struct config {
     char *apple_environment; /* KHEDMA_APPLE_ENVIRONMENT: Sandbox (default) | Production */
     char *trusted_peers;     /* KHEDMA_TRUSTED_PEERS: the IPv4 addresses allowed to connect to a
                                 TCP listener, normalised to "a,b"; NULL when unset (peers.h) */
+    char *metrics_allow;     /* KHEDMA_METRICS_ALLOW: who may read /metrics, a comma list of
+                                addresses and CIDRs; default loopback (metrics_allow.h) */
 };
 
 extern const struct config *g_config;

@@ -13,6 +13,9 @@
 
 /* /api/trpc/{path*}: run the procedures the request names. */
 void trpc_procs_handle(struct ctx *c);
+/* The name of procedure i of the table ("gig.getGigDetails"), NULL past its end: the metrics
+ * label each procedure's requests are counted under. */
+const char *trpc_procs_name(size_t i);
 /* A request under /api/trpc refused before routing, answered in tRPC's error shape with the
  * configured transformer. */
 void trpc_procs_refuse(struct ctx *c, enum errkind kind, const char *message);

@@ -14,6 +14,7 @@
 #include "khedma/config.h"
 #include "khedma/log.h"
 #include "khedma/peers.h"
+#include "khedma/metrics_allow.h"
 #include "khedma/percent.h"
 
 #ifdef KHEDMA_DATADIR
@@ -410,6 +411,19 @@ void config_db_url_free(struct db_url *u)
     memset(u, 0, sizeof *u);
 }
 
+/* KHEDMA_METRICS_ALLOW: a list that does not parse is refused at start rather than leaving
+ * /metrics open to no one (or to everyone) by surprise. */
+static int load_metrics(struct loader *ld)
+{
+    struct config *c = ld->c;
+    if (load_string(ld, "KHEDMA_METRICS_ALLOW", METRICS_ALLOW_DEFAULT, &c->metrics_allow) < 0)
+        return -1;
+    struct metrics_allow list;
+    if (metrics_allow_parse(c->metrics_allow, &list) != 0)
+        return fail(ld, "KHEDMA_METRICS_ALLOW must be a comma list of IP addresses or CIDRs");
+    return 0;
+}
+
 /* --- loading --- */
 
 int config_load(struct config *c, config_getenv_fn get, char *errbuf, size_t errlen)
@@ -419,7 +433,8 @@ int config_load(struct config *c, config_getenv_fn get, char *errbuf, size_t err
     if (errbuf && errlen > 0)
         errbuf[0] = '\0';
     if (load_numbers(&ld) < 0 || load_urls(&ld) < 0 || load_strings(&ld) < 0 ||
-        load_apple(&ld) < 0 || load_database(&ld) < 0 || load_peers(&ld) < 0) {
+        load_apple(&ld) < 0 || load_database(&ld) < 0 || load_peers(&ld) < 0 ||
+        load_metrics(&ld) < 0) {
         config_free(c);
         return -1;
     }
@@ -451,6 +466,7 @@ void config_free(struct config *c)
         &c->apple_bundle_id,
         &c->apple_environment,
         &c->trusted_peers,
+        &c->metrics_allow,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */

@@ -20,6 +20,7 @@
 #include "khedma/config.h"
 #include "khedma/httpclient.h"
 #include "khedma/log.h"
+#include "khedma/metrics.h"
 
 #define DEFAULT_TIMEOUT_MS 10000L
 #define USER_AGENT "khedma/1"
@@ -178,6 +179,18 @@ static struct curl_slist *build_headers(const char *const *headers, const char *
     return list;
 }
 
+/* Counted per gateway (by the configured bases) and outcome; the time is libcurl's own. */
+static void note_call(CURL *h, const char *url, CURLcode rc)
+{
+    long status = 0;
+    double seconds = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &seconds);
+    enum metrics_outcome out =
+        metrics_outcome_of(rc == CURLE_OK, rc == CURLE_OPERATION_TIMEDOUT, status);
+    metrics_observe_gateway(metrics_gateway_of_url(url), out, seconds);
+}
+
 /* Runs the prepared request on h and fills res. */
 static int perform(CURL *h, const char *url, struct curl_slist *headers,
                    struct httpclient_response *res)
@@ -189,6 +202,7 @@ static int perform(CURL *h, const char *url, struct curl_slist *headers,
         return -1;
     }
     CURLcode rc = curl_easy_perform(h);
+    note_call(h, url, rc);
     if (rc == CURLE_OK && !s.buf) {
         s.buf = calloc(1, 1); /* an empty body is still a NUL-terminated string */
         s.oom = !s.buf;

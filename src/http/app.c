@@ -21,6 +21,7 @@
 #include "khedma/handlers_orders.h"
 #include "khedma/handlers_orders_read.h"
 #include "khedma/handlers_vip.h"
+#include "khedma/metrics_http.h"
 #include "khedma/rest.h"
 #include "khedma/router.h"
 #include "khedma/trpc_procs.h"
@@ -82,6 +83,8 @@ static const struct route routes[] = {
     {"GET", "/services/{category}", web_public_category, CACHE_PUBLIC},
     {"GET", "/sitemap.xml", web_seo_sitemap, CACHE_PUBLIC},
     {"GET", "/robots.txt", web_seo_robots, CACHE_PUBLIC},
+    /* Prometheus metrics, for KHEDMA_METRICS_ALLOW's addresses only (metrics_http.c). */
+    {"GET", "/metrics", metrics_http_handle, CACHE_NEVER},
     /* web: accounts and ordering */
     {"GET", "/auth/sign-up", web_auth_sign_up_get, CACHE_NEVER},
     {"POST", "/auth/sign-up", web_auth_sign_up_post, CACHE_NEVER},

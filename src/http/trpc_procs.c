@@ -245,3 +245,8 @@ void trpc_procs_refuse(struct ctx *c, enum errkind kind, const char *message)
 {
     trpc_refuse(c, use_superjson(), kind, message);
 }
+
+const char *trpc_procs_name(size_t i)
+{
+    return i < sizeof(procs) / sizeof(procs[0]) ? procs[i].path : NULL;
+}

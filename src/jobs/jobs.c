@@ -24,8 +24,10 @@
 #include "khedma/jobs_payments.h"
 #include "khedma/jobs_vip.h"
 #include "khedma/log.h"
+#include "khedma/metrics.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
+#include "khedma/timeutil.h"
 #include "khedma/webhook_sender.h"
 
 #define TICK_MS_DEFAULT 5000L
@@ -133,7 +135,9 @@ int jobs_run(void)
         struct jobs_clock clock;
         jobs_clock_read(&clock);
         clock.tick_ms = interval;
+        long long started_us = timeutil_now_us();
         jobs_tick(db, &clock);
+        metrics_observe_jobs_tick((double)(timeutil_now_us() - started_us) / 1e6);
         /* poll() as an interruptible sleep: SIGTERM ends it at once. */
         if (!process_stop_requested())
             poll(NULL, 0, (int)interval);

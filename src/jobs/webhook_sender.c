@@ -22,6 +22,7 @@
 #include "khedma/httpclient.h"
 #include "khedma/cuid.h"
 #include "khedma/log.h"
+#include "khedma/metrics.h"
 #include "khedma/jobs_clock.h"
 #include "khedma/timeutil.h"
 #include "khedma/webhook_guard.h"
@@ -269,7 +270,12 @@ static void prepare(struct delivery *d, const char *secret, bool allow_private)
 static void finish(struct delivery *d, CURLcode rc)
 {
     long status = 0;
+    double seconds = 0;
     curl_easy_getinfo(d->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(d->easy, CURLINFO_TOTAL_TIME, &seconds);
+    metrics_observe_gateway(
+        METRICS_GW_WEBHOOK,
+        metrics_outcome_of(rc == CURLE_OK, rc == CURLE_OPERATION_TIMEDOUT, status), seconds);
     if (rc == CURLE_OK && status >= 200 && status < 300) {
         set_outcome(d, OUT_DELIVERED, status, NULL);
     } else if (rc == CURLE_OK) {

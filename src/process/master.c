@@ -34,6 +34,7 @@
 #include "khedma/jobs.h"
 #include "khedma/master.h"
 #include "khedma/peers.h"
+#include "khedma/metrics.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
@@ -217,6 +218,7 @@ static void note_death(const struct child *ch, int status)
     log_death(ch, status, kind);
     if (ch->generation != generation)
         return; /* an old generation retiring after a reload */
+    metrics_note_restart(ch->jobs, status);
     struct spawn_gate *g = ch->jobs ? &jobs_gate : &worker_gate;
     supervise_gate_note_death(g, kind, ch->jobs ? 1 : g_config->workers, timeutil_wall_ms());
     if (kind == DEATH_START_FAILURE)
@@ -317,6 +319,9 @@ int master_run(struct config *config)
         log_error("cannot map the children's shared slots: %s", strerror(errno));
         return 1;
     }
+    /* Without it every child counts alone and /metrics shows one worker's share. */
+    if (metrics_init_shared() != 0)
+        log_warn("cannot map the shared metrics: each process counts its own");
     listen_fd = open_listener(g_config->listen);
     if (listen_fd < 0)
         return 1;

@@ -25,6 +25,7 @@
 #include "khedma/http.h"
 #include "khedma/httpclient.h"
 #include "khedma/log.h"
+#include "khedma/metrics.h"
 #include "khedma/process.h"
 #include "khedma/rest.h"
 #include "khedma/supervise.h"
@@ -69,6 +70,15 @@ static void send_response(FCGX_Request *fr, const struct response *resp)
     }
 }
 
+/* Counted under the matched route's label (metrics.h), never the raw path. */
+static void observe_request(const struct ctx *c, long long took_us)
+{
+    const struct route *r = c->match.route;
+    const char *trpc = r ? router_param(&c->match, "path") : NULL;
+    int label = metrics_route_label(r ? r->pattern : NULL, trpc);
+    metrics_observe_request(label, c->req->method, c->resp->status, (double)took_us / 1e6);
+}
+
 static void serve_one(FCGX_Request *fr, struct db *db)
 {
     struct request req;
@@ -100,8 +110,10 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     response_header(&resp, "X-Request-Id", req.request_id);
     response_cache_policy(&req, &resp, g_config->public_cache_s);
     send_response(fr, &resp);
+    long long took_us = timeutil_now_us() - req.started_us;
+    observe_request(&c, took_us);
     log_access(req.request_id, req.method ? req.method : "-", req.path ? req.path : "-",
-               resp.status, timeutil_now_us() - req.started_us, c.signed_in ? c.user.id : NULL);
+               resp.status, took_us, c.signed_in ? c.user.id : NULL);
     log_set_request_id(NULL);
     if (c.signed_in)
         accounts_user_free(&c.user);

@@ -26,6 +26,7 @@
 
 #include "khedma/db.h"
 #include "khedma/log.h"
+#include "khedma/metrics.h"
 
 #define CONNECT_TIMEOUT_S 3
 #define IO_TIMEOUT_S 10
@@ -90,6 +91,7 @@ struct db {
     struct stmt_entry *newest, *oldest;
     size_t cached;
     unsigned long round_trips;
+    bool ever_connected; /* a later connection is a reconnect (counted in the metrics) */
     char err[512];
 };
 
@@ -273,13 +275,16 @@ static int fail(struct db *db, unsigned int code, const char *state, const char 
     const char *q = sql ? sql : "";
     if (rc == DB_DOWN) {
         log_warn("db: connection lost: %s", db->err);
+        metrics_note_db_error(METRICS_DB_DOWN);
         drop_connection(db);
     } else if (rc == DB_DEADLOCK) {
         log_warn("db: %s [%.*s]", db->err, SQL_LOG_MAX, q);
+        metrics_note_db_error(METRICS_DB_DEADLOCK);
         if (db->in_tx)
             db->tx_failed = DB_DEADLOCK;
     } else if (rc == DB_ERR) {
         log_error("db: %s [%.*s]", db->err, SQL_LOG_MAX, q);
+        metrics_note_db_error(METRICS_DB_ERROR);
     } else {
         log_debug("db: %s [%.*s]", db->err, SQL_LOG_MAX, q);
     }
@@ -362,12 +367,16 @@ static int db_connect(struct db *db)
                             CLIENT_FOUND_ROWS)) {
         set_err(db, "connect: %u: %s", mysql_errno(m), mysql_error(m));
         log_error("db: %s", db->err);
+        metrics_note_db_error(METRICS_DB_DOWN);
         mysql_close(m);
         connect_failed(db);
         return DB_DOWN;
     }
     db->conn = m;
     db->round_trips++;
+    if (db->ever_connected)
+        metrics_note_db_reconnect();
+    db->ever_connected = true;
     int rc = session_setup(db);
     if (rc != DB_OK)
         connect_failed(db);
