@@ -103,17 +103,24 @@ static void format_shortest(double v, char *out, size_t outlen)
     }
 }
 
+/* A value or a bucket bound: whole numbers without an exponent ("10", not "1e+01", as
+ * Prometheus's own clients print le="10"), the rest in their shortest form. */
+static void format_number(double v, char *out, size_t outlen)
+{
+    if (isinf(v))
+        snprintf(out, outlen, "%s", v > 0 ? "+Inf" : "-Inf");
+    else if (isnan(v))
+        snprintf(out, outlen, "NaN");
+    else if (v == floor(v) && fabs(v) < 9.007199254740992e15)
+        snprintf(out, outlen, "%.0f", v);
+    else
+        format_shortest(v, out, outlen);
+}
+
 static void write_value(struct prom_buf *b, double v)
 {
     char num[40];
-    if (isinf(v))
-        snprintf(num, sizeof num, "%s", v > 0 ? "+Inf" : "-Inf");
-    else if (isnan(v))
-        snprintf(num, sizeof num, "NaN");
-    else if (v == floor(v) && fabs(v) < 9.007199254740992e15)
-        snprintf(num, sizeof num, "%.0f", v);
-    else
-        format_shortest(v, num, sizeof num);
+    format_number(v, num, sizeof num);
     appends(b, num);
 }
 
@@ -159,7 +166,7 @@ void prom_histogram(struct prom_buf *b, const char *name, const struct prom_labe
     for (size_t i = 0; i <= nbounds; i++) {
         cumulative += counts[i];
         if (i < nbounds)
-            format_shortest(bounds[i], le, sizeof le);
+            format_number(bounds[i], le, sizeof le);
         else
             snprintf(le, sizeof le, "+Inf");
         with_le[nlabels] = (struct prom_label){"le", le};

@@ -69,6 +69,12 @@ static void test_histogram_is_cumulative(void **state)
     prom_histogram(&b, "t", NULL, 0, bounds, 3, counts, 0);
     assert_non_null(strstr(b.s, "t_bucket{le=\"+Inf\"} 6\nt_sum 0\nt_count 6\n"));
     prom_buf_free(&b);
+    /* Whole bounds print as Prometheus's clients print them: le="10", never le="1e+01". */
+    const double whole[] = {1, 10, 100};
+    prom_histogram(&b, "w", NULL, 0, whole, 3, counts, 0);
+    assert_non_null(strstr(b.s, "w_bucket{le=\"1\"} 1\nw_bucket{le=\"10\"} 1\n"
+                                "w_bucket{le=\"100\"} 3\n"));
+    prom_buf_free(&b);
 }
 
 static void test_allow_default(void **state)
