@@ -46,7 +46,10 @@ k_init() {
     K_NGINX=$K_VAR/nginx
     K_DATADIR=$K_VAR/mysql
     K_DB_CNF=$K_VAR/mariadb.cnf
-    K_DB_SOCKET=$K_RUN/mysqld.sock
+    # The private MariaDB's socket and pid file live in a directory of their own, owned by the
+    # user mariadbd runs as (k_db_user).
+    K_DB_RUN=$K_RUN/mysqld
+    K_DB_SOCKET=$K_DB_RUN/mysqld.sock
     K_PORT=${KHEDMA_PORT:-8080}
     K_BUILD=${KHEDMA_BUILD_DIR:-$K_REPO/build}
     K_BIN=${KHEDMA_BIN:-$K_BUILD/src/khedmad}
@@ -216,10 +219,10 @@ k_db_write_cnf() {
         echo "socket=$K_DB_SOCKET"
         echo "user=root"
         echo "[mariadbd]"
-        echo "user=root"
+        echo "user=$K_DB_USER"
         echo "datadir=$K_DATADIR"
         echo "socket=$K_DB_SOCKET"
-        echo "pid-file=$K_RUN/mysqld.pid"
+        echo "pid-file=$K_DB_RUN/mysqld.pid"
         echo "log-error=$K_LOG/mariadb.log"
         echo "skip-networking"
         echo "skip-name-resolve"
@@ -238,16 +241,52 @@ k_db_write_cnf() {
     chmod 644 "$K_DB_CNF"
 }
 
-k_db_pid() { k_pidfile_pid "$K_RUN/mysqld.pid"; }
+# A stack started before the server moved to run/mysqld/ keeps its pid file in run/.
+k_db_pid() { k_pidfile_pid "$K_DB_RUN/mysqld.pid" || k_pidfile_pid "$K_RUN/mysqld.pid"; }
+
+# k_as_user USER CMD...: run CMD as USER with its groups (to test what USER can reach).
+k_as_user() {
+    local u=$1
+    shift
+    setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"
+}
+
+# The user mariadbd runs as: mysql (the Debian package's user), or root when mysql cannot enter
+# the stack's directory (a checkout under /root, mode 0700) - said loudly, as for nginx.
+k_db_user() {
+    K_DB_USER=root
+    if ! id mysql >/dev/null 2>&1; then
+        k_say "warning: no mysql user: the private MariaDB runs as root"
+    elif k_as_user mysql test -x "$K_VAR" 2>/dev/null; then
+        K_DB_USER=mysql
+    else
+        k_say "warning: the mysql user cannot enter $K_VAR: the private MariaDB runs as root" \
+            "(docs/deploy.md, \"Unprivileged users\")"
+    fi
+}
+
+# Give the server's files to the user it runs as (an existing stack's, created as root before,
+# too: only when the owner differs, so a large datadir is walked once).
+k_db_own() {
+    mkdir -p "$K_DB_RUN" "$K_DATADIR"
+    touch "$K_LOG/mariadb.log"
+    local p
+    for p in "$K_DATADIR" "$K_DB_RUN"; do
+        [ "$(stat -c %U "$p")" = "$K_DB_USER" ] || chown -R "$K_DB_USER:" "$p"
+    done
+    chown "$K_DB_USER:" "$K_LOG/mariadb.log"
+    chmod 755 "$K_DB_RUN"
+}
 
 k_db_ping() { mariadb-admin --defaults-file="$K_DB_CNF" --connect-timeout=2 ping >/dev/null 2>&1; }
 
 k_db_init() {
+    k_db_user
     k_db_write_cnf
     [ -d "$K_DATADIR/mysql" ] && return 0
-    k_say "creating the private MariaDB in ${K_DATADIR#"$K_REPO"/}"
-    mkdir -p "$K_DATADIR"
-    mariadb-install-db --defaults-file="$K_DB_CNF" --user=root --datadir="$K_DATADIR" \
+    k_say "creating the private MariaDB in ${K_DATADIR#"$K_REPO"/} (as $K_DB_USER)"
+    k_db_own
+    mariadb-install-db --defaults-file="$K_DB_CNF" --user="$K_DB_USER" --datadir="$K_DATADIR" \
         --auth-root-authentication-method=socket --skip-test-db >"$K_LOG/mariadb-install.log" 2>&1 || {
         tail -n 20 "$K_LOG/mariadb-install.log" >&2
         rm -rf "$K_DATADIR"
@@ -256,9 +295,11 @@ k_db_init() {
 }
 
 k_db_start() {
+    k_db_user
     k_db_write_cnf
     if k_db_pid >/dev/null && k_db_ping; then return 0; fi
     local pid i
+    k_db_own
     setsid mariadbd --defaults-file="$K_DB_CNF" </dev/null >>"$K_LOG/mariadb.log" 2>&1 &
     pid=$!
     for ((i = 0; i < 600; i++)); do
@@ -283,7 +324,7 @@ k_db_stop() {
         k_wait_gone "$pid" 5 || true
     fi
     k_reap "$pid"
-    rm -f "$K_RUN/mysqld.pid"
+    rm -f "$K_DB_RUN/mysqld.pid" "$K_RUN/mysqld.pid"
 }
 
 # A random hex string of N bytes.
@@ -357,6 +398,39 @@ k_migrate() {
 
 k_khedmad_pid() { k_pidfile_pid "$K_RUN/khedmad.pid"; }
 
+# The system user `khedmad serve` becomes after opening its socket (docs/deploy.md,
+# "Unprivileged users"); created by deploy/up and deploy/test.
+k_ensure_user() {
+    id khedma >/dev/null 2>&1 && return 0
+    k_say "creating the system user khedma"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin khedma || k_die "cannot create the user khedma"
+}
+
+# K_USER: KHEDMA_USER, else khedma (nobody without it), else root when that user cannot reach
+# the database socket's directory or the upload directory's parent (a checkout under /root):
+# khedmad connects and writes uploads only after dropping root. The choice is written to
+# run/khedmad.user for the tests.
+k_khedmad_user() {
+    K_USER=${KHEDMA_USER:-}
+    if [ -z "$K_USER" ]; then
+        K_USER=nobody
+        if id khedma >/dev/null 2>&1; then K_USER=khedma; fi
+    fi
+    if [ "$K_USER" != root ]; then
+        local -a dirs=("$(dirname "$K_UPLOAD_DIR")")
+        if k_db_private; then dirs+=("$K_DB_RUN"); fi
+        if ! k_as_user "$K_USER" test -x "${dirs[0]}" -a -x "${dirs[-1]}" 2>/dev/null; then
+            k_say "warning: $K_USER cannot reach ${dirs[*]}: khedmad keeps running as root" \
+                "(docs/deploy.md, \"Unprivileged users\")"
+            K_USER=root
+        fi
+    fi
+    mkdir -p "$K_UPLOAD_DIR"
+    [ "$K_USER" = root ] || chown "$K_USER:" "$K_UPLOAD_DIR"
+    echo "$K_USER" >"$K_RUN/khedmad.user"
+}
+
 # k_khedmad_start: start `khedmad serve` in its own session (pid in run/khedmad.pid, stderr to
 # log/khedmad.log), prefixed by the command in the array K_WRAPPER when set (valgrind).
 # Waits until the FastCGI socket is there.
@@ -367,8 +441,10 @@ k_khedmad_start() {
         wrapper=("${K_WRAPPER[@]}")
         limit=1200
     fi
+    k_khedmad_user
     (
         k_khedmad_env
+        export KHEDMA_USER=$K_USER
         exec setsid "${wrapper[@]}" "$K_BIN" serve </dev/null >>"$K_LOG/khedmad.log" 2>&1
     ) &
     pid=$!
@@ -544,6 +620,7 @@ k_wait_healthz() {
 # Start everything for this var directory (khedmad under K_WRAPPER when set).
 k_stack_up() {
     k_dirs
+    k_ensure_user
     if k_db_private; then
         k_db_init
         k_db_start

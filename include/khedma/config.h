@@ -65,6 +65,9 @@ struct config {
                                 TCP listener, normalised to "a,b"; NULL when unset (peers.h) */
     char *metrics_allow;     /* KHEDMA_METRICS_ALLOW: who may read /metrics, a comma list of
                                 addresses and CIDRs; default loopback (metrics_allow.h) */
+    char *user;              /* KHEDMA_USER: who `khedmad serve` becomes when started as root;
+                                NULL = khedma if it exists, else nobody; "root" keeps root
+                                (privileges.h) */
 };
 
 extern const struct config *g_config;

@@ -434,7 +434,7 @@ int config_load(struct config *c, config_getenv_fn get, char *errbuf, size_t err
         errbuf[0] = '\0';
     if (load_numbers(&ld) < 0 || load_urls(&ld) < 0 || load_strings(&ld) < 0 ||
         load_apple(&ld) < 0 || load_database(&ld) < 0 || load_peers(&ld) < 0 ||
-        load_metrics(&ld) < 0) {
+        load_metrics(&ld) < 0 || load_string(&ld, "KHEDMA_USER", NULL, &c->user) < 0) {
         config_free(c);
         return -1;
     }
@@ -467,6 +467,7 @@ void config_free(struct config *c)
         &c->apple_environment,
         &c->trusted_peers,
         &c->metrics_allow,
+        &c->user,
     };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         /* cppcheck-suppress shadowVariable ; free(*strings[i]) misread as a declaration */

@@ -35,6 +35,7 @@
 #include "khedma/master.h"
 #include "khedma/peers.h"
 #include "khedma/metrics.h"
+#include "khedma/privileges.h"
 #include "khedma/process.h"
 #include "khedma/supervise.h"
 #include "khedma/timeutil.h"
@@ -325,6 +326,12 @@ int master_run(struct config *config)
     listen_fd = open_listener(g_config->listen);
     if (listen_fd < 0)
         return 1;
+    /* Root was needed only for the socket (a low port, a root-owned directory): give it up before
+     * any child is forked or any request is read. */
+    if (privileges_drop(g_config->user) != 0) {
+        close(listen_fd);
+        return 1;
+    }
     log_info("listening on %s with %d workers", g_config->listen, g_config->workers);
     int rc = supervise(&set);
     close(listen_fd);

@@ -19,6 +19,7 @@ requests=${KHEDMA_VALGRIND_REQUESTS:-1000}
 vlog=$K_LOG/valgrind
 rm -rf "$vlog"
 mkdir -p "$vlog"
+chmod 1777 "$vlog" # the workers' logs are opened after khedmad drops root (KHEDMA_USER)
 
 k_khedmad_stop
 trap 'K_STOP_WAIT=150 k_khedmad_stop' EXIT
