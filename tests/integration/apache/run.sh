@@ -11,7 +11,7 @@
 # file for why). Then slice.py runs a slice of the integration tests through Apache; the closing
 # line is `apache MODE: N passed, N failed`. Needs root, the running test stack (KHEDMA_TEST_VAR)
 # and the apache2 (and, for fcgid, libapache2-mod-fcgid) packages; everything it starts or makes
-# is removed on exit, failed or not.
+# is removed on exit, failed or not. KHEDMA_APACHE_RUN: see below (the bench).
 set -uo pipefail
 
 MODE=${1:?usage: run.sh fcgid|cgid PORT}
@@ -56,7 +56,7 @@ cleanup() {
     [ -z "$APACHE_PID" ] || kill -TERM "$APACHE_PID" 2>/dev/null
     local i
     for i in $(seq 1 50); do
-        [ -n "$APACHE_PID" ] && kill -0 "$APACHE_PID" 2>/dev/null || break
+        if [ -z "$APACHE_PID" ] || ! kill -0 "$APACHE_PID" 2>/dev/null; then break; fi
         sleep 0.1
     done
     [ -z "$APACHE_PID" ] || kill -KILL "$APACHE_PID" 2>/dev/null
@@ -147,6 +147,13 @@ for _ in $(seq 1 100); do
     kill -0 "$APACHE_PID" 2>/dev/null || { cat "$TMP/log/error.log" >&2; die "Apache did not start"; }
     sleep 0.1
 done
+
+# bench/shared_hosting.sh measures through this same server: KHEDMA_APACHE_RUN is its command,
+# run instead of the tests with KHEDMA_TEST_URL set.
+if [ -n "${KHEDMA_APACHE_RUN:-}" ]; then
+    KHEDMA_TEST_URL="http://127.0.0.1:$PORT" $KHEDMA_APACHE_RUN
+    exit
+fi
 
 extra=()
 [ "$MODE" != fcgid ] || extra=(khedmad.fcgi)
