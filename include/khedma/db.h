@@ -64,6 +64,9 @@ bool db_errno_transient(unsigned int code);
 /* Connect (or not yet: a down server is allowed; queries reconnect). Returns NULL only when out of
  * memory. Session: utf8mb4, time_zone '+00:00', READ COMMITTED. */
 struct db *db_open(const struct db_url *url);
+/* The same without connecting: the first query connects (a CGI request that needs no database
+ * never opens a connection). */
+struct db *db_open_lazy(const struct db_url *url);
 void db_close(struct db *db);
 /* Ping, reconnecting if needed. DB_OK or DB_DOWN. */
 int db_ping(struct db *db);

@@ -10,8 +10,14 @@
  *                              difference (each printed)
  *   khedmad vip-sync USER-ID   recompute a user's VIP badge from the subscriptions (repair)
  *   khedmad version
- * All configuration comes from KHEDMA_* environment variables (see README.md).
+ *   khedmad fcgi               one FastCGI worker on the socket on standard input (no master);
+ *                              also chosen when started with no command on such a socket
+ * Started by a web server as a CGI program (GATEWAY_INTERFACE set, no FastCGI socket) it answers
+ * the one request and exits, whatever its arguments (a CGI query can become argv).
+ * Configuration comes from KHEDMA_* environment variables, then from the configuration file
+ * (KHEDMA_CONFIG, or khedma.conf next to the binary; see docs/api.md).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 
 #include "khedma/accounts.h"
 #include "khedma/config.h"
+#include "khedma/config_file.h"
 #include "khedma/crypto.h"
 #include "khedma/db.h"
 #include "khedma/errors.h"
@@ -29,21 +36,49 @@
 #include "khedma/master.h"
 #include "khedma/migrate.h"
 #include "khedma/read_model.h"
+#include "khedma/standalone.h"
 #include "khedma/order_counts.h"
 #include "khedma/vip_badge.h"
 
 static struct config cfg;
 
-static const char *env_lookup(const char *name)
+/* Which way this process runs: started by a web server (FastCGI socket on standard input, or
+ * CGI) or as a command. The CGI test comes last: a FastCGI process manager may pass the CGI
+ * variables too. */
+enum mode { MODE_COMMAND, MODE_FCGI, MODE_CGI };
+
+static enum mode detect_mode(int argc, char **argv)
 {
-    return getenv(name);
+    if (argc > 1 && strcmp(argv[1], "fcgi") == 0)
+        return MODE_FCGI;
+    bool cgi = standalone_is_cgi();
+    if ((argc == 1 || cgi) && standalone_stdin_is_fcgi())
+        return MODE_FCGI;
+    return cgi ? MODE_CGI : MODE_COMMAND;
+}
+
+/* The configuration file, when there is one; its settings the environment lacks are exported so
+ * the few settings read with getenv() see them too. */
+static int load_config_file(void)
+{
+    char path[PATH_MAX];
+    bool required = false;
+    if (!config_file_path(path, sizeof path, &required))
+        return 0;
+    char errbuf[PATH_MAX + 160];
+    if (config_file_load(path, required, errbuf, sizeof errbuf) != 0) {
+        log_error("configuration file %s", errbuf);
+        return -1;
+    }
+    config_file_export();
+    return 0;
 }
 
 static int usage(void)
 {
     fprintf(stderr,
             "usage: khedmad [serve | migrate | make-admin EMAIL | jobs-once | check-read-model | "
-            "rebuild-read-model | check-order-counts | vip-sync USER-ID | version]\n");
+            "rebuild-read-model | check-order-counts | vip-sync USER-ID | fcgi | version]\n");
     return 2;
 }
 
@@ -194,15 +229,30 @@ static int dispatch(int argc, char **argv)
     return usage();
 }
 
+static int run(enum mode mode, int argc, char **argv)
+{
+    if (mode == MODE_FCGI)
+        return standalone_fcgi();
+    if (mode == MODE_CGI)
+        return standalone_cgi();
+    return dispatch(argc, argv);
+}
+
 int main(int argc, char **argv)
 {
-    log_init(argc > 1 && strcmp(argv[1], "serve") != 0 ? "cli" : "master");
+    enum mode mode = detect_mode(argc, argv);
+    log_init(mode == MODE_FCGI                           ? "fcgi"
+             : mode == MODE_CGI                          ? "cgi"
+             : argc > 1 && strcmp(argv[1], "serve") != 0 ? "cli"
+                                                         : "master");
     if (crypto_init() != 0) {
         log_error("libsodium failed to initialise");
         return 1;
     }
+    if (load_config_file() != 0)
+        return 1;
     char errbuf[256];
-    if (config_load(&cfg, env_lookup, errbuf, sizeof(errbuf)) != 0) {
+    if (config_load(&cfg, config_file_lookup, errbuf, sizeof(errbuf)) != 0) {
         log_error("configuration: %s", errbuf);
         return 1;
     }
@@ -210,9 +260,10 @@ int main(int argc, char **argv)
     if (log_level_from_name(cfg.log_level, &level))
         log_set_level(level);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc = dispatch(argc, argv);
+    int rc = run(mode, argc, argv);
     curl_global_cleanup();
     mysql_library_end();
     config_free(&cfg);
+    config_file_clear();
     return rc;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@
 
 /* Read the body: up to request_body_limit bytes (MAX_BODY but on the upload route). Returns 0, 1
  * when it is too large, -1 on a read error. */
-static int read_body(FCGX_Request *fr, struct request *req)
+static int read_body(const struct worker_io *io, struct request *req)
 {
     if (req->content_length > (long long)request_body_limit(req))
         return 1;
@@ -46,7 +47,7 @@ static int read_body(FCGX_Request *fr, struct request *req)
         return -1;
     size_t got = 0;
     while (got < want) {
-        int n = FCGX_GetStr(buf + got, (int)(want - got), fr->in);
+        int n = io->read(io->handle, buf + got, want - got);
         if (n <= 0)
             break;
         got += (size_t)n;
@@ -60,12 +61,12 @@ static int read_body(FCGX_Request *fr, struct request *req)
     return 0;
 }
 
-static void send_response(FCGX_Request *fr, const struct response *resp)
+static void send_response(const struct worker_io *io, const struct response *resp)
 {
     size_t len = 0;
     char *bytes = response_serialize(resp, &len);
     if (bytes) {
-        FCGX_PutStr(bytes, (int)len, fr->out);
+        io->write(io->handle, bytes, len);
         free(bytes);
     }
 }
@@ -79,13 +80,13 @@ static void observe_request(const struct ctx *c, long long took_us)
     metrics_observe_request(label, c->req->method, c->resp->status, (double)took_us / 1e6);
 }
 
-static void serve_one(FCGX_Request *fr, struct db *db)
+void worker_serve_one(const struct worker_io *io, struct db *db)
 {
     struct request req;
     struct response resp;
     memset(&req, 0, sizeof(req));
     response_init(&resp);
-    int parsed = request_from_params(&req, fr->envp);
+    int parsed = request_from_params(&req, io->envp);
     log_set_request_id(req.request_id);
     supervise_slot_request_begin(req.request_id); /* the master names it should this worker crash */
 
@@ -94,7 +95,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
     c.req = &req;
     c.resp = &resp;
     c.db = db;
-    int body = parsed == 0 ? read_body(fr, &req) : 0;
+    int body = parsed == 0 ? read_body(io, &req) : 0;
     if (parsed != 0)
         app_refuse(&c, 400, E_BAD_REQUEST, "Malformed request URI");
     else if (body > 0)
@@ -109,7 +110,7 @@ static void serve_one(FCGX_Request *fr, struct db *db)
 
     response_header(&resp, "X-Request-Id", req.request_id);
     response_cache_policy(&req, &resp, g_config->public_cache_s);
-    send_response(fr, &resp);
+    send_response(io, &resp);
     long long took_us = timeutil_now_us() - req.started_us;
     observe_request(&c, took_us);
     log_access(req.request_id, req.method ? req.method : "-", req.path ? req.path : "-",
@@ -119,6 +120,18 @@ static void serve_one(FCGX_Request *fr, struct db *db)
         accounts_user_free(&c.user);
     response_free(&resp);
     request_free(&req);
+}
+
+static int fcgi_read(void *handle, char *buf, size_t len)
+{
+    FCGX_Request *fr = handle;
+    return FCGX_GetStr(buf, len > INT_MAX ? INT_MAX : (int)len, fr->in);
+}
+
+static void fcgi_write(void *handle, const char *buf, size_t len)
+{
+    FCGX_Request *fr = handle;
+    FCGX_PutStr(buf, (int)len, fr->out);
 }
 
 int worker_run(int listen_fd, int max_requests)
@@ -144,12 +157,17 @@ int worker_run(int listen_fd, int max_requests)
         int ready = poll(&p, 1, 1000);
         if (ready <= 0)
             continue;
+        /* The socket itself failed or was closed under us (a web server that spawned this
+         * process on its socket went away): nothing more will arrive. */
+        if (p.revents & (POLLERR | POLLHUP | POLLNVAL))
+            break;
         /* Another worker may have taken the connection: accept then fails with EAGAIN. */
         if (FCGX_Accept_r(&fr) < 0)
             continue;
         supervise_slot_request_begin(
             ""); /* in flight, id not known until the parameters are parsed */
-        serve_one(&fr, db);
+        struct worker_io io = {fr.envp, fcgi_read, fcgi_write, &fr};
+        worker_serve_one(&io, db);
         FCGX_Finish_r(&fr);
         supervise_slot_request_end();
         if (max_requests > 0 && ++served >= max_requests) {

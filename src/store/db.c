@@ -413,7 +413,7 @@ static char *dup_or_null(const char *s, bool *oom)
     return d;
 }
 
-struct db *db_open(const struct db_url *url)
+struct db *db_open_lazy(const struct db_url *url)
 {
     struct db *db = calloc(1, sizeof(*db));
     if (!db)
@@ -430,6 +430,14 @@ struct db *db_open(const struct db_url *url)
         db_close(db);
         return NULL;
     }
+    return db;
+}
+
+struct db *db_open(const struct db_url *url)
+{
+    struct db *db = db_open_lazy(url);
+    if (!db)
+        return NULL;
     /* A server that is down now is not an error: the first query connects. */
     if (db_connect(db) == DB_OK)
         log_debug("db: connected");
