@@ -100,7 +100,10 @@ PY
 chown -R "$RUN_AS" "$WWW" "$TMP/run" "$TMP/log" "$TMP/uploads"
 chmod 600 "$WWW/khedma.conf"
 
-python3 "$HERE/db_relay.py" "$TMP/db/mysqld.sock" "$VAR/run/mysqld.sock" &
+# The stack's MariaDB socket, as the running khedmad was given it (deploy/lib.sh decides where).
+DB_SOCKET=$(tr '\0' '\n' <"/proc/$MASTER/environ" | sed -n 's/^KHEDMA_DATABASE_URL=.*[?&]socket=\([^&]*\).*/\1/p')
+[ -S "$DB_SOCKET" ] || die "the stack's MariaDB socket was not found (got '$DB_SOCKET')"
+python3 "$HERE/db_relay.py" "$TMP/db/mysqld.sock" "$DB_SOCKET" &
 RELAY_PID=$!
 
 if [ "$MODE" = fcgid ]; then
