@@ -481,6 +481,8 @@ k_khedmad_stop() {
     fi
     k_reap "$pid"
     rm -f "$K_RUN/khedmad.pid"
+    # khedmad running as KHEDMA_USER cannot remove its socket from root's run/ directory.
+    if k_listen_is_unix; then rm -f "$K_LISTEN"; fi
 }
 
 # ---------------------------------------------------------------------------------------------
