@@ -159,7 +159,8 @@ void prom_histogram(struct prom_buf *b, const char *name, const struct prom_labe
     struct prom_label with_le[PROM_MAX_LABELS + 1];
     if (nlabels > PROM_MAX_LABELS)
         nlabels = PROM_MAX_LABELS;
-    memcpy(with_le, labels, nlabels * sizeof *labels);
+    if (nlabels > 0) /* labels may be NULL then, and memcpy's arguments must never be */
+        memcpy(with_le, labels, nlabels * sizeof *labels);
     char series[128], le[32];
     snprintf(series, sizeof series, "%s_bucket", name);
     uint64_t cumulative = 0;
