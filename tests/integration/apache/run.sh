@@ -75,7 +75,7 @@ case $BIN in
 *" (deleted)" | *valgrind* | "") BIN=${KHEDMA_BIN:-$REPO/build/src/khedmad} ;;
 esac
 
-mkdir -p "$WWW" "$TMP/run" "$TMP/log" "$TMP/db" "$TMP/uploads"
+mkdir -p "$WWW" "$TMP/run" "$TMP/log" "$TMP/db" "$WWW/uploads"
 chmod 755 "$TMP" "$TMP/db"
 cp "$BIN" "$WWW/khedmad.fcgi" || die "cannot copy $BIN"
 cp "$REPO/deploy/khedma.htaccess" "$WWW/.htaccess" || die "cannot copy the .htaccess"
@@ -83,7 +83,7 @@ cp "$REPO/deploy/khedma.htaccess" "$WWW/.htaccess" || die "cannot copy the .htac
 # khedma.conf: the running stack's KHEDMA_* settings, with the database reached through the relay,
 # this server's URL as the public one and its own upload directory.
 python3 - "$MASTER" "$WWW/khedma.conf" "$TMP/db/mysqld.sock" "http://127.0.0.1:$PORT" \
-    "$TMP/uploads" <<'PY' || die "cannot write khedma.conf"
+    "$WWW/uploads" <<'PY' || die "cannot write khedma.conf"
 import os, re, sys
 pid, out, relay, url, uploads = sys.argv[1:]
 with open(f"/proc/{pid}/environ", "rb") as f:
@@ -97,7 +97,9 @@ with os.fdopen(fd, "w") as f:
     for k, v in sorted(conf.items()):
         f.write(f'{k}="{v}"\n')
 PY
-chown -R "$RUN_AS" "$WWW" "$TMP/run" "$TMP/log" "$TMP/uploads"
+# The storefront's static files, as the guide tells a host to upload them.
+cp -r "$REPO/web/static" "$WWW/static" || die "cannot copy web/static"
+chown -R "$RUN_AS" "$WWW" "$TMP/run" "$TMP/log"
 chmod 600 "$WWW/khedma.conf"
 
 # The stack's MariaDB socket, as the running khedmad was given it (deploy/lib.sh decides where).
@@ -127,9 +129,10 @@ LogLevel ${KHEDMA_APACHE_LOGLEVEL:-warn}
 LoadModule mpm_event_module $MODULES/mod_mpm_event.so
 LoadModule authz_core_module $MODULES/mod_authz_core.so
 LoadModule mime_module $MODULES/mod_mime.so
+LoadModule headers_module $MODULES/mod_headers.so
 LoadModule rewrite_module $MODULES/mod_rewrite.so
 $HANDLER
-TypesConfig /dev/null
+TypesConfig /etc/mime.types
 DocumentRoot $WWW
 <Directory />
     AllowOverride None
@@ -188,6 +191,44 @@ sys.exit(1 if b"KHEDMA_DATABASE_URL" in body else 0)
 PY
 }
 check "khedma.conf is not served" conf_hidden
+
+# The storefront through Apache: the home page comes from khedmad and names the stylesheet, which
+# Apache serves from static/ (not khedmad, which has no such route); an image stored in the upload
+# directory is served as it is, typed and immutable; a file next to them that is not under
+# static/ or uploads/ still goes to khedmad (a 404 page), never out as a file.
+storefront_files() {
+    python3 - "http://127.0.0.1:$PORT" "$WWW" "$RUN_AS" <<'PY'
+import hashlib, os, pwd, sys, urllib.error, urllib.request
+base, www, user = sys.argv[1:]
+def get(path):
+    try:
+        r = urllib.request.urlopen(base + path, timeout=30)
+        return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+status, _, home = get("/")
+assert status == 200 and b'href="/static/khedma.css"' in home, (status, home[:300])
+status, h, css = get("/static/khedma.css")
+with open(os.path.join(www, "static", "khedma.css"), "rb") as f:
+    assert status == 200 and css == f.read(), status
+assert h["Content-Type"].startswith("text/css"), h["Content-Type"]
+assert h["X-Content-Type-Options"] == "nosniff", dict(h)
+png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f6b1d50000000049454e44ae426082")
+name = hashlib.sha256(png).hexdigest() + ".png"
+path = os.path.join(www, "uploads", name)
+with open(path, "wb") as f:
+    f.write(png)
+pw = pwd.getpwnam(user)
+os.chown(path, pw.pw_uid, pw.pw_gid)
+status, h, body = get("/uploads/" + name)
+assert status == 200 and body == png and h["Content-Type"] == "image/png", (status, dict(h))
+assert "immutable" in h.get("Cache-Control", ""), dict(h)
+status, _, body = get("/khedmad.conf.bak")
+assert status == 404 and b"<html" in body.lower(), status
+PY
+}
+check "the storefront's static files and uploads are served by Apache" storefront_files
 
 # Apache stops its FastCGI processes with SIGTERM: each logs its clean stop and exits.
 stopped_cleanly() {
