@@ -533,7 +533,7 @@ k_nginx_user() {
     if k_listen_is_unix; then dir=$(dirname "$K_LISTEN"); fi
     for u in www-data nobody; do
         id "$u" >/dev/null 2>&1 || continue
-        if runuser -u "$u" -- test -x "$dir" -a -r "$root" -a -x "$root" 2>/dev/null; then
+        if k_as_user "$u" test -x "$dir" -a -r "$root" -a -x "$root" 2>/dev/null; then
             printf '%s\n' "$u"
             return 0
         fi

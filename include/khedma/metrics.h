@@ -56,6 +56,10 @@ size_t metrics_bucket(double seconds);
 /* The label id of a request: pattern is the matched route's (NULL when none matched), trpc_path
  * the procedure part of a /api/trpc path ("gig.getGigDetails", "a,b" for a batch). */
 int metrics_route_label(const char *pattern, const char *trpc_path);
+/* The same for a matched route of app_routes (NULL when none matched): what the worker calls on
+ * every request, by the route's position rather than by comparing its pattern. */
+struct route;
+int metrics_route_label_of(const struct route *r, const char *trpc_path);
 /* The label's text, NULL for an id out of range. */
 const char *metrics_route_label_name(int id);
 int metrics_route_label_count(void);

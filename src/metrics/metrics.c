@@ -121,6 +121,13 @@ static void observe(struct hist *h, double seconds)
 static char labels[MAX_LABELS][LABEL_TEXT_MAX];
 static int nlabels;
 static int label_trpc_batch, label_trpc_unknown, label_unmatched;
+/* Each route's label by its position in app_routes (-1: the tRPC route, labelled by procedure),
+ * so a request's label costs an index, not a search; tRPC procedure labels start at first_trpc. */
+static int route_label[MAX_LABELS];
+static size_t nroute_labels;
+static int first_trpc;
+
+static int find_label_from(int start, const char *text);
 
 static int add_label(const char *text)
 {
@@ -141,9 +148,11 @@ static void labels_build(void)
         return;
     size_t n = 0;
     const struct route *routes = app_routes(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(routes[i].pattern, TRPC_PATTERN) != 0)
-            add_label(routes[i].pattern);
+    nroute_labels = n < MAX_LABELS ? n : MAX_LABELS;
+    for (size_t i = 0; i < nroute_labels; i++)
+        route_label[i] =
+            strcmp(routes[i].pattern, TRPC_PATTERN) != 0 ? add_label(routes[i].pattern) : -1;
+    first_trpc = nlabels;
     char text[LABEL_TEXT_MAX];
     for (size_t i = 0; trpc_procs_name(i); i++) {
         snprintf(text, sizeof text, "trpc:%s", trpc_procs_name(i));
@@ -154,9 +163,9 @@ static void labels_build(void)
     label_unmatched = add_label("unmatched");
 }
 
-static int find_label(const char *text)
+static int find_label_from(int start, const char *text)
 {
-    for (int i = 0; i < nlabels; i++)
+    for (int i = start; i < nlabels; i++)
         if (strcmp(labels[i], text) == 0)
             return i;
     return -1;
@@ -168,7 +177,7 @@ int metrics_route_label(const char *pattern, const char *trpc_path)
     if (!pattern)
         return label_unmatched;
     if (strcmp(pattern, TRPC_PATTERN) != 0) {
-        int id = find_label(pattern);
+        int id = find_label_from(0, pattern);
         return id >= 0 ? id : label_unmatched;
     }
     if (!trpc_path || strchr(trpc_path, ','))
@@ -177,8 +186,18 @@ int metrics_route_label(const char *pattern, const char *trpc_path)
     if (strlen(trpc_path) + 5 >= sizeof text)
         return label_trpc_unknown;
     snprintf(text, sizeof text, "trpc:%s", trpc_path);
-    int id = find_label(text);
+    int id = find_label_from(first_trpc, text);
     return id >= 0 ? id : label_trpc_unknown;
+}
+
+int metrics_route_label_of(const struct route *r, const char *trpc_path)
+{
+    labels_build();
+    size_t n = 0;
+    const struct route *routes = app_routes(&n);
+    if (r && r >= routes && r < routes + nroute_labels && route_label[r - routes] >= 0)
+        return route_label[r - routes];
+    return metrics_route_label(r ? r->pattern : NULL, trpc_path);
 }
 
 const char *metrics_route_label_name(int id)

@@ -76,7 +76,7 @@ static void observe_request(const struct ctx *c, long long took_us)
 {
     const struct route *r = c->match.route;
     const char *trpc = r ? router_param(&c->match, "path") : NULL;
-    int label = metrics_route_label(r ? r->pattern : NULL, trpc);
+    int label = metrics_route_label_of(r, trpc);
     metrics_observe_request(label, c->req->method, c->resp->status, (double)took_us / 1e6);
 }
 

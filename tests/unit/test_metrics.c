@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "khedma/config.h"
+#include "khedma/app.h"
 #include "khedma/metrics.h"
 #include "khedma/metrics_allow.h"
 #include "khedma/prom.h"
@@ -174,6 +175,21 @@ static const char *label_of(const char *pattern, const char *trpc)
     return metrics_route_label_name(metrics_route_label(pattern, trpc));
 }
 
+/* What the worker calls, by the matched route's position, names every route as its pattern does. */
+static void test_route_label_of_every_route(void **state)
+{
+    (void)state;
+    size_t n = 0;
+    const struct route *routes = app_routes(&n);
+    for (size_t i = 0; i < n; i++) {
+        const char *trpc =
+            strcmp(routes[i].pattern, "/api/trpc/{path*}") == 0 ? "category.list" : NULL;
+        assert_int_equal(metrics_route_label_of(&routes[i], trpc),
+                         metrics_route_label(routes[i].pattern, trpc));
+    }
+    assert_string_equal(metrics_route_label_name(metrics_route_label_of(NULL, NULL)), "unmatched");
+}
+
 static void test_route_labels(void **state)
 {
     (void)state;
@@ -291,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_config_field),
         cmocka_unit_test(test_bucket_choice),
         cmocka_unit_test(test_route_labels),
+        cmocka_unit_test(test_route_label_of_every_route),
         /* Before the shared block exists, then with it. */
         cmocka_unit_test(test_counts_without_master),
         cmocka_unit_test(test_shared_counts_survive_a_killed_child),
